@@ -1,0 +1,48 @@
+# Two entry points, each doing its own set-up on a fresh Debian/Ubuntu machine:
+#   make run    system packages, .venv with briefing, then render examples/ to output/
+#   make test   the same plus the dev and Coqui extras (torch), then pytest
+# Both are idempotent: a stamp file per set-up, redone only when pyproject.toml changes.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SYSTEM_PACKAGES := espeak-ng ffmpeg
+OUTPUT := output
+
+.PHONY: run test sysdeps bench clean
+
+run: sysdeps $(VENV)/.stamp-run
+	$(BIN)/briefing speak examples/marche-lyon.md -o $(OUTPUT)/marche-lyon.mp3
+	$(BIN)/briefing speak examples/orage-bretagne.txt -o $(OUTPUT)/orage-bretagne.mp3
+	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" -o $(OUTPUT)/briefing-exemple.mp3
+
+test: sysdeps $(VENV)/.stamp-test
+	$(BIN)/python -m pytest
+
+# apt-get only for what is missing, so a second call costs two `command -v`.
+sysdeps:
+	@missing=""; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing="$$missing ffmpeg"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# torch first and pinned, so that coqui-tts cannot pull another build of it.
+$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.9.1 torchaudio==2.9.1
+	$(BIN)/pip install -q -e '.[dev,coqui]'
+	touch $@ $(VENV)/.stamp-run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,3 @@
+from briefing.cli import main
+
+main()

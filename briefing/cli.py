@@ -1,0 +1,187 @@
+"""The `briefing` command: parse, set up logging, call the library, map errors to exit codes.
+
+Exit codes: 0 success, 2 bad usage or bad input, 1 a failure while rendering, 130 interrupted.
+Errors are one line on stderr; `--debug` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from briefing import __version__
+from briefing.errors import BriefingError
+
+app = typer.Typer(
+    name="briefing",
+    help="French news articles in, podcast-ready audio briefings out.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+log = logging.getLogger("briefing")
+
+INPUTS_HELP = "Article files (.txt, .md) or - for standard input; several make one episode, one chapter each."
+VoicesOpt = typer.Option(None, "--voices", help="Folder of voice presets (*.toml) that replaces the bundled voices/.", show_default=False)
+DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"briefing {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+) -> None:
+    """French news articles in, podcast-ready audio briefings out."""
+
+
+def _setup_logging(debug: bool, quiet: bool = False) -> None:
+    level = logging.DEBUG if debug else (logging.ERROR if quiet else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("briefing: %(message)s"))
+    log.handlers[:] = [handler]
+    log.setLevel(level)
+    log.propagate = False
+
+
+def _fail(exc: BaseException, debug: bool) -> typer.Exit:
+    """Print one line for `exc` (and the traceback with --debug); return the Exit to raise."""
+    if debug:
+        traceback.print_exception(exc)
+    if isinstance(exc, KeyboardInterrupt):
+        typer.echo("briefing: interrupted; nothing was written", err=True)
+        return typer.Exit(130)
+    if isinstance(exc, BriefingError):
+        typer.echo(f"briefing: error: {exc}", err=True)
+        return typer.Exit(exc.exit_code)
+    typer.echo(f"briefing: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)", err=True)
+    return typer.Exit(1)
+
+
+def _run(debug: bool, quiet: bool, action):
+    _setup_logging(debug, quiet)
+    try:
+        return action()
+    except BrokenPipeError:  # `briefing script x | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+    except (BriefingError, KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - mapped to exit codes
+        raise _fail(exc, debug) from None
+
+
+@app.command()
+def speak(
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False),
+    engine: str = typer.Option("auto", "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."),
+    voices: Optional[Path] = VoicesOpt,
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
+    speed: float = typer.Option(1.0, "--speed", min=0.5, max=2.0, help="Speaking rate, multiplying each voice's own speed."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Synthesise every segment again (accepted; the segment cache is not built yet)."),
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
+    max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters, before it is cut at a natural break."),
+    bitrate: str = typer.Option("96k", "--bitrate", help="MP3 bitrate, 64k to 128k."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
+    debug: bool = DebugOpt,
+) -> None:
+    """Render INPUT... into one podcast MP3."""
+    from briefing.pipeline import Options
+    from briefing.render import RenderOptions
+    from briefing.script import ScriptOptions
+
+    def action():
+        from briefing.pipeline import make_episode
+
+        options = Options(
+            voices_dir=voices,
+            script=ScriptOptions(max_chars=max_chars, title=title),
+            render=RenderOptions(engine=engine, device=device, speed=speed, jobs=jobs),
+            bitrate=_check_bitrate(bitrate),
+        )
+        result = make_episode(inputs, output, options)
+        typer.echo(str(result.path))
+        minutes, seconds = divmod(round(result.duration_ms / 1000), 60)
+        typer.echo(
+            f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, {result.cached} from cache; "
+            f"audio {minutes}:{seconds:02d}; wall {result.wall_s:.1f} s",
+            err=True,
+        )
+
+    _run(debug, quiet, action)
+
+
+def _check_bitrate(bitrate: str) -> str:
+    from briefing.errors import UsageError
+
+    value = bitrate.lower().removesuffix("k")
+    if not value.isdigit() or not 64 <= int(value) <= 128:
+        raise UsageError(f"bitrate {bitrate!r} is outside 64k-128k")
+    return f"{int(value)}k"
+
+
+@app.command()
+def script(
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."),
+    voices: Optional[Path] = VoicesOpt,
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
+    max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters."),
+    debug: bool = DebugOpt,
+) -> None:
+    """Show what would be said, by whom, with which pauses: the Script, without audio."""
+
+    def action():
+        from briefing.pipeline import Options, make_script
+        from briefing.script import ScriptOptions
+
+        result = make_script(inputs, Options(voices_dir=voices, script=ScriptOptions(max_chars=max_chars, title=title)))
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+            return
+        typer.echo(f"# {result.title}")
+        for i, seg in enumerate(result.segments, 1):
+            who = seg.voice + (f" ({seg.speaker})" if seg.speaker else "")
+            typer.echo(f"{i:4} {seg.role:<9} {who:<40} {seg.pause_ms:>5} ms  {seg.text}")
+
+    _run(debug, False, action)
+
+
+@app.command("voices")
+def voices_cmd(
+    voices: Optional[Path] = VoicesOpt,
+    debug: bool = DebugOpt,
+) -> None:
+    """List the voice presets, their engine, and whether each can run here."""
+
+    def action():
+        from briefing.render import unavailable_reason
+        from briefing.voices import load_voices
+
+        book = load_voices(voices)
+        typer.echo(f"voices in {book.folder} (narrator: {book.narrator}; default quote voice: {book.default_quote})")
+        for name, preset in sorted(book.presets.items()):
+            reason = unavailable_reason(preset)
+            status = "available" if reason is None else f"unavailable: {reason}"
+            what = preset.voice if preset.engine == "espeak" else (preset.model or preset.model_path or "")
+            extra = f", fallback {preset.fallback}" if preset.fallback else ""
+            typer.echo(f"  {name:<24} {preset.role:<9} {preset.engine:<7} {what:<30} {status}{extra}")
+
+    _run(debug, False, action)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,46 @@
+"""What an engine is: spoken text and a voice preset in, mono float32 samples out."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+
+from briefing.voices import VoicePreset
+
+
+@dataclass(frozen=True, eq=False)
+class Audio:
+    """Mono float32 samples in [-1, 1] at `sample_rate` Hz."""
+
+    samples: np.ndarray
+    sample_rate: int
+
+
+class Engine(ABC):
+    """One speech engine. `load()` does the I/O; `synthesize()` is called once per segment.
+
+    An engine instance is created once per process and reused for every segment; engines that
+    hold models keep them loaded between calls.
+    """
+
+    name: str = ""
+
+    @classmethod
+    @abstractmethod
+    def unavailable_reason(cls, preset: VoicePreset) -> str | None:
+        """None when `preset` can be spoken on this machine, else a one-line reason and fix."""
+
+    @classmethod
+    def load(cls, device: str = "auto") -> "Engine":
+        """Create the engine (heavy imports and model loading happen here or lazily)."""
+        return cls()
+
+    @abstractmethod
+    def synthesize(self, text: str, preset: VoicePreset) -> Audio:
+        """Speak `text` (already spelled out by the front end) in `preset`'s voice."""
+
+    def describe(self, preset: VoicePreset) -> str:
+        """A short human description of what `preset` runs on this engine."""
+        return self.name

@@ -1,0 +1,71 @@
+"""espeak-ng: always offline, fast, and the voice of CI.
+
+Each segment is one `espeak-ng` process reading UTF-8 text on stdin and writing a WAV on
+stdout, so segments can be synthesised concurrently from threads.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import numpy as np
+import soundfile as sf
+
+from briefing.engines.base import Audio, Engine
+from briefing.errors import EngineUnavailable, RenderError
+from briefing.voices import VoicePreset
+
+# espeak-ng's rate is in words per minute; 165 is a calm French news pace at speed 1.0.
+BASE_WPM = 165
+DEFAULT_VOICE = "fr"
+TIMEOUT_S = 120
+
+
+def espeak_binary() -> str | None:
+    return shutil.which("espeak-ng")
+
+
+class EspeakEngine(Engine):
+    name = "espeak"
+
+    def __init__(self, binary: str):
+        self.binary = binary
+
+    @classmethod
+    def unavailable_reason(cls, preset: VoicePreset) -> str | None:
+        if espeak_binary() is None:
+            return "espeak-ng is not installed (apt-get install espeak-ng)"
+        return None
+
+    @classmethod
+    def load(cls, device: str = "auto") -> "EspeakEngine":
+        binary = espeak_binary()
+        if binary is None:
+            raise EngineUnavailable("espeak-ng is not installed (apt-get install espeak-ng, or run `make run`)")
+        return cls(binary)
+
+    def command(self, preset: VoicePreset) -> list[str]:
+        wpm = max(80, min(450, round(BASE_WPM * preset.speed)))
+        cmd = [self.binary, "-v", preset.voice or DEFAULT_VOICE, "-s", str(wpm), "-b", "1", "--stdin", "--stdout"]
+        if preset.pitch is not None:
+            cmd += ["-p", str(preset.pitch)]
+        return cmd
+
+    def synthesize(self, text: str, preset: VoicePreset) -> Audio:
+        cmd = self.command(preset)
+        try:
+            proc = subprocess.run(cmd, input=text.encode("utf-8"), capture_output=True, timeout=TIMEOUT_S, check=False)
+        except subprocess.TimeoutExpired:
+            raise RenderError(f"espeak-ng took over {TIMEOUT_S} s on a {len(text)}-character segment") from None
+        if proc.returncode != 0 or not proc.stdout:
+            detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise RenderError(f"espeak-ng failed for voice {preset.voice!r}: {detail[-1] if detail else 'no audio'}")
+        samples, rate = sf.read(io.BytesIO(proc.stdout), dtype="float32", always_2d=False)
+        if samples.ndim > 1:
+            samples = samples.mean(axis=1)
+        return Audio(np.ascontiguousarray(samples, dtype=np.float32), int(rate))
+
+    def describe(self, preset: VoicePreset) -> str:
+        return f"espeak-ng {preset.voice or DEFAULT_VOICE}"

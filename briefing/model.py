@@ -1,0 +1,114 @@
+"""The plain data passed between stages: Article -> Script -> Clips -> Episode.
+
+Every stage imports these types and never the stage before it. All are frozen dataclasses;
+audio is mono float32 in [-1, 1]; times are integer milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+BlockKind = Literal["heading", "paragraph"]
+Role = Literal["title", "narration", "quote", "transition"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an article body: a paragraph or a sub-heading, as plain text."""
+
+    kind: BlockKind
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """A cleaned article: what a loader found in a file, URL or feed item."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    source: str = ""  # where it came from: a path, a URL, "-" for stdin
+    section: str = ""  # a rubric label above the title ("Tech", "Monde"), not spoken
+    date: str = ""  # ISO 8601 date when known
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One unit of speech: exactly what one voice says, then a silence.
+
+    `speaker` is the person quoted (None for the narrator or an unknown source), `voice` the
+    name of the preset that speaks it, `chapter` the index of the article it belongs to.
+    """
+
+    role: Role
+    text: str
+    voice: str
+    speaker: str | None = None
+    pause_ms: int = 0
+    chapter: int = 0
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class Script:
+    """The contract between the text side and the audio side; serialisable to JSON."""
+
+    title: str
+    segments: tuple[Segment, ...]
+    chapters: tuple[str, ...] = ()  # one title per article, indexed by Segment.chapter
+
+    def to_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "chapters": list(self.chapters),
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Script:
+        return cls(
+            title=data["title"],
+            chapters=tuple(data.get("chapters", ())),
+            segments=tuple(Segment(**s) for s in data["segments"]),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Clip:
+    """The audio of one segment, at its engine's sample rate."""
+
+    index: int  # position of the segment in the Script
+    samples: np.ndarray  # mono float32
+    sample_rate: int
+
+    @property
+    def duration_ms(self) -> int:
+        return round(1000 * len(self.samples) / self.sample_rate)
+
+
+@dataclass(frozen=True)
+class Cue:
+    """Where one segment sits in the mixed episode."""
+
+    index: int
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True, eq=False)
+class Episode:
+    """One mixed mono track and its timeline."""
+
+    title: str
+    samples: np.ndarray  # mono float32 at sample_rate
+    sample_rate: int
+    cues: tuple[Cue, ...] = field(default_factory=tuple)
+
+    @property
+    def duration_ms(self) -> int:
+        return round(1000 * len(self.samples) / self.sample_rate)

@@ -1,0 +1,135 @@
+"""Script in, Clips out: choose the engine for each voice, load it once, synthesise in order."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from briefing.engines import ENGINE_NAMES, Engine, engine_class
+from briefing.errors import BriefingError, EngineUnavailable, RenderError, UsageError
+from briefing.model import Clip, Script
+from briefing.voices import VoiceBook, VoicePreset
+
+log = logging.getLogger(__name__)
+
+# The CLI contract (DESIGN.md); an engine not built into this version says so when a voice needs it.
+ENGINE_MODES = ("auto", "coqui", "espeak")
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """Settings of the audio side."""
+
+    engine: str = "auto"  # auto, or an engine name that every voice must use
+    device: str = "auto"
+    speed: float = 1.0  # multiplies every preset's own speed
+    jobs: int = 1  # segments synthesised at once, for engines that run out of process
+
+
+@dataclass(frozen=True)
+class Casted:
+    """The preset that will actually speak for a voice name, and why, when it is a fallback."""
+
+    preset: VoicePreset
+    note: str | None = None
+
+
+def choose_presets(book: VoiceBook, names: set[str], mode: str) -> dict[str, Casted]:
+    """For each voice name, the preset that speaks it under `--engine mode`.
+
+    `auto` walks each preset's fallback chain to the first one whose engine can run here;
+    a named engine takes the first preset of the chain on that engine and never falls back
+    to another engine.
+    """
+    if mode not in ENGINE_MODES:
+        raise UsageError(f"unknown engine {mode!r}; choose one of: {', '.join(ENGINE_MODES)}")
+    chosen = {}
+    for name in sorted(names):
+        chain = _chain(book, name)
+        if mode != "auto":
+            on_engine = [p for p in chain if p.engine == mode]
+            if not on_engine:
+                raise UsageError(f"voice {name!r} has no {mode} preset in its fallback chain ({' -> '.join(p.name for p in chain)})")
+            preset = on_engine[0]
+            reason = unavailable_reason(preset)
+            if reason:
+                raise EngineUnavailable(f"voice {name!r}: {reason}")
+            chosen[name] = Casted(preset)
+            continue
+        reasons = []
+        for preset in chain:
+            reason = unavailable_reason(preset)
+            if reason is None:
+                note = f"voice {name!r}: using {preset.name!r} ({preset.engine}) because {reasons[0]}" if reasons else None
+                chosen[name] = Casted(preset, note)
+                break
+            reasons.append(reason)
+        else:
+            raise EngineUnavailable(f"voice {name!r} cannot run here: {'; '.join(reasons)}")
+    return chosen
+
+
+def _chain(book: VoiceBook, name: str) -> list[VoicePreset]:
+    chain, seen = [], set()
+    while name is not None and name not in seen:
+        seen.add(name)
+        preset = book[name]
+        chain.append(preset)
+        name = preset.fallback
+    return chain
+
+
+def unavailable_reason(preset: VoicePreset) -> str | None:
+    if preset.engine not in ENGINE_NAMES:
+        return f"engine {preset.engine!r} is not available in this version (engines: {', '.join(ENGINE_NAMES)})"
+    return engine_class(preset.engine).unavailable_reason(preset)
+
+
+def render(
+    script: Script,
+    casting: dict[str, Casted],
+    options: RenderOptions = RenderOptions(),
+) -> Iterator[Clip]:
+    """Synthesise every segment of `script`, yielding Clips in script order.
+
+    Each engine is loaded once. With `jobs` > 1 segments are synthesised concurrently from
+    threads (engines such as espeak run each segment in its own process); order is kept.
+    """
+    engines: dict[str, Engine] = {}
+    for casted in casting.values():
+        name = casted.preset.engine
+        if name not in engines:
+            engines[name] = engine_class(name).load(options.device)
+    presets = {
+        voice: dataclasses.replace(c.preset, speed=c.preset.speed * options.speed) for voice, c in casting.items()
+    }
+
+    def one(index: int) -> Clip:
+        segment = script.segments[index]
+        preset = presets[segment.voice]
+        try:
+            audio = engines[preset.engine].synthesize(segment.text, preset)
+        except BriefingError:
+            raise
+        except Exception as exc:  # an engine's own failure, named with the segment it hit
+            raise RenderError(f"segment {index + 1} ({segment.text[:40]!r}): {preset.engine} failed: {exc}") from exc
+        if audio.samples.size == 0:
+            raise RenderError(f"segment {index + 1} ({segment.text[:40]!r}): {preset.engine} produced no audio")
+        return Clip(index, audio.samples, audio.sample_rate)
+
+    indices = range(len(script.segments))
+    if options.jobs <= 1:
+        yield from map(one, indices)
+        return
+    with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="synth") as pool:
+        yield from pool.map(one, indices)
+
+
+def check_device(device: str) -> str:
+    if device not in DEVICES:
+        raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
+    return device

@@ -1,0 +1,154 @@
+"""Articles in, the Script out: who says what, in which order, with which silence after.
+
+This is the whole text side as one function. It never touches audio, so `briefing script`
+and the text tests run without any engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from briefing.model import Article, Script, Segment
+from briefing.text.clean import has_words
+from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
+from briefing.text.sentences import cap_length, split_sentences
+from briefing.voices import Casting, VoiceBook
+
+# Silences (ms) after a segment, by the boundary that follows it. Longer boundaries win.
+PAUSE_CLAUSE = 180  # a long sentence cut in two
+PAUSE_INLINE = 220  # narration <-> quotation inside one sentence
+PAUSE_SENTENCE = 450
+PAUSE_PARAGRAPH = 850
+PAUSE_HEADING = 650  # after a sub-heading
+PAUSE_SECTION = 1200  # before a sub-heading
+PAUSE_TITLE = 1100  # after the title announcement
+PAUSE_CHAPTER = 1800  # between two articles
+PAUSE_END = 600
+
+DEFAULT_MAX_CHARS = 250
+
+
+@dataclass(frozen=True)
+class ScriptOptions:
+    """Settings of the text side."""
+
+    max_chars: int = DEFAULT_MAX_CHARS
+    title: str | None = None  # the episode title; the first article's title by default
+
+
+def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
+    """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
+    casting = Casting(book)
+    builder = _Builder(book.narrator, casting, options.max_chars)
+    for chapter, article in enumerate(articles):
+        builder.article(article, chapter)
+    segments = builder.finish()
+    title = options.title or (articles[0].title if articles else "")
+    return Script(title=title, segments=tuple(segments), chapters=tuple(a.title for a in articles))
+
+
+class _Builder:
+    def __init__(self, narrator: str, casting: Casting, max_chars: int):
+        self.narrator = narrator
+        self.casting = casting
+        self.max_chars = max_chars
+        self.segments: list[Segment] = []
+        self.speakers: list[str] = []  # named speakers in order of appearance
+        self.last_speaker: str | None = None
+
+    def emit(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
+        text = " ".join(text.split()).lstrip(" ,;")
+        if not has_words(text):
+            # Punctuation left between two quotes carries no sound, but its boundary does.
+            self.end_with(pause_ms)
+            return
+        self.segments.append(Segment(role, text, voice, speaker, pause_ms, chapter))
+
+    def end_with(self, pause_ms: int) -> None:
+        """Lengthen the silence after the last segment to at least `pause_ms`."""
+        if self.segments and self.segments[-1].pause_ms < pause_ms:
+            last = self.segments[-1]
+            self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, pause_ms, last.chapter)
+
+    def article(self, article: Article, chapter: int) -> None:
+        self.end_with(PAUSE_CHAPTER)
+        self.last_speaker = None
+        self.emit("title", _as_sentence(article.title), self.narrator, None, PAUSE_TITLE, chapter)
+        for block in article.blocks:
+            if block.kind == "heading":
+                self.end_with(PAUSE_SECTION)
+                self.emit("narration", _as_sentence(block.text), self.narrator, None, PAUSE_HEADING, chapter)
+            else:
+                self.paragraph(block.text, chapter)
+                self.end_with(PAUSE_PARAGRAPH)
+
+    def paragraph(self, text: str, chapter: int) -> None:
+        runs = _merge_non_speech(split_quotes(text))
+        for i, run in enumerate(runs):
+            if not run.quoted:
+                self.narration(run.text, chapter)
+                continue
+            before = runs[i - 1].text if i > 0 and not runs[i - 1].quoted else ""
+            after = runs[i + 1].text if i + 1 < len(runs) and not runs[i + 1].quoted else ""
+            speaker = find_speaker(before, after, self.last_speaker)
+            if speaker is None and i > 0 and runs[i - 1].quoted:
+                speaker = self.last_speaker  # a quote straight after another continues it
+            if speaker is not None:
+                speaker = speaker_key(speaker, self.speakers)
+                if speaker not in self.speakers:
+                    self.speakers.append(speaker)
+                self.last_speaker = speaker
+            self.end_with(PAUSE_INLINE)
+            voice = self.casting.voice_for(speaker)
+            self.sentences(run.text, "quote", voice, speaker, chapter)
+            self.end_with(PAUSE_INLINE)
+
+    def narration(self, text: str, chapter: int) -> None:
+        self.sentences(text, "narration", self.narrator, None, chapter)
+
+    def sentences(self, text: str, role: str, voice: str, speaker: str | None, chapter: int) -> None:
+        for sentence in split_sentences(text):
+            pieces = cap_length(sentence, self.max_chars)
+            for j, piece in enumerate(pieces):
+                last = j == len(pieces) - 1
+                self.emit(role, piece, voice, speaker, PAUSE_SENTENCE if last else PAUSE_CLAUSE, chapter)
+        # A run that ends mid-sentence (narration before an inline quote) ends with a short pause.
+        if self.segments and not _ends_sentence(text):
+            last = self.segments[-1]
+            if last.pause_ms == PAUSE_SENTENCE:
+                self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, PAUSE_INLINE, last.chapter)
+
+    def finish(self) -> list[Segment]:
+        if self.segments:
+            last = self.segments[-1]
+            self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, PAUSE_END, last.chapter)
+        return self.segments
+
+
+def _merge_non_speech(runs: list[Run]) -> list[Run]:
+    """Fold quotations that are not speech (titles, terms) back into the narration around them."""
+    merged: list[Run] = []
+    for i, run in enumerate(runs):
+        before = runs[i - 1].text if i > 0 else ""
+        after = runs[i + 1].text if i + 1 < len(runs) else ""
+        if run.quoted and is_speech(run.text, before, after):
+            merged.append(run)
+            continue
+        text = run.text
+        if merged and not merged[-1].quoted:
+            prev = merged.pop().text
+            glue = "" if prev.endswith((" ", "'")) or not run.quoted else " "
+            text = prev + glue + text
+        if run.quoted and i + 1 < len(runs) and not runs[i + 1].quoted and not runs[i + 1].text.startswith((" ", ",", ".")):
+            text += " "
+        merged.append(Run(text, False))
+    return merged
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip(" »”\")").endswith((".", "!", "?", "…"))
+
+
+def _as_sentence(text: str) -> str:
+    text = text.strip()
+    return text if _ends_sentence(text) or text.endswith(":") else text + "."

@@ -1,0 +1,163 @@
+"""Loaders: a file or stdin in, an Article out.
+
+Plain text: blocks are separated by blank lines; the first block is the title (a one- or
+two-word rubric above it, such as "Tech", is kept as the section); a short line without final
+punctuation between paragraphs is a sub-heading. Markdown: the first level-1 heading (or the
+front matter's `title:`) is the title; other headings are sub-headings; code, images and raw
+HTML are not read aloud; links are read as their text.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from briefing.errors import InputError
+from briefing.model import Article, Block
+from briefing.text.clean import clean_text, has_words
+
+TEXT_SUFFIXES = {".txt", ".text", ""}
+MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
+LATER_SUFFIXES = {".html", ".htm", ".xml", ".rss", ".atom"}
+MAX_TITLE_CHARS = 200
+# A sub-heading: one short line with no final stop.
+_HEADING_MAX_WORDS = 12
+_FINAL_PUNCT = re.compile(r"[.!?…:;,»”\"]$")
+
+
+def load_article(spec: str) -> Article:
+    """Read the article named by `spec`: a path to a .txt or .md file, or "-" for stdin."""
+    if spec.startswith(("http://", "https://")):
+        raise InputError(f"{spec}: reading URLs is not supported yet; save the page as .txt or .md")
+    if spec == "-":
+        data = sys.stdin.buffer.read()
+        return parse_text(decode(data, "standard input"), source="-")
+    path = Path(spec)
+    suffix = path.suffix.lower()
+    if suffix in LATER_SUFFIXES:
+        raise InputError(f"{spec}: {suffix} input is not supported yet; supported: .txt, .md or - for stdin")
+    if not path.exists():
+        raise InputError(f"{spec}: no such file")
+    if path.is_dir():
+        raise InputError(f"{spec}: is a folder, not an article file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{spec}: cannot read it ({exc.strerror})") from None
+    text = decode(data, spec)
+    if suffix in MARKDOWN_SUFFIXES:
+        return parse_markdown(text, source=spec, fallback_title=_title_from_name(path))
+    return parse_text(text, source=spec, fallback_title=_title_from_name(path))
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text from `data`, or an InputError saying why it is not an article."""
+    if not data.strip():
+        raise InputError(f"{name}: is empty")
+    if b"\x00" in data[:8192]:
+        raise InputError(f"{name}: is a binary file, not UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: is not UTF-8 text (invalid byte at offset {exc.start}); convert it with iconv -t UTF-8") from None
+    if not has_words(text):
+        raise InputError(f"{name}: holds no words to read")
+    return text
+
+
+def _title_from_name(path: Path) -> str:
+    return re.sub(r"[-_]+", " ", path.stem).strip().capitalize()
+
+
+def _looks_like_heading(text: str) -> bool:
+    return "\n" not in text and len(text.split()) <= _HEADING_MAX_WORDS and not _FINAL_PUNCT.search(text)
+
+
+def parse_text(text: str, source: str = "", fallback_title: str = "") -> Article:
+    """Build an Article from plain text."""
+    text = clean_text(text)
+    chunks = [c for c in re.split(r"\n\s*\n", text) if has_words(c)]
+    if len(chunks) == 1 and chunks[0].count("\n") >= 2:
+        chunks = [line for line in chunks[0].split("\n") if has_words(line)]  # one paragraph a line
+    chunks = [" ".join(c.split()) for c in chunks]  # unwrap hard-wrapped lines
+    if not chunks:
+        raise InputError(f"{source or 'input'}: holds no words to read")
+
+    section = ""
+    if len(chunks) >= 3 and len(chunks[0].split()) <= 2 and _looks_like_heading(chunks[0]) and _looks_like_heading_or_title(chunks[1]):
+        section = chunks.pop(0)
+    if len(chunks) >= 2 and len(chunks[0]) <= MAX_TITLE_CHARS:
+        title = chunks.pop(0)
+    else:
+        title = fallback_title or chunks[0][:80]
+    blocks = []
+    for i, chunk in enumerate(chunks):
+        is_last = i == len(chunks) - 1
+        kind = "heading" if (not is_last and _looks_like_heading(chunk)) else "paragraph"
+        blocks.append(Block(kind, chunk))
+    return Article(title=title.rstrip("."), blocks=tuple(blocks), source=source, section=section)
+
+
+def _looks_like_heading_or_title(text: str) -> bool:
+    return len(text) <= MAX_TITLE_CHARS and not text.endswith(".")
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n(?:---|\.\.\.)\s*\n", re.DOTALL)
+
+
+def parse_markdown(text: str, source: str = "", fallback_title: str = "") -> Article:
+    """Build an Article from Markdown (CommonMark, front matter allowed)."""
+    # Typography is cleaned per block after parsing: backticks and quotes are syntax here.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    meta: dict[str, str] = {}
+    m = _FRONT_MATTER.match(text)
+    if m:
+        for line in m.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            if sep:
+                meta[key.strip().lower()] = value.strip().strip("'\"")
+        text = text[m.end() :]
+
+    tokens = MarkdownIt("commonmark").parse(text)
+    title = meta.get("title", "")
+    blocks: list[Block] = []
+    heading_level = 0
+    seen_h1 = False
+    for tok in tokens:
+        if tok.type == "heading_open":
+            heading_level = int(tok.tag[1])
+        elif tok.type == "inline":
+            content = " ".join(clean_text(_inline_text(tok)).split())
+            if not has_words(content):
+                pass
+            elif heading_level == 1 and not seen_h1:
+                title, seen_h1 = content, True  # the first level-1 heading wins over front matter
+            elif heading_level:
+                blocks.append(Block("heading", content))
+            else:
+                blocks.append(Block("paragraph", content))
+        elif tok.type == "heading_close":
+            heading_level = 0
+    if not title:
+        if blocks and blocks[0].kind == "heading":
+            title = blocks.pop(0).text
+        else:
+            title = fallback_title
+    if not blocks:
+        raise InputError(f"{source or 'input'}: holds a title but no paragraph to read")
+    if blocks[-1].kind == "heading":
+        blocks[-1] = Block("paragraph", blocks[-1].text)
+    return Article(title=title.rstrip("."), blocks=tuple(blocks), source=source, date=meta.get("date", ""))
+
+
+def _inline_text(token) -> str:
+    parts = []
+    for child in token.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)

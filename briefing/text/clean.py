@@ -1,0 +1,51 @@
+"""Typography clean-up shared by every loader: what a voice must never see.
+
+French news text arrives with curly apostrophes, non-breaking spaces, zero-width characters,
+extraction artefacts (" ." after a closing guillemet) and ASCII ellipses. `clean_text` maps all
+of them to one plain form so later stages match a single spelling.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Spaces a French typesetter or a web page uses: NBSP, narrow NBSP, thin, figure, ideographic...
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+# Characters that take no room and carry no sound: soft hyphen, zero-width (non-)joiners, BOM.
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A single-quoted span used as quotation marks ("le ‘art washing’ pour"): opening ‘ after a
+# space or start, closing ’ before a space or punctuation. Rewritten as “ ” so quote detection
+# sees it; every other ’ ‘ ` ʼ is an apostrophe.
+_SINGLE_QUOTED = re.compile(r"(?<![\w'’])‘([^‘’\n]{1,200}?)’(?![\w])")
+_APOSTROPHES = re.compile(r"[’‘`ʼ´]")
+_SPACE_BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[,.](?:\s|$))")
+_ELLIPSIS = re.compile(r"\.{3,}")
+_DASH_BREAK = re.compile(r"\s+[–—]\s+")
+_MULTISPACE = re.compile(r" {2,}")
+
+
+def clean_text(text: str) -> str:
+    """Return `text` in NFC with one kind of space, apostrophe, ellipsis and dash.
+
+    Newlines are kept (they carry paragraph structure); runs of other spaces become one.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = _SPACES.sub(" ", text)
+    text = _SINGLE_QUOTED.sub(r"“\1”", text)
+    text = _APOSTROPHES.sub("'", text)
+    text = _ELLIPSIS.sub("…", text)
+    # A spaced en or em dash is a spoken break; a comma gives the same pause in every voice.
+    text = _DASH_BREAK.sub(", ", text)
+    text = _SPACE_BEFORE_PUNCT.sub("", text)
+    text = _MULTISPACE.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def has_words(text: str) -> bool:
+    """True when `text` holds something a voice can say (a letter or a digit)."""
+    return any(ch.isalnum() for ch in text)

@@ -1,0 +1,104 @@
+"""Real espeak-ng renders, measured: rate, duration, pauses, and voices told apart by pitch."""
+
+import numpy as np
+import pytest
+
+from audio_checks import decode, ffprobe, median_f0
+from briefing.engines import engine_class
+from briefing.mix import EPISODE_RATE, assemble
+from briefing.model import Clip, Script, Segment
+from briefing.pipeline import make_episode
+from briefing.voices import load_voices
+
+RATE = 22050  # decode rate for measurements
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    from conftest import ARTICLE
+
+    folder = tmp_path_factory.mktemp("render")
+    src = folder / "budget.txt"
+    src.write_text(ARTICLE, encoding="utf-8")
+    result = make_episode([str(src)], folder / "budget.mp3")
+    return result, decode(result.path, RATE)
+
+
+def test_espeak_engine_gives_float_audio():
+    book = load_voices()
+    engine = engine_class("espeak").load()
+    audio = engine.synthesize("Bonjour à toutes et à tous.", book[book.narrator])
+    assert audio.sample_rate == 22050
+    assert audio.samples.dtype == np.float32
+    assert 0.8 < len(audio.samples) / audio.sample_rate < 4
+    assert 0.05 < np.max(np.abs(audio.samples)) <= 1.0
+
+
+def test_mp3_duration_matches_the_episode(rendered):
+    result, samples = rendered
+    probed = float(ffprobe(result.path)["format"]["duration"])
+    assert abs(probed * 1000 - result.duration_ms) < 80  # MP3 frame padding only
+    assert abs(len(samples) / RATE * 1000 - result.duration_ms) < 80
+
+
+def test_pauses_are_silent_and_longer_at_paragraphs(rendered):
+    result, samples = rendered
+    segs = result.script.segments
+    gaps = {}
+    for cue, nxt in zip(result.cues, result.cues[1:]):
+        gap = nxt.start_ms - cue.end_ms
+        assert gap == segs[cue.index].pause_ms
+        lo, hi = (cue.end_ms + 30) * RATE // 1000, (nxt.start_ms - 30) * RATE // 1000
+        rms = np.sqrt(np.mean(samples[lo:hi] ** 2))
+        assert rms < 10 ** (-50 / 20), f"noise in the pause after segment {cue.index}"
+        gaps.setdefault(segs[cue.index].pause_ms, []).append(gap)
+    assert min(gaps) < 500 and max(gaps) >= 1000  # several distinct pause lengths are heard
+    assert len(gaps) >= 4
+
+
+def test_quote_voices_differ_from_the_narrator_by_pitch(rendered):
+    result, samples = rendered
+    segs = result.script.segments
+
+    def pitch_of(voice):
+        parts = [
+            samples[c.start_ms * RATE // 1000 : c.end_ms * RATE // 1000] for c in result.cues if segs[c.index].voice == voice
+        ]
+        return median_f0(np.concatenate(parts), RATE)
+
+    narrator = pitch_of(segs[0].voice)
+    quote_voices = {s.voice for s in segs if s.role == "quote"}
+    assert len(quote_voices) == 2  # two speakers, two voices
+    assert 70 < narrator < 140
+    for voice in quote_voices:
+        assert abs(pitch_of(voice) - narrator) / narrator > 0.2, voice
+
+
+def test_every_bundled_quote_voice_is_distinct_from_the_narrator():
+    book = load_voices()
+    engine = engine_class("espeak").load()
+    text = "Nous avons tenu nos promesses et nous continuerons à le faire, quoi qu'il arrive."
+    narrator = engine.synthesize(text, book[book.narrator])
+    f0_narrator = median_f0(narrator.samples, narrator.sample_rate)
+    for name in book.quote_pool:
+        audio = engine.synthesize(text, book[name])
+        assert abs(median_f0(audio.samples, audio.sample_rate) - f0_narrator) / f0_narrator > 0.15, name
+
+
+def test_assemble_levels_resamples_and_places_pauses():
+    rate_in = 16000
+    t = np.arange(rate_in) / rate_in
+    loud = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    quiet = (0.05 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    script = Script("t", (Segment("narration", "a", "n", pause_ms=500), Segment("quote", "b", "q", pause_ms=200)))
+    episode = assemble(script, [Clip(0, loud, rate_in), Clip(1, quiet, rate_in)])
+    assert episode.sample_rate == EPISODE_RATE
+    a, b = episode.cues
+    assert b.start_ms - a.end_ms == 500
+    assert abs((a.end_ms - a.start_ms) - 1000) <= 2
+    seg_a = episode.samples[a.start_ms * 44100 // 1000 : a.end_ms * 44100 // 1000]
+    seg_b = episode.samples[b.start_ms * 44100 // 1000 : b.end_ms * 44100 // 1000]
+    rms_a, rms_b = (20 * np.log10(np.sqrt(np.mean(x**2))) for x in (seg_a, seg_b))
+    # -9 dBFS and -29 dBFS RMS in, both brought to the -20 dBFS speech level (fades aside).
+    assert abs(rms_a - (-20)) < 0.5 and abs(rms_b - (-20)) < 0.5
+    assert np.max(np.abs(episode.samples)) <= 10 ** (-1 / 20) + 1e-6

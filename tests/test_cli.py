@@ -1,0 +1,174 @@
+"""The command line through typer's CliRunner: exit codes, outputs, one-line errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from audio_checks import ffprobe
+from briefing.cli import app
+
+
+def assert_one_line_error(result, code, fragment):
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("briefing: error: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def no_episode_files(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.suffix == ".mp3" or ".part" in p.name]
+
+
+def test_speak_writes_a_mono_mp3(runner, article, tmp_path):
+    out = tmp_path / "out" / "episode.mp3"
+    result = runner.invoke(app, ["speak", str(article), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == str(out)
+    assert result.stderr.startswith("segments: ")
+    assert "synthesised, 0 from cache; audio 0:" in result.stderr
+    info = ffprobe(out)
+    assert info["stream"]["codec_name"] == "mp3"
+    assert info["stream"]["channels"] == 1
+    assert int(info["stream"]["sample_rate"]) == 44100
+    assert 64_000 <= int(info["stream"]["bit_rate"]) <= 128_000
+    assert 20 < float(info["format"]["duration"]) < 90
+    assert info["format"]["tags"]["title"] == "Le conseil municipal adopte le budget"
+    assert out.stat().st_mode & 0o044  # readable by the web server that will serve it
+    assert [p.name for p in out.parent.iterdir()] == ["episode.mp3"]
+
+
+def test_speak_default_output_is_named_after_the_title(runner, article, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["speak", str(article), "--bitrate", "64k"])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "output" / "le-conseil-municipal-adopte-le-budget.mp3"
+    assert out.exists()
+    assert int(ffprobe(out)["stream"]["bit_rate"]) == 64_000
+
+
+def test_speak_several_inputs_and_stdin(runner, article, tmp_path):
+    out = tmp_path / "two.mp3"
+    stdin_text = "Deuxième sujet\n\nUn court paragraphe lu depuis l'entrée standard."
+    result = runner.invoke(app, ["speak", str(article), "-", "-o", str(out), "--title", "Le journal"], input=stdin_text)
+    assert result.exit_code == 0, result.output
+    assert ffprobe(out)["format"]["tags"]["title"] == "Le journal"
+
+
+def test_jobs_do_not_change_the_audio(runner, article, tmp_path):
+    one, two = tmp_path / "one.mp3", tmp_path / "two.mp3"
+    assert runner.invoke(app, ["speak", str(article), "-o", str(one), "--jobs", "1"]).exit_code == 0
+    assert runner.invoke(app, ["speak", str(article), "-o", str(two), "--jobs", "2"]).exit_code == 0
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_script_json(runner, article):
+    result = runner.invoke(app, ["script", str(article), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["title"] == "Le conseil municipal adopte le budget"
+    segments = data["segments"]
+    for seg in segments:
+        assert {"role", "speaker", "voice", "text", "pause_ms"} <= set(seg)
+        assert seg["role"] in ("title", "narration", "quote", "transition")
+        assert isinstance(seg["pause_ms"], int) and seg["pause_ms"] > 0
+        assert seg["text"].strip()
+    assert segments[0]["role"] == "title"
+    assert {s["speaker"] for s in segments if s["role"] == "quote"} == {"Sophie Marchand", "Paul Girard"}
+
+
+def test_script_plain_text(runner, article):
+    result = runner.invoke(app, ["script", str(article)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("# Le conseil municipal adopte le budget\n")
+    assert "(Paul Girard)" in result.stdout
+
+
+def test_voices_lists_presets_and_availability(runner):
+    result = runner.invoke(app, ["voices"])
+    assert result.exit_code == 0, result.output
+    for name in ("espeak-narrator", "espeak-quote-f2", "espeak-quote-annie", "espeak-quote-m7"):
+        line = next(line for line in result.stdout.splitlines() if line.strip().startswith(name))
+        assert "available" in line and "unavailable" not in line
+
+
+def test_version_and_help(runner):
+    assert runner.invoke(app, ["--version"]).stdout.startswith("briefing ")
+    result = runner.invoke(app, ["speak", "--help"])
+    assert result.exit_code == 0
+    for option in ("--engine", "--voices", "--device", "--speed", "--jobs", "--no-cache", "--title"):
+        assert option in result.stdout
+
+
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        (b"", "is empty"),
+        (b"\n \n", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"Titre\n\nCaf\xe9 cr\xe8me.", "not UTF-8"),
+    ],
+)
+def test_bad_input_files(runner, tmp_path, content, fragment):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(content)
+    result = runner.invoke(app, ["speak", str(bad), "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, fragment)
+    assert no_episode_files(tmp_path)
+
+
+def test_missing_input(runner, tmp_path):
+    result = runner.invoke(app, ["speak", str(tmp_path / "absent.txt"), "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, "no such file")
+    assert no_episode_files(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--engine", "festival"], "unknown engine 'festival'"),
+        (["--engine", "coqui"], "no coqui preset"),
+        (["--device", "tpu"], "unknown device 'tpu'"),
+        (["--bitrate", "320k"], "outside 64k-128k"),
+    ],
+)
+def test_bad_options(runner, article, tmp_path, args, fragment):
+    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "x.mp3"), *args])
+    assert_one_line_error(result, 2, fragment)
+    assert no_episode_files(tmp_path)
+
+
+def test_unknown_voice(runner, article, tmp_path):
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "n.toml").write_text('role = "narrator"\nengine = "espeak"\nvoice = "fr+m3"\n')
+    (voices / "casting.toml").write_text('default_quote = "absente"\n')
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, "voice 'absente' is not a preset")
+    assert no_episode_files(tmp_path)
+
+
+def test_failure_while_rendering_leaves_nothing(runner, article, tmp_path):
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    (voices / "n.toml").write_text('role = "narrator"\nengine = "espeak"\nvoice = "fr+m3"\n')
+    (voices / "q.toml").write_text('engine = "espeak"\nvoice = "xx-no-such-voice"\n')
+    out = tmp_path / "x.mp3"
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(out)])
+    assert_one_line_error(result, 1, "espeak-ng failed")
+    assert no_episode_files(tmp_path)
+
+
+def test_unwritable_output(runner, article, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(app, ["speak", str(article), "-o", str(blocker / "x.mp3")])
+    assert_one_line_error(result, 2, "cannot write in")
+
+
+def test_debug_shows_the_traceback(runner, tmp_path):
+    result = runner.invoke(app, ["script", str(tmp_path / "absent.txt"), "--debug"])
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr

@@ -1,0 +1,136 @@
+"""The text side as input -> expected tables."""
+
+import pytest
+
+from briefing.text.clean import clean_text
+from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
+from briefing.text.sentences import cap_length, split_sentences
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("l’équipe", "l'équipe"),
+        ("aujourd‘hui", "aujourd'hui"),
+        ("« Bonjour »", "« Bonjour »"),
+        ("20\u00a0%", "20 %"),
+        ("150\u202f000 habitants", "150 000 habitants"),
+        ("un  deux\tTrois", "un deux Trois"),
+        ("Fin… ou pas...", "Fin… ou pas…"),
+        ("dit-il » .", "dit-il »."),
+        ("a , b", "a, b"),
+        ("le ‘art washing’ pour", "le “art washing” pour"),
+        ("trait\u00add\u200bunion", "traitdunion"),
+        ("Paris – la ville", "Paris, la ville"),
+        ("e\u0301te\u0301", "été"),
+        ("ligne\r\nsuivante", "ligne\nsuivante"),
+    ],
+)
+def test_clean_text(raw, expected):
+    assert clean_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Il pleut. Il vente.", ["Il pleut.", "Il vente."]),
+        ("M. Dupont arrive. Mme Durand part.", ["M. Dupont arrive.", "Mme Durand part."]),
+        ("Voir cf. p. 12 du rapport. Ensuite rien.", ["Voir cf. p. 12 du rapport.", "Ensuite rien."]),
+        ("J. Martin est là. Bien.", ["J. Martin est là.", "Bien."]),
+        ("Il est né en 52 av. J.-C. Puis il régna.", ["Il est né en 52 av. J.-C.", "Puis il régna."]),
+        ("Des pommes, des poires, etc. Ensuite du pain.", ["Des pommes, des poires, etc.", "Ensuite du pain."]),
+        ("Vraiment ? Oui ! Bon.", ["Vraiment ?", "Oui !", "Bon."]),
+        ("Et après… Rien.", ["Et après…", "Rien."]),
+        ("« C'est fini. » Le silence suit.", ["« C'est fini. »", "Le silence suit."]),
+        ("Le taux atteint 3,5. En 2024 il baisse.", ["Le taux atteint 3,5.", "En 2024 il baisse."]),
+        ("le site exemple.fr est fermé.", ["le site exemple.fr est fermé."]),
+        ("Une phrase sans point", ["Une phrase sans point"]),
+    ],
+)
+def test_split_sentences(text, expected):
+    assert split_sentences(text) == expected
+
+
+def test_cap_length_prefers_strong_breaks_and_keeps_numbers():
+    text = (
+        "Le budget atteint 150 000 euros cette année; il servira à rénover trois écoles, "
+        "deux gymnases et la médiathèque du quartier nord, ce que réclamaient les habitants depuis longtemps."
+    )
+    pieces = cap_length(text, 100)
+    assert pieces[0] == "Le budget atteint 150 000 euros cette année;"
+    assert all(len(p) <= 100 for p in pieces)
+    assert " ".join(pieces) == text
+    assert not any(p.startswith("000") for p in pieces)
+
+
+def test_cap_length_leaves_short_text_whole():
+    assert cap_length("Court.", 250) == ["Court."]
+
+
+@pytest.mark.parametrize(
+    "paragraph, expected",
+    [
+        ("Il a dit « oui » hier.", [Run("Il a dit ", False), Run("oui", True), Run(" hier.", False)]),
+        ("“Hello there”, she said.", [Run("Hello there", True), Run(", she said.", False)]),
+        ('Il répond "jamais" encore.', [Run("Il répond ", False), Run("jamais", True), Run(" encore.", False)]),
+        ("« Dehors « tous » les jours »", [Run("Dehors « tous » les jours", True)]),
+        ("« Ouvert sans fin", [Run("Ouvert sans fin", True)]),
+        ("Pas de citation ici.", [Run("Pas de citation ici.", False)]),
+        ("fin » isolée", [Run("fin  isolée", False)]),
+    ],
+)
+def test_split_quotes(paragraph, expected):
+    assert split_quotes(paragraph) == expected
+
+
+@pytest.mark.parametrize(
+    "quote, before, expected",
+    [
+        ("Sora", "", False),
+        ("ami", "", False),
+        ("marionnettes de relations publiques", "", False),
+        ("chaque sortie", "", False),
+        ("Nous ne lâcherons rien.", "", True),
+        ("nous voterons contre", "Il a déclaré : ", True),
+        ("la fréquentation devrait progresser d'un tiers dès la première année", "", True),
+    ],
+)
+def test_is_speech(quote, before, expected):
+    assert is_speech(quote, before) is expected
+
+
+@pytest.mark.parametrize(
+    "before, after, expected",
+    [
+        ("", ", a déclaré Emmanuel Macron lundi.", "Emmanuel Macron"),
+        ("", ", martèle encore Fillon.", "Fillon"),
+        ("", ", précise-t-il.", "LAST"),
+        ("", ", a-t-elle ajouté.", "LAST"),
+        ("", ", lit-on dans la lettre.", "la lettre"),
+        ("", ", peut-on lire dans le communiqué.", "le communiqué"),
+        ("", ", ont écrit les artistes, ", "les artistes"),
+        ("", ", indique la lettre.", "la lettre"),
+        ("", ", a assuré le directeur régional d'Enedis, Yann Le Gall.", "Yann Le Gall"),
+        ("", ", explique une porte-parole de la SNCF.", "une porte-parole de la SNCF"),
+        ("Le ministre a déclaré : ", ".", "Le ministre"),
+        ("Selon Marie Curie, ", "", "Marie Curie"),
+        ("Le porte-parole, Niko Felix, a fait valoir que l'outil est ", ".", "Niko Felix"),
+        ("Il fait beau. ", ".", None),
+        ("", " et la foule applaudit.", None),
+    ],
+)
+def test_find_speaker(before, after, expected):
+    expected = "Jean Valjean" if expected == "LAST" else expected
+    assert find_speaker(before, after, "Jean Valjean") == expected
+
+
+@pytest.mark.parametrize(
+    "name, known, expected",
+    [
+        ("Fillon", ["François Fillon"], "François Fillon"),
+        ("la lettre", ["La Lettre"], "La Lettre"),
+        ("Marie Curie", [], "Marie Curie"),
+    ],
+)
+def test_speaker_key(name, known, expected):
+    assert speaker_key(name, known) == expected

@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from briefing.errors import VoiceError
+from briefing.voices import Casting, load_voices
+
+BUNDLED = Path(__file__).resolve().parent.parent / "voices"
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / f"{name}.toml").write_text(text, encoding="utf-8")
+
+
+def test_bundled_voices():
+    book = load_voices(BUNDLED)
+    assert book.presets[book.narrator].role == "narrator"
+    assert len(book.quote_pool) >= 3
+    assert book.narrator not in book.quote_pool
+
+
+def test_casting_same_speaker_same_voice_different_speakers_differ():
+    book = load_voices(BUNDLED)
+    casting = Casting(book)
+    a, b = casting.voice_for("Sophie Marchand"), casting.voice_for("Paul Girard")
+    assert a != b
+    assert casting.voice_for("Sophie Marchand") == a
+    assert casting.voice_for(None) == book.default_quote
+    assert book.default_quote not in (a, b)  # named speakers do not sound like anonymous quotes
+
+
+def test_casting_pins_and_wraps(tmp_path):
+    write(tmp_path, "n", 'role = "narrator"\nengine = "espeak"\nvoice = "fr+m3"')
+    write(tmp_path, "q1", 'engine = "espeak"\nvoice = "fr+f2"')
+    write(tmp_path, "q2", 'engine = "espeak"\nvoice = "fr+m7"')
+    (tmp_path / "casting.toml").write_text('default_quote = "q1"\n[speakers]\n"Ana" = "q1"\n', encoding="utf-8")
+    casting = Casting(load_voices(tmp_path))
+    assert casting.voice_for("Ana") == "q1"
+    assert casting.voice_for("Bob") == "q2"
+    assert casting.voice_for("Chloé") in ("q1", "q2")  # more speakers than voices: voices are reused
+
+
+@pytest.mark.parametrize(
+    "files, message",
+    [
+        ({"n": 'role = "narrator"\nengine = "espeak"\ncolour = "blue"'}, "unknown key"),
+        ({"n": 'role = "narrator"'}, "'engine' is missing"),
+        ({"n": 'role = "boss"\nengine = "espeak"'}, "role must be one of"),
+        ({"n": 'role = "narrator"\nengine = "espeak"\nspeed = "fast"'}, "wrong type"),
+        ({"n": 'role = "narrator"\nengine = "espeak"\nspeed = 9.0'}, "outside"),
+        ({"n": 'role = "narrator"\nengine = "espeak"\nfallback = "ghost"'}, "fallback 'ghost'"),
+        ({"q": 'engine = "espeak"'}, "exactly one narrator"),
+        ({"n": "role = narrator"}, "cannot read"),
+        ({}, "holds no preset"),
+    ],
+)
+def test_invalid_voice_folders(tmp_path, files, message):
+    for name, text in files.items():
+        write(tmp_path, name, text)
+    with pytest.raises(VoiceError, match=message):
+        load_voices(tmp_path)
+
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(VoiceError, match="does not exist"):
+        load_voices(tmp_path / "nope")
