@@ -33,6 +33,9 @@ log = logging.getLogger("briefing")
 INPUTS_HELP = "Article files (.txt, .md) or - for standard input; several make one episode, one chapter each."
 VoicesOpt = typer.Option(None, "--voices", help="Folder of voice presets (*.toml) that replaces the bundled voices/.", show_default=False)
 DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
+LexiconOpt = typer.Option(
+    None, "--lexicon", help="A TOML file of pronunciations (\"OpenAI\" = \"Opène Aï\") added over voices/lexicon.toml.", show_default=False
+)
 
 
 def _version(value: bool) -> None:
@@ -88,6 +91,7 @@ def speak(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False),
     engine: str = typer.Option("auto", "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."),
     voices: Optional[Path] = VoicesOpt,
+    lexicon: Optional[Path] = LexiconOpt,
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
     speed: float = typer.Option(1.0, "--speed", min=0.5, max=2.0, help="Speaking rate, multiplying each voice's own speed."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once."),
@@ -108,6 +112,7 @@ def speak(
 
         options = Options(
             voices_dir=voices,
+            lexicon=lexicon,
             script=ScriptOptions(max_chars=max_chars, title=title),
             render=RenderOptions(engine=engine, device=device, speed=speed, jobs=jobs),
             bitrate=_check_bitrate(bitrate),
@@ -138,6 +143,7 @@ def script(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."),
     voices: Optional[Path] = VoicesOpt,
+    lexicon: Optional[Path] = LexiconOpt,
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
     max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters."),
     debug: bool = DebugOpt,
@@ -148,7 +154,8 @@ def script(
         from briefing.pipeline import Options, make_script
         from briefing.script import ScriptOptions
 
-        result = make_script(inputs, Options(voices_dir=voices, script=ScriptOptions(max_chars=max_chars, title=title)))
+        options = Options(voices_dir=voices, lexicon=lexicon, script=ScriptOptions(max_chars=max_chars, title=title))
+        result = make_script(inputs, options)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return

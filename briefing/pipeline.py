@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -16,7 +17,7 @@ from briefing.model import Article, Cue, Script
 from briefing.render import RenderOptions, check_device, choose_presets, render
 from briefing.script import ScriptOptions, build_script
 from briefing.sources import load_article
-from briefing.voices import VoiceBook, load_voices
+from briefing.voices import VoiceBook, load_lexicon, load_voices
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class Options:
     """Everything `briefing speak` can be told."""
 
     voices_dir: Path | None = None
+    lexicon: Path | None = None  # extra pronunciations over the voices folder's lexicon.toml
     script: ScriptOptions = field(default_factory=ScriptOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
     bitrate: str = DEFAULT_BITRATE
@@ -53,7 +55,11 @@ def load_articles(sources: list[str]) -> list[Article]:
 def make_script(sources: list[str], options: Options = Options(), book: VoiceBook | None = None) -> Script:
     """Read the sources and build their Script (no audio)."""
     book = book or load_voices(options.voices_dir)
-    return build_script(load_articles(sources), book, options.script)
+    lexicon = dict(book.lexicon)
+    if options.lexicon is not None:
+        lexicon.update(load_lexicon(options.lexicon))
+    script_options = dataclasses.replace(options.script, lexicon=lexicon)
+    return build_script(load_articles(sources), book, script_options)
 
 
 def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:

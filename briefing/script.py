@@ -6,10 +6,13 @@ and the text tests run without any engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from briefing.model import Article, Script, Segment
 from briefing.text.clean import has_words
+from briefing.text.normalize import Normaliser
+from briefing.text.numbers import JOIN
 from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 from briefing.voices import Casting, VoiceBook
@@ -34,12 +37,13 @@ class ScriptOptions:
 
     max_chars: int = DEFAULT_MAX_CHARS
     title: str | None = None  # the episode title; the first article's title by default
+    lexicon: Mapping[str, str] = field(default_factory=dict)  # written form -> how it is said
 
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
     casting = Casting(book)
-    builder = _Builder(book.narrator, casting, options.max_chars)
+    builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon))
     for chapter, article in enumerate(articles):
         builder.article(article, chapter)
     segments = builder.finish()
@@ -48,8 +52,9 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
 
 
 class _Builder:
-    def __init__(self, narrator: str, casting: Casting, max_chars: int):
+    def __init__(self, narrator: str, casting: Casting, max_chars: int, normaliser: Normaliser):
         self.narrator = narrator
+        self.normaliser = normaliser
         self.casting = casting
         self.max_chars = max_chars
         self.segments: list[Segment] = []
@@ -57,7 +62,7 @@ class _Builder:
         self.last_speaker: str | None = None
 
     def emit(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
-        text = " ".join(text.split()).lstrip(" ,;")
+        text = " ".join(text.replace(JOIN, " ").split()).lstrip(" ,;")
         if not has_words(text):
             # Punctuation left between two quotes carries no sound, but its boundary does.
             self.end_with(pause_ms)
@@ -73,11 +78,11 @@ class _Builder:
     def article(self, article: Article, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
         self.last_speaker = None
-        self.emit("title", _as_sentence(article.title), self.narrator, None, PAUSE_TITLE, chapter)
+        self.emit("title", self.say(_as_sentence(article.title)), self.narrator, None, PAUSE_TITLE, chapter)
         for block in article.blocks:
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
-                self.emit("narration", _as_sentence(block.text), self.narrator, None, PAUSE_HEADING, chapter)
+                self.emit("narration", self.say(_as_sentence(block.text)), self.narrator, None, PAUSE_HEADING, chapter)
             else:
                 self.paragraph(block.text, chapter)
                 self.end_with(PAUSE_PARAGRAPH)
@@ -108,7 +113,7 @@ class _Builder:
 
     def sentences(self, text: str, role: str, voice: str, speaker: str | None, chapter: int) -> None:
         for sentence in split_sentences(text):
-            pieces = cap_length(sentence, self.max_chars)
+            pieces = cap_length(self.say(sentence), self.max_chars)
             for j, piece in enumerate(pieces):
                 last = j == len(pieces) - 1
                 self.emit(role, piece, voice, speaker, PAUSE_SENTENCE if last else PAUSE_CLAUSE, chapter)
@@ -117,6 +122,10 @@ class _Builder:
             last = self.segments[-1]
             if last.pause_ms == PAUSE_SENTENCE:
                 self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, PAUSE_INLINE, last.chapter)
+
+    def say(self, text: str) -> str:
+        """Spell `text` out for speech (numbers stay NBSP-joined until `emit`)."""
+        return self.normaliser.normalise(text)
 
     def finish(self) -> list[Segment]:
         if self.segments:

@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 
 from briefing.errors import InputError
 from briefing.model import Article, Block
-from briefing.text.clean import clean_text, has_words
+from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
@@ -82,7 +82,8 @@ def parse_text(text: str, source: str = "", fallback_title: str = "") -> Article
     chunks = [c for c in re.split(r"\n\s*\n", text) if has_words(c)]
     if len(chunks) == 1 and chunks[0].count("\n") >= 2:
         chunks = [line for line in chunks[0].split("\n") if has_words(line)]  # one paragraph a line
-    chunks = [" ".join(c.split()) for c in chunks]  # unwrap hard-wrapped lines
+    chunks = [" ".join(strip_credits(c).split()) for c in chunks]  # unwrap hard-wrapped lines
+    chunks = [c for c in chunks if has_words(c) and not is_boilerplate(c)]
     if not chunks:
         raise InputError(f"{source or 'input'}: holds no words to read")
 
@@ -130,8 +131,8 @@ def parse_markdown(text: str, source: str = "", fallback_title: str = "") -> Art
         if tok.type == "heading_open":
             heading_level = int(tok.tag[1])
         elif tok.type == "inline":
-            content = " ".join(clean_text(_inline_text(tok)).split())
-            if not has_words(content):
+            content = " ".join(strip_credits(clean_text(_inline_text(tok))).split())
+            if not has_words(content) or is_boilerplate(content):
                 pass
             elif heading_level == 1 and not seen_h1:
                 title, seen_h1 = content, True  # the first level-1 heading wins over front matter

@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from briefing.errors import VoiceError
+from briefing.errors import InputError, VoiceError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,6 +98,7 @@ class VoiceBook:
     default_quote: str
     pinned: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
+    lexicon: dict[str, str] = field(default_factory=dict)  # the folder's lexicon.toml
 
     def __getitem__(self, name: str) -> VoicePreset:
         try:
@@ -147,7 +148,10 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
     for name in [default_quote, *pinned.values()]:
         if name not in presets:
             raise VoiceError(f"{casting_path}: voice {name!r} is not a preset in {folder}")
-    return VoiceBook(presets, narrator, pool, default_quote, pinned, folder)
+    lexicon = {}
+    if (folder / LEXICON_FILE).exists():
+        lexicon = load_lexicon(folder / LEXICON_FILE)
+    return VoiceBook(presets, narrator, pool, default_quote, pinned, folder, lexicon)
 
 
 class Casting:
@@ -174,3 +178,18 @@ class Casting:
             free = [v for v in self._order if v not in taken]
             self._assigned[speaker] = free[0] if free else self._order[len(self._assigned) % len(self._order)]
         return self._assigned[speaker]
+
+
+def load_lexicon(path: Path) -> dict[str, str]:
+    """A pronunciation lexicon: a TOML table of "Written" = "how it is said"."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"lexicon {path}: no such file") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"lexicon {path}: cannot read it ({exc})") from None
+    entries = data.get("words", data)
+    bad = [k for k, v in entries.items() if not isinstance(v, str) or not k.strip()]
+    if bad:
+        raise InputError(f"lexicon {path}: entries must be \"word\" = \"pronunciation\" strings (bad: {', '.join(map(str, bad[:3]))})")
+    return dict(entries)

@@ -49,3 +49,29 @@ def clean_text(text: str) -> str:
 def has_words(text: str) -> bool:
     """True when `text` holds something a voice can say (a letter or a digit)."""
     return any(ch.isalnum() for ch in text)
+
+
+# Lines of a news page that are navigation, credits or captions, not the article.
+_BOILERPLATE = re.compile(
+    r"""^(?:
+        (?:En\ savoir\ plus|[ÀA]\ lire\ (?:aussi|également)|Lire\ (?:aussi|également|la\ suite)|[ÀA]?\ ?[Vv]oir\ (?:aussi|également)
+          |Sur\ le\ même\ sujet|Dans\ la\ même\ rubrique|Retrouvez|Abonnez-vous|Suivez-nous|Inscrivez-vous
+          |Partager|Partagez|Newsletter|Publicité|Contenu\ sponsorisé|Cet\ article\ vous\ a\ plu)\b
+      | (?:Photos?|Crédits?(?:\ photo)?|Illustration|Image|Légende|Vidéo|Sources?|Lien)\s*:
+      | (?:Publié|Mis\ à\ jour|Modifié)\ le\b
+      | Par\ [A-ZÀ-Þ][\w'-]+(?:\ [A-ZÀ-Þ][\w'-]+){0,3}(?:\ (?:et|avec)\ [A-ZÀ-Þ][\w'-]+(?:\ [A-ZÀ-Þ][\w'-]+){0,3})?\s*$
+    )""",
+    re.VERBOSE,
+)
+_INLINE_CREDIT = re.compile(r"\s*\((?:Photos?|Crédits?|Illustration|Image)\s*:?[^()]{0,80}\)|\s*\(©[^()]{0,80}\)")
+
+
+def is_boilerplate(block: str) -> bool:
+    """True for a block that a listener should not hear: "Lire aussi …", credits, captions, bylines."""
+    block = block.strip()
+    return bool(_BOILERPLATE.match(block)) or (block.startswith("©") or (len(block) < 120 and "©" in block))
+
+
+def strip_credits(text: str) -> str:
+    """Remove inline photo credits: "(Photo : AFP)", "(© Reuters)"."""
+    return _INLINE_CREDIT.sub("", text)

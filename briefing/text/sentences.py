@@ -55,11 +55,13 @@ def _is_abbreviation(before: str) -> bool:
 
 
 # Where a long sentence may be cut, best first. Each pattern matches the separator; the cut
-# falls after it. Commas between digits ("3,5") have no space after them and never match.
+# falls after it. Only plain spaces count: the normaliser joins the words of a spelled-out
+# number with NBSP ("vingt et un"), so no cut falls inside one, and commas between digits
+# ("3,5") have no space after them.
 _BREAKS = (
-    re.compile(r"[;:]\s+"),
-    re.compile(r"(?<!\d),\s+|,\s+(?!\d)"),
-    re.compile(r"\s+(?=(?:et|mais|ou|car|donc|puis|alors|tandis|lorsque|parce|afin|pour|qui|que|dont|où)\b)"),
+    re.compile(r"[;:] +"),
+    re.compile(r", +"),
+    re.compile(r" +(?=(?:et|mais|ou|car|donc|puis|alors|tandis|lorsque|parce|afin|pour|qui|que|dont|où)\b)"),
     re.compile(r"(?<=[^\d\s]) (?=[^\d\s])"),
 )
 
@@ -68,17 +70,25 @@ def cap_length(text: str, max_chars: int) -> list[str]:
     """Cut `text` into pieces of at most `max_chars` characters at the most natural breaks.
 
     A cut happens at "; :" first, then at commas, then before a conjunction or relative
-    pronoun, then at any space that is not inside a number ("150 000"). Each cut is placed
-    nearest the middle of the candidates of its kind, so the pieces come out balanced.
+    pronoun, then at any space that is not inside a number ("150 000") or between two words
+    of a name ("Jean Dupont"). Each cut is placed nearest the middle of the candidates of its
+    kind, so the pieces come out balanced.
     """
     text = text.strip()
     if len(text) <= max_chars:
         return [text] if text else []
-    for pattern in _BREAKS:
+    for level, pattern in enumerate(_BREAKS):
         cuts = [m.end() for m in pattern.finditer(text) if 0 < m.start() and m.end() < len(text)]
+        if level == len(_BREAKS) - 1:
+            cuts = [c for c in cuts if not _inside_name(text, c)]
         if cuts:
             middle = len(text) / 2
             cut = min(cuts, key=lambda c: abs(c - middle))
             return cap_length(text[:cut], max_chars) + cap_length(text[cut:], max_chars)
     # One unbroken token longer than the cap (a URL, a chemical name): leave it whole.
     return [text]
+
+
+def _inside_name(text: str, cut: int) -> bool:
+    before = text[:cut].split()
+    return bool(before) and before[-1][:1].isupper() and text[cut : cut + 1].isupper()
