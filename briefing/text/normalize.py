@@ -5,9 +5,9 @@ phonemiser, espeak-ng misreads "1re", "XXIe", "14h30" and "M.", num2words has ge
 currency traps. `Normaliser.normalise()` turns one sentence into exactly what a voice should
 say: no digits, no symbols a voice would read literally (% € $ £ & / @ # *), no URL.
 
-Rules run in a fixed order, most specific first: web litter, the user's lexicon, abbreviations,
-times and dates, money, percent and units, ordinals and Roman numerals, phone numbers, ranges,
-plain numbers, acronyms, then symbols. Spelled-out numbers are joined with NBSP (numbers.JOIN)
+Rules run in a fixed order, most specific first: abbreviations, web litter, the user's lexicon,
+phone numbers, times and dates, ranges and signs, money, percent and units, ordinals and Roman
+numerals, plain numbers, acronyms, then symbols. Spelled-out numbers are joined with NBSP (numbers.JOIN)
 so that segment capping never cuts inside one.
 """
 
@@ -49,8 +49,8 @@ def _value(num: str) -> float:
 
 def spell_number(num: str, feminine: bool = False) -> str:
     integer, fraction = _parse(num)
-    if len(integer) > 15:  # not a quantity anyone says as one number: read it digit group by group
-        return JOIN.join(digits(g) for g in re.findall(r"\d{1,3}", integer))
+    if len(integer) > 15:  # a code, not a quantity: read in pairs, as French reads phone numbers
+        return JOIN.join(digits(g) for g in re.findall(r"\d{1,2}", integer))
     return decimal(integer, fraction, feminine)
 
 
@@ -116,7 +116,8 @@ def pronounceable(word: str) -> bool:
     """Can a capitalised word be read as a word (PARIS, NASA) rather than spelled (SNCF)?"""
     if len(word) < 4:
         return False
-    if not any(ch in _VOWELS for ch in word):
+    vowels = sum(ch in _VOWELS for ch in word)
+    if 3 * vowels < len(word):
         return False
     run = 0
     for ch in word:
@@ -130,7 +131,17 @@ def spell_letters(word: str) -> str:
     return JOIN.join(LETTERS.get(ch, ch.lower()) for ch in word.upper() if ch.isalpha())
 
 
+# Short French words that a headline in capitals spells like acronyms ("EN DIRECT", "LA UNE").
+CAPITALISED_WORDS = frozenset(
+    """A À AU AUX CE CES DE DES DU EN ET IL ILS ELLE LA LE LES LUI MA MAIS MES MON NE NI NON NOS NOUS
+    ON OU OÙ OUI PAR PAS POUR QUE QUI SA SES SI SON SUR TA TES TON UN UNE VOS VOUS Y ÇA EST FIN ANS VIE
+    ROI LOI ART DIT FAIT TOUT TOUS SANS AVEC DANS CHEZ VERS""".split()
+)
+
+
 def say_acronym(word: str) -> str:
+    if word in CAPITALISED_WORDS:
+        return word.lower()
     if word in ACRONYM_WORDS:
         return ACRONYM_WORDS[word].replace(" ", JOIN)
     if pronounceable(word):
@@ -277,7 +288,7 @@ ABBREVIATIONS: list[tuple[re.Pattern, str]] = [
 _ROMAN_NOUNS = "chapitre|tome|acte|scène|titre|article|livre|partie|saison|volume|épisode|phase|Vatican|Occident|Orient"
 _NOT_NAMES = frozenset("Le La Les Un Une Des Du De Et Ou En Au Aux Ce Ces Cette Son Sa Ses Il Elle On Nous Vous Ils Elles".split())
 
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>«»\"]+|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|info|gouv\.fr|be|ch|ca|de|uk|co)\b(?:/[^\s<>«»\"]*)?", re.IGNORECASE)
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)]|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|info|gouv\.fr|be|ch|ca|de|uk|co)\b(?:/[^\s<>«»\"]*)?", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,40})")
 _HASHTAG = re.compile(r"(?<![\w&])#(\w+)")
@@ -309,13 +320,13 @@ class Normaliser:
     def normalise(self, text: str) -> str:
         """What a voice should say for `text`: words and plain punctuation only."""
         text = self._characters(text)
+        for pattern, words in ABBREVIATIONS:
+            text = pattern.sub(words, text)
         text = self._web(text)
         if self._lexicon_re is not None:
             text = self._lexicon_re.sub(lambda m: self.lexicon[m.group(1)], text)
-        for pattern, words in ABBREVIATIONS:
-            text = pattern.sub(words, text)
-        text = self._times_and_dates(text)
         text = self._phones(text)
+        text = self._times_and_dates(text)
         text = self._ranges_and_signs(text)
         text = self._money(text)
         text = self._percent_and_units(text)
@@ -475,12 +486,7 @@ class Normaliser:
         return re.sub(rf"(?:(?<=^)|(?<=[\s(:]))\+[ \u00a0]?(?={_NUM})", "plus ", text)
 
     def _numbers(self, text: str) -> str:
-        def number(m):
-            feminine = _next_word(text, m.end()) in FEMININE_NOUNS
-            return spell_number(m.group("num"), feminine)
-
-        text = _NUM_RE.sub(number, text)
-        # Letters glued to digits (COP28, TF1, A380, G7, 4G): letters, then the number.
+        # Letters glued to digits first (COP28, TF1, A380, G7, 5G): letters, then the number.
         text = re.sub(
             r"(?<![\w])([A-Za-z]{1,5})(\d+)(?![\w])",
             lambda m: (say_acronym(m.group(1)) if m.group(1).isupper() else m.group(1)) + JOIN + cardinal(int(m.group(2))),
@@ -491,6 +497,12 @@ class Normaliser:
             lambda m: cardinal(int(m.group(1))) + JOIN + (spell_letters(m.group(2)) if m.group(2).isupper() else m.group(2)),
             text,
         )
+
+        def number(m):
+            feminine = _next_word(text, m.end()) in FEMININE_NOUNS
+            return spell_number(m.group("num"), feminine)
+
+        text = _NUM_RE.sub(number, text)
         # Whatever digits are left (inside words, odd formats): said one number at a time.
         return re.sub(r"\d+", lambda m: " " + spell_number(m.group(0)) + " ", text)
 
@@ -509,7 +521,7 @@ class Normaliser:
         text = re.sub(r"\s[×x]\s(?=\w)", " fois ", text)
         text = text.replace("±", " plus ou moins ").replace("§", " paragraphe ")
         text = text.replace("%", " pour cent ").replace("‰", " pour mille ")
-        text = re.sub(r"\s~\s?", " environ ", text)
+        text = re.sub(r"(?:^|\s)~\s?", " environ ", text)
         for ch, name in CURRENCIES.items():
             if not ch.isalpha():
                 text = text.replace(ch, " " + name[1] + " ")
@@ -525,7 +537,7 @@ class Normaliser:
         text = re.sub(r"([,;:])(?:[ ]*[,;:])+", r"\1", text)
         text = re.sub(r"^[\s,;:.!?]+", "", text)
         text = re.sub(r"\.{2,}", ".", text)
-        return text.strip()
+        return text.strip().rstrip(",;:").rstrip()
 
 
 class _Group:
