@@ -78,11 +78,11 @@ class _Builder:
     def article(self, article: Article, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
         self.last_speaker = None
-        self.emit("title", self.say(_as_sentence(article.title)), self.narrator, None, PAUSE_TITLE, chapter)
+        self.capped("title", self.say(_as_sentence(article.title)), self.narrator, None, PAUSE_TITLE, chapter)
         for block in article.blocks:
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
-                self.emit("narration", self.say(_as_sentence(block.text)), self.narrator, None, PAUSE_HEADING, chapter)
+                self.capped("narration", self.say(_as_sentence(block.text)), self.narrator, None, PAUSE_HEADING, chapter)
             else:
                 self.paragraph(block.text, chapter)
                 self.end_with(PAUSE_PARAGRAPH)
@@ -113,15 +113,18 @@ class _Builder:
 
     def sentences(self, text: str, role: str, voice: str, speaker: str | None, chapter: int) -> None:
         for sentence in split_sentences(text):
-            pieces = cap_length(self.say(sentence), self.max_chars)
-            for j, piece in enumerate(pieces):
-                last = j == len(pieces) - 1
-                self.emit(role, piece, voice, speaker, PAUSE_SENTENCE if last else PAUSE_CLAUSE, chapter)
+            self.capped(role, self.say(sentence), voice, speaker, PAUSE_SENTENCE, chapter)
         # A run that ends mid-sentence (narration before an inline quote) ends with a short pause.
         if self.segments and not _ends_sentence(text):
             last = self.segments[-1]
             if last.pause_ms == PAUSE_SENTENCE:
                 self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, PAUSE_INLINE, last.chapter)
+
+    def capped(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
+        """Emit `text` cut to the length cap: clause pauses inside, `pause_ms` after the last piece."""
+        pieces = cap_length(text, self.max_chars)
+        for j, piece in enumerate(pieces):
+            self.emit(role, piece, voice, speaker, pause_ms if j == len(pieces) - 1 else PAUSE_CLAUSE, chapter)
 
     def say(self, text: str) -> str:
         """Spell `text` out for speech (numbers stay NBSP-joined until `emit`)."""

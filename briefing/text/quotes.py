@@ -90,7 +90,7 @@ _VERBS = (
 _AUX = r"(?:(?:a|ont|avait|avaient|aurait|auraient|avait|va|vont|a-t-il|a-t-elle)\s+)?"
 _PROPER = r"[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+)?[A-ZÀ-ÖØ-Þ][\w'-]+)*"
 _DET = r"(?i:(?:les|le|la|un|une|des|ce|cet|cette|ces|son|sa|ses|leur|leurs|notre|votre)\s+|l')"
-_COMMON = _DET + r"[\w'-]+(?:\s+(?:de\s+la\s+|de\s+l'|de\s+|d'|du\s+|des\s+)[\w'-]+)?"
+_COMMON = _DET + r"[\w'-]+(?:\s+(?:de\s+la\s+|de\s+l'|de\s+|d'|du\s+|des\s+)[\w'-]+){0,2}"
 _NP = rf"(?P<np>{_PROPER}|{_COMMON})"
 _ADVERBS = r"(?:(?:encore|alors|aussi|ensuite|enfin|également|toutefois|pourtant|déjà|simplement)\s+)?"
 

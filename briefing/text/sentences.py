@@ -63,6 +63,7 @@ _BREAKS = (
     re.compile(r", +"),
     re.compile(r" +(?=(?:et|mais|ou|car|donc|puis|alors|tandis|lorsque|parce|afin|pour|qui|que|dont|où)\b)"),
     re.compile(r"(?<=[^\d\s]) (?=[^\d\s])"),
+    re.compile("\u00a0"),  # last resort: inside a number too long to say in one breath
 )
 
 
@@ -71,7 +72,7 @@ def cap_length(text: str, max_chars: int) -> list[str]:
 
     A cut happens at "; :" first, then at commas, then before a conjunction or relative
     pronoun, then at any space that is not inside a number ("150 000") or between two words
-    of a name ("Jean Dupont"). Each cut is placed nearest the middle of the candidates of its
+    of a name ("Jean Dupont"), and only as a last resort inside a spelled-out number. Each cut is placed nearest the middle of the candidates of its
     kind, so the pieces come out balanced.
     """
     text = text.strip()
@@ -79,7 +80,7 @@ def cap_length(text: str, max_chars: int) -> list[str]:
         return [text] if text else []
     for level, pattern in enumerate(_BREAKS):
         cuts = [m.end() for m in pattern.finditer(text) if 0 < m.start() and m.end() < len(text)]
-        if level == len(_BREAKS) - 1:
+        if level == len(_BREAKS) - 2:
             cuts = [c for c in cuts if not _inside_name(text, c)]
         if cuts:
             middle = len(text) / 2
