@@ -30,7 +30,10 @@ app = typer.Typer(
 
 log = logging.getLogger("briefing")
 
-INPUTS_HELP = "Article files (.txt, .md) or - for standard input; several make one episode, one chapter each."
+INPUTS_HELP = (
+    "Articles: .txt, .md or .html files, http(s) URLs of pages or RSS/Atom feeds, feed files, or - for standard input. "
+    "Several make one episode, one chapter each."
+)
 VoicesOpt = typer.Option(None, "--voices", help="Folder of voice presets (*.toml) that replaces the bundled voices/.", show_default=False)
 DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
 LexiconOpt = typer.Option(
@@ -96,8 +99,14 @@ def speak(
     speed: float = typer.Option(1.0, "--speed", min=0.5, max=2.0, help="Speaking rate, multiplying each voice's own speed."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Synthesise every segment again (accepted; the segment cache is not built yet)."),
-    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
+    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's title, or 'Briefing du <date>').", show_default=False),
     max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters, before it is cut at a natural break."),
+    max_articles: int = typer.Option(10, "--max-articles", min=1, help="Newest items taken from each feed."),
+    briefing: Optional[bool] = typer.Option(None, "--briefing/--no-briefing", help="Spoken intro with the date and the subjects, sources announced, outro (default: when there are several articles).", show_default=False),
+    date: Optional[str] = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False),
+    podcast: str = typer.Option("briefing", "--podcast", help="The show's name: ID3 artist and album."),
+    cover: Optional[Path] = typer.Option(None, "--cover", help="Cover image (.jpg or .png) embedded in the MP3.", show_default=False),
+    intro_music: Optional[Path] = typer.Option(None, "--intro-music", help="A jingle or music bed (any audio file) played at the start and ducked under the intro.", show_default=False),
     bitrate: str = typer.Option("96k", "--bitrate", help="MP3 bitrate, 64k to 128k."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
@@ -113,9 +122,13 @@ def speak(
         options = Options(
             voices_dir=voices,
             lexicon=lexicon,
-            script=ScriptOptions(max_chars=max_chars, title=title),
+            max_articles=max_articles,
+            script=ScriptOptions(max_chars=max_chars, title=title, briefing=briefing, date=_parse_date(date)),
             render=RenderOptions(engine=engine, device=device, speed=speed, jobs=jobs),
             bitrate=_check_bitrate(bitrate),
+            podcast=podcast,
+            cover=cover,
+            intro_music=intro_music,
         )
         result = make_episode(inputs, output, options)
         typer.echo(str(result.path))
@@ -127,6 +140,19 @@ def speak(
         )
 
     _run(debug, quiet, action)
+
+
+def _parse_date(value: str | None):
+    import datetime as dt
+
+    from briefing.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--date {value!r} is not a date like 2026-11-24") from None
 
 
 def _check_bitrate(bitrate: str) -> str:
@@ -146,6 +172,9 @@ def script(
     lexicon: Optional[Path] = LexiconOpt,
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
     max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters."),
+    max_articles: int = typer.Option(10, "--max-articles", min=1, help="Newest items taken from each feed."),
+    briefing: Optional[bool] = typer.Option(None, "--briefing/--no-briefing", help="Intro, announcements and outro (default: when there are several articles).", show_default=False),
+    date: Optional[str] = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False),
     debug: bool = DebugOpt,
 ) -> None:
     """Show what would be said, by whom, with which pauses: the Script, without audio."""
@@ -154,7 +183,8 @@ def script(
         from briefing.pipeline import Options, make_script
         from briefing.script import ScriptOptions
 
-        options = Options(voices_dir=voices, lexicon=lexicon, script=ScriptOptions(max_chars=max_chars, title=title))
+        script_options = ScriptOptions(max_chars=max_chars, title=title, briefing=briefing, date=_parse_date(date))
+        options = Options(voices_dir=voices, lexicon=lexicon, max_articles=max_articles, script=script_options)
         result = make_script(inputs, options)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -186,6 +216,28 @@ def voices_cmd(
             what = preset.voice if preset.engine == "espeak" else (preset.model or preset.model_path or "")
             extra = f", fallback {preset.fallback}" if preset.fallback else ""
             typer.echo(f"  {name:<24} {preset.role:<9} {preset.engine:<7} {what:<30} {status}{extra}")
+
+    _run(debug, False, action)
+
+
+@app.command()
+def feed(
+    folder: Path = typer.Argument(..., metavar="DIR", help="The folder of episodes (*.mp3 with their transcripts).", show_default=False),
+    base_url: str = typer.Option(..., "--base-url", help="The public URL of DIR, e.g. https://example.org/briefing/.", show_default=False),
+    title: str = typer.Option("briefing", "--title", help="The podcast's title."),
+    description: str = typer.Option("Briefings audio de l'actualité, lus en français.", "--description", help="The podcast's description."),
+    author: str = typer.Option("briefing", "--author", help="itunes:author."),
+    image: Optional[str] = typer.Option(None, "--image", help="URL of the podcast's square artwork.", show_default=False),
+    debug: bool = DebugOpt,
+) -> None:
+    """Write DIR/feed.xml, an RSS 2.0 podcast feed (itunes and podcast namespaces) for the episodes in DIR."""
+
+    def action():
+        from briefing.feed import FeedOptions, write_feed
+
+        path, count = write_feed(folder, FeedOptions(base_url=base_url, title=title, description=description, author=author, image=image))
+        typer.echo(str(path))
+        typer.echo(f"feed: {count} episode{'s' if count != 1 else ''}", err=True)
 
     _run(debug, False, action)
 

@@ -33,6 +33,8 @@ class Article:
     source: str = ""  # where it came from: a path, a URL, "-" for stdin
     section: str = ""  # a rubric label above the title ("Tech", "Monde"), not spoken
     date: str = ""  # ISO 8601 date when known
+    publisher: str = ""  # the site or feed it came from ("Le Quotidien du Sud"), said in briefings
+    author: str = ""
 
 
 @dataclass(frozen=True)

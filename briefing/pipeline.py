@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import re
+import subprocess
 import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefing import __version__
-from briefing.export import DEFAULT_BITRATE, write_mp3
-from briefing.mix import assemble
+import numpy as np
+
+from briefing.errors import InputError
+from briefing.export import DEFAULT_BITRATE, EpisodeInfo, write_episode
+from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness
 from briefing.model import Article, Cue, Script
 from briefing.render import RenderOptions, check_device, choose_presets, render
+from briefing.rss import DEFAULT_MAX_ARTICLES
 from briefing.script import ScriptOptions, build_script
-from briefing.sources import load_article
+from briefing.sources import load_sources
 from briefing.voices import VoiceBook, load_lexicon, load_voices
 
 log = logging.getLogger(__name__)
@@ -30,9 +35,13 @@ class Options:
 
     voices_dir: Path | None = None
     lexicon: Path | None = None  # extra pronunciations over the voices folder's lexicon.toml
+    max_articles: int = DEFAULT_MAX_ARTICLES  # per feed
     script: ScriptOptions = field(default_factory=ScriptOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
     bitrate: str = DEFAULT_BITRATE
+    podcast: str = "briefing"  # the show's name: ID3 artist and album
+    cover: Path | None = None
+    intro_music: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class Result:
     """What a render produced, for the summary line."""
 
     path: Path
+    files: tuple[Path, ...]
     script: Script
     duration_ms: int
     cues: tuple[Cue, ...]
@@ -48,8 +58,8 @@ class Result:
     wall_s: float
 
 
-def load_articles(sources: list[str]) -> list[Article]:
-    return [load_article(s) for s in sources]
+def load_articles(sources: list[str], options: Options = Options()) -> list[Article]:
+    return load_sources(sources, options.max_articles)
 
 
 def make_script(sources: list[str], options: Options = Options(), book: VoiceBook | None = None) -> Script:
@@ -59,7 +69,7 @@ def make_script(sources: list[str], options: Options = Options(), book: VoiceBoo
     if options.lexicon is not None:
         lexicon.update(load_lexicon(options.lexicon))
     script_options = dataclasses.replace(options.script, lexicon=lexicon)
-    return build_script(load_articles(sources), book, script_options)
+    return build_script(load_articles(sources, options), book, script_options)
 
 
 def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
@@ -70,25 +80,38 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
     """Read, script, synthesise, mix and write one episode; return where it went."""
     started = time.perf_counter()
     check_device(options.render.device)
+    for path, what in ((options.cover, "cover image"), (options.intro_music, "intro music")):
+        if path is not None and not Path(path).is_file():
+            raise InputError(f"{path}: no such {what}")
+    if options.cover is not None and Path(options.cover).suffix.lower() not in (".jpg", ".jpeg", ".png"):
+        raise InputError(f"{options.cover}: the cover must be a .jpg or .png image")
     book = load_voices(options.voices_dir)
     script = make_script(sources, options, book)
     casting = choose_presets(book, {s.voice for s in script.segments}, options.render.engine)
     for casted in casting.values():
         if casted.note:
             log.warning(casted.note)
+    music = decode_audio(options.intro_music, EPISODE_RATE) if options.intro_music is not None else None
     out = Path(out) if out is not None else default_output(script)
+
     episode = assemble(script, render(script, casting, options.render))
-    tags = {
-        "title": script.title,
-        "artist": "briefing",
-        "album": "briefing",
-        "language": "fra",
-        "comment": "Sources: " + ", ".join(sources),
-        "encoded_by": f"briefing {__version__}",
-    }
-    write_mp3(episode, out, options.bitrate, tags)
+    if music is not None:
+        intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
+        episode = add_music(episode, music, intro_end)
+    episode = finish_loudness(episode)
+    date = (options.script.date or dt.date.today()).isoformat()
+    info = EpisodeInfo(
+        title=script.title,
+        podcast=options.podcast,
+        date=date,
+        description=_description(script),
+        cover=Path(options.cover) if options.cover else None,
+        sources=tuple(sources),
+    )
+    files = write_episode(episode, script, out, info, options.bitrate)
     return Result(
         path=out,
+        files=tuple(files),
         script=script,
         duration_ms=episode.duration_ms,
         cues=episode.cues,
@@ -96,6 +119,26 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
         cached=0,
         wall_s=time.perf_counter() - started,
     )
+
+
+def _description(script: Script) -> str:
+    chapters = [c for c in script.chapters if c != "Sommaire"]
+    return "Au sommaire : " + " ; ".join(chapters) if len(chapters) > 1 else (chapters[0] if chapters else script.title)
+
+
+def decode_audio(path: Path, rate: int) -> np.ndarray:
+    """Any audio file ffmpeg reads, as mono float32 at `rate`."""
+    try:
+        proc = subprocess.run(
+            ["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
+            capture_output=True, check=False, timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InputError(f"{path}: cannot decode it ({exc})") from None
+    if proc.returncode != 0 or not proc.stdout:
+        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"{path}: not an audio file ffmpeg can read ({detail[-1] if detail else 'no audio'})")
+    return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
 def slugify(title: str, max_len: int = 60) -> str:

@@ -6,13 +6,14 @@ and the text tests run without any engine.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from briefing.model import Article, Script, Segment
 from briefing.text.clean import has_words
 from briefing.text.normalize import Normaliser
-from briefing.text.numbers import JOIN
+from briefing.text.numbers import JOIN, cardinal, ordinal
 from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 from briefing.voices import Casting, VoiceBook
@@ -27,8 +28,12 @@ PAUSE_SECTION = 1200  # before a sub-heading
 PAUSE_TITLE = 1100  # after the title announcement
 PAUSE_CHAPTER = 1800  # between two articles
 PAUSE_END = 600
+PAUSE_TRANSITION = 500  # after "Sujet suivant, ..."
 
 DEFAULT_MAX_CHARS = 250
+INTRO_CHAPTER = "Sommaire"
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
 
 
 @dataclass(frozen=True)
@@ -38,17 +43,48 @@ class ScriptOptions:
     max_chars: int = DEFAULT_MAX_CHARS
     title: str | None = None  # the episode title; the first article's title by default
     lexicon: Mapping[str, str] = field(default_factory=dict)  # written form -> how it is said
+    # A daily briefing: a spoken intro with the date and the list of subjects, each article
+    # announced with its source, an outro. None: only when there are several articles.
+    briefing: bool | None = None
+    date: dt.date | None = None  # the briefing's date; today by default
 
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
     casting = Casting(book)
     builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon))
-    for chapter, article in enumerate(articles):
-        builder.article(article, chapter)
+    briefing = options.briefing if options.briefing is not None else len(articles) > 1
+    chapters = [a.title for a in articles]
+    if briefing:
+        day = spoken_date(options.date or dt.date.today())
+        builder.intro(day, articles)
+        chapters.insert(0, INTRO_CHAPTER)
+    first = 1 if briefing else 0
+    for i, article in enumerate(articles):
+        if briefing:
+            builder.announce(i, len(articles), article.publisher, first + i)
+        builder.article(article, first + i, announced=briefing)
+    if briefing:
+        builder.outro(day, first + len(articles) - 1)
     segments = builder.finish()
-    title = options.title or (articles[0].title if articles else "")
-    return Script(title=title, segments=tuple(segments), chapters=tuple(a.title for a in articles))
+    default_title = f"Briefing du {day}" if briefing else (articles[0].title if articles else "")
+    return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
+
+
+def spoken_date(day: dt.date) -> str:
+    """ "mardi vingt-quatre novembre" ("premier" for the first of the month)."""
+    number = ordinal(1) if day.day == 1 else cardinal(day.day)
+    return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}".replace(JOIN, " ")
+
+
+def from_publisher(name: str) -> str:
+    """ "de France Info", "du Monde" (Le Monde), "des Échos" (Les Échos), "d'Ouest-France"."""
+    for article, contracted in (("Le ", "du "), ("Les ", "des ")):
+        if name.startswith(article):
+            return contracted + name[len(article):]
+    if name[:1].lower() in "aeiouyéèêàâîôh":
+        return "d'" + name
+    return "de " + name
 
 
 class _Builder:
@@ -75,8 +111,26 @@ class _Builder:
             last = self.segments[-1]
             self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, pause_ms, last.chapter)
 
-    def article(self, article: Article, chapter: int) -> None:
+    def intro(self, day: str, articles: list[Article]) -> None:
+        self.capped("transition", self.say(f"Bonjour. Voici votre briefing du {day}."), self.narrator, None, PAUSE_SENTENCE, 0)
+        count = cardinal(len(articles)).replace(JOIN, " ")
+        titles = " ; ".join(_as_sentence(a.title).rstrip(".!?…") for a in articles)
+        self.capped("transition", self.say(f"Au sommaire, {count} sujets : {titles}."), self.narrator, None, PAUSE_CHAPTER, 0)
+
+    def announce(self, index: int, total: int, publisher: str, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
+        lead = "Premier sujet" if index == 0 else ("Dernier sujet" if index == total - 1 else "Sujet suivant")
+        text = f"{lead}, une information {from_publisher(publisher)}." if publisher else f"{lead}."
+        self.capped("transition", self.say(text), self.narrator, None, PAUSE_TRANSITION, chapter)
+
+    def outro(self, day: str, chapter: int) -> None:
+        self.end_with(PAUSE_CHAPTER)
+        text = f"C'était votre briefing du {day}. Merci de votre écoute, et à demain."
+        self.capped("transition", self.say(text), self.narrator, None, PAUSE_END, chapter)
+
+    def article(self, article: Article, chapter: int, announced: bool = False) -> None:
+        if not announced:
+            self.end_with(PAUSE_CHAPTER)
         self.last_speaker = None
         self.capped("title", self.say(_as_sentence(article.title)), self.narrator, None, PAUSE_TITLE, chapter)
         for block in article.blocks:

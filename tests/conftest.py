@@ -40,3 +40,54 @@ def _system_tools():
     missing = [tool for tool in ("espeak-ng", "ffmpeg", "ffprobe") if shutil.which(tool) is None]
     if missing:
         pytest.exit(f"missing system tools: {', '.join(missing)}; run `make test` to install them", returncode=2)
+
+
+# --- a local web server (127.0.0.1 only) for pages and feeds -------------------------------------
+import http.server  # noqa: E402
+import threading  # noqa: E402
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    routes: dict = {}
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        route = self.routes.get(self.path)
+        if route is None:
+            return super().do_GET()
+        status, content_type, body = route
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):  # keep the test output clean
+        pass
+
+
+@pytest.fixture
+def web(tmp_path):
+    """Serve tmp_path/www on 127.0.0.1; `web.route(path, body, type, status)` adds a fixed answer."""
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = type("Handler", (_Handler,), {"routes": {}})
+
+    def factory(*args, **kwargs):
+        return handler(*args, directory=str(root), **kwargs)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), factory)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    class Web:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        folder = root
+
+        @staticmethod
+        def route(path, body, content_type="text/html; charset=utf-8", status=200):
+            handler.routes[path] = (status, content_type, body.encode("utf-8") if isinstance(body, str) else body)
+            return Web.base + path
+
+    yield Web
+    server.shutdown()
+    server.server_close()

@@ -19,7 +19,7 @@ def assert_one_line_error(result, code, fragment):
 
 
 def no_episode_files(folder: Path) -> bool:
-    return not [p for p in folder.iterdir() if p.suffix == ".mp3" or ".part" in p.name]
+    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json") or ".part" in p.name]
 
 
 def test_speak_writes_a_mono_mp3(runner, article, tmp_path):
@@ -37,7 +37,9 @@ def test_speak_writes_a_mono_mp3(runner, article, tmp_path):
     assert 20 < float(info["format"]["duration"]) < 90
     assert info["format"]["tags"]["title"] == "Le conseil municipal adopte le budget"
     assert out.stat().st_mode & 0o044  # readable by the web server that will serve it
-    assert [p.name for p in out.parent.iterdir()] == ["episode.mp3"]
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "episode.chapters.json", "episode.mp3", "episode.srt", "episode.vtt"
+    ]
 
 
 def test_speak_default_output_is_named_after_the_title(runner, article, tmp_path, monkeypatch):
@@ -58,7 +60,7 @@ def test_speak_several_inputs_and_stdin(runner, article, tmp_path):
 
 
 def test_jobs_do_not_change_the_audio(runner, article, tmp_path):
-    one, two = tmp_path / "one.mp3", tmp_path / "two.mp3"
+    one, two = tmp_path / "one" / "ep.mp3", tmp_path / "two" / "ep.mp3"
     assert runner.invoke(app, ["speak", str(article), "-o", str(one), "--jobs", "1"]).exit_code == 0
     assert runner.invoke(app, ["speak", str(article), "-o", str(two), "--jobs", "2"]).exit_code == 0
     assert one.read_bytes() == two.read_bytes()
