@@ -7,6 +7,7 @@ an InputError with one line that names the URL and what went wrong.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -35,9 +36,24 @@ def is_url(spec: str) -> bool:
     return spec.lower().startswith(("http://", "https://"))
 
 
-def fetch(url: str, max_bytes: int = MAX_BYTES, timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)) -> Fetched:
+def timeouts() -> tuple[float, float]:
+    """(connect, read) seconds; BRIEFING_HTTP_TIMEOUT="S" or "CONNECT,READ" overrides them."""
+    value = os.environ.get("BRIEFING_HTTP_TIMEOUT", "").strip()
+    try:
+        parts = [float(v) for v in value.split(",")] if value else []
+    except ValueError:
+        parts = []
+    if len(parts) == 1:
+        return parts[0], parts[0]
+    if len(parts) == 2:
+        return parts[0], parts[1]
+    return CONNECT_TIMEOUT_S, READ_TIMEOUT_S
+
+
+def fetch(url: str, max_bytes: int = MAX_BYTES, timeout: tuple[float, float] | None = None) -> Fetched:
     """GET `url` and return its body, or raise InputError."""
     global _pool
+    timeout = timeout or timeouts()
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(f"{url}: only http:// and https:// URLs can be read")
@@ -53,6 +69,8 @@ def fetch(url: str, max_bytes: int = MAX_BYTES, timeout: tuple[float, float] = (
         )
     except urllib3.exceptions.MaxRetryError as exc:
         reason = exc.reason
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):  # a subclass of ConnectTimeoutError
+            raise InputError(f"{url}: cannot connect ({_short(reason)})") from None
         if isinstance(reason, urllib3.exceptions.ConnectTimeoutError):
             raise InputError(f"{url}: no answer within {timeout[0]:.0f} s (connect timeout)") from None
         if isinstance(reason, urllib3.exceptions.ReadTimeoutError):
@@ -67,13 +85,13 @@ def fetch(url: str, max_bytes: int = MAX_BYTES, timeout: tuple[float, float] = (
             raise InputError(f"{url}: the server answered {response.status} {response.reason or ''}".rstrip())
         length = response.headers.get("Content-Length")
         if length and length.isdigit() and int(length) > max_bytes:
-            raise InputError(f"{url}: {int(length) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
+            raise InputError(f"{url}: {int(length) / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit")
         chunks, size = [], 0
         try:
             for chunk in response.stream(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
-                    raise InputError(f"{url}: the page is over the {max_bytes / 1e6:.0f} MB limit")
+                    raise InputError(f"{url}: the page is over the {max_bytes / 2**20:.0f} MB limit")
                 chunks.append(chunk)
         except urllib3.exceptions.ReadTimeoutError:
             raise InputError(f"{url}: the server stopped answering ({timeout[1]:.0f} s read timeout)") from None

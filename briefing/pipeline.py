@@ -22,6 +22,7 @@ from briefing.render import RenderOptions, check_device, choose_presets, render
 from briefing.rss import DEFAULT_MAX_ARTICLES
 from briefing.script import ScriptOptions, build_script
 from briefing.sources import load_sources
+from briefing.text.clean import guess_language
 from briefing.voices import VoiceBook, load_lexicon, load_voices
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,14 @@ class Result:
 
 
 def load_articles(sources: list[str], options: Options = Options()) -> list[Article]:
-    return load_sources(sources, options.max_articles)
+    articles = load_sources(sources, options.max_articles)
+    for article in articles:
+        if guess_language(" ".join(b.text for b in article.blocks)) == "en":
+            log.warning(
+                "%s: this article looks English; it will be read with French pronunciation (briefing is made for French news)",
+                article.source or article.title,
+            )
+    return articles
 
 
 def make_script(sources: list[str], options: Options = Options(), book: VoiceBook | None = None) -> Script:

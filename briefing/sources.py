@@ -20,7 +20,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from briefing.errors import InputError
-from briefing.fetch import fetch, is_url
+from briefing.fetch import MAX_BYTES, fetch, is_url
 from briefing.model import Article, Block
 from briefing.rss import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
 from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
@@ -31,6 +31,9 @@ MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 MAX_TITLE_CHARS = 200
+# Text inputs above this are refused: 1 MB is about 160,000 words, 18 hours of speech; a briefing
+# never needs more, and a mistaken input (a log, a dump) should fail at once, not after hours.
+MAX_TEXT_BYTES = 1024 * 1024
 # A sub-heading: one short line with no final stop.
 _HEADING_MAX_WORDS = 12
 _FINAL_PUNCT = re.compile(r"[.!?…:;,»”\"]$")
@@ -57,6 +60,8 @@ def load_source(spec: str, max_articles: int = DEFAULT_MAX_ARTICLES) -> list[Art
     if path.is_dir():
         raise InputError(f"{spec}: is a folder, not an article file")
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"{spec}: {path.stat().st_size / 2**20:.0f} MB is too large to be an article")
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{spec}: cannot read it ({exc.strerror})") from None
@@ -72,7 +77,7 @@ def _from_bytes(
     data: bytes, source: str, content_type: str, suffix: str, max_articles: int, name: str = "", fallback_title: str = ""
 ) -> list[Article]:
     name = name or source
-    _check_bytes(data, name)
+    _check_bytes(data, name, limit=MAX_BYTES)
     content_type = content_type.split(";")[0].strip().lower()
     if suffix in FEED_SUFFIXES or content_type in _FEED_TYPES or (not suffix and looks_like_feed(data)):
         return articles_from_feed(data, source, max_articles, fetch_page=lambda url: fetch(url).body)
@@ -89,9 +94,11 @@ def _from_bytes(
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml"}
 
 
-def _check_bytes(data: bytes, name: str) -> None:
+def _check_bytes(data: bytes, name: str, limit: int = MAX_TEXT_BYTES) -> None:
     if not data.strip():
         raise InputError(f"{name}: is empty")
+    if len(data) > limit:
+        raise InputError(f"{name}: {len(data) / 2**20:.1f} MB is over the {limit / 2**20:.1f} MB limit for one article (about 18 hours of speech)")
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: is a binary file, not UTF-8 text")
 

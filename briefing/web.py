@@ -24,8 +24,14 @@ def article_from_html(data: bytes | str, source: str, fallback_title: str = "") 
     import trafilatura
     from lxml import etree
 
+    tree = trafilatura.load_html(data)
+    if tree is None:
+        raise InputError(f"{source}: cannot parse this HTML")
+    # Nothing meant for machines or for browsers without JavaScript is ever read.
+    for bad in tree.xpath("//script|//style|//noscript|//template|//iframe|//object|//embed|//form"):
+        bad.drop_tree()
     xml = trafilatura.extract(
-        data,
+        tree,
         url=source if source.startswith("http") else None,
         output_format="xml",
         with_metadata=True,

@@ -45,6 +45,7 @@ def _system_tools():
 # --- a local web server (127.0.0.1 only) for pages and feeds -------------------------------------
 import http.server  # noqa: E402
 import threading  # noqa: E402
+import time  # noqa: E402
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
@@ -54,12 +55,19 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         route = self.routes.get(self.path)
         if route is None:
             return super().do_GET()
-        status, content_type, body = route
+        status, content_type, body, headers, delay = route
+        if delay:
+            time.sleep(delay)  # a server that answers too late
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for key, value in headers.items():
+            self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should
 
     def log_message(self, *args):  # keep the test output clean
         pass
@@ -84,8 +92,9 @@ def web(tmp_path):
         folder = root
 
         @staticmethod
-        def route(path, body, content_type="text/html; charset=utf-8", status=200):
-            handler.routes[path] = (status, content_type, body.encode("utf-8") if isinstance(body, str) else body)
+        def route(path, body, content_type="text/html; charset=utf-8", status=200, headers=None, delay=0.0):
+            data = body.encode("utf-8") if isinstance(body, str) else body
+            handler.routes[path] = (status, content_type, data, headers or {}, delay)
             return Web.base + path
 
     yield Web

@@ -75,3 +75,21 @@ def is_boilerplate(block: str) -> bool:
 def strip_credits(text: str) -> str:
     """Remove inline photo credits: "(Photo : AFP)", "(© Reuters)"."""
     return _INLINE_CREDIT.sub("", text)
+
+
+_FRENCH_WORDS = frozenset("le la les des du un une et est que qui dans pour pas sur au aux avec ce cette il elle ont sont été par plus mais son ses leur nous vous".split())
+_ENGLISH_WORDS = frozenset("the and of to is that for with on are was were this have has be by from it they their which not but at an will would".split())
+
+
+def guess_language(text: str) -> str:
+    """ "fr", "en", or "" when unsure: from the share of very common words of each language."""
+    words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", text.lower())[:5000]
+    if len(words) < 20:
+        return ""
+    fr = sum(w in _FRENCH_WORDS for w in words)
+    en = sum(w in _ENGLISH_WORDS for w in words)
+    if en > 2 * fr and en >= 0.08 * len(words):
+        return "en"
+    if fr > 2 * en:
+        return "fr"
+    return ""
