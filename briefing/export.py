@@ -11,13 +11,12 @@ import contextlib
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from briefing import __version__
 from briefing.errors import InputError, RenderError
@@ -131,17 +130,22 @@ def guid_for(target: Path, info: EpisodeInfo) -> str:
 
 
 def _encode_mp3(episode: Episode, path: Path, bitrate: str) -> None:
-    from pydub import AudioSegment  # imported here: pydub looks for ffmpeg at import time
-
-    audio = AudioSegment(data=to_pcm16(episode.samples), sample_width=2, frame_rate=episode.sample_rate, channels=1)
+    """LAME through ffmpeg, reading the episode's raw float32 file (LAME takes float input, so
+    no 16-bit step and no dither: the same episode gives the same bytes)."""
+    cmd = [
+        "ffmpeg", "-v", "error", "-nostdin", "-y",
+        "-f", "f32le", "-ar", str(episode.sample_rate), "-ac", "1", "-i", str(episode.path),
+        "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
+        "-id3v2_version", "0",  # no tag from ffmpeg: mutagen writes them all afterwards
+        "-f", "mp3", str(path),
+    ]
     try:
-        # ffmpeg writes no ID3 tag (-id3v2_version 0): mutagen writes them all afterwards.
-        audio.export(str(path), format="mp3", bitrate=bitrate, parameters=["-ac", "1", "-id3v2_version", "0"]).close()
+        proc = subprocess.run(cmd, capture_output=True, check=False)
     except OSError as exc:
-        raise RenderError(f"cannot write {path.name}: {exc.strerror or exc}") from None
-    except Exception as exc:  # pydub raises CouldntEncodeError with ffmpeg's whole log
-        last = str(exc).strip().splitlines()
-        raise RenderError(f"ffmpeg could not encode the MP3: {last[-1] if last else exc}") from None
+        raise RenderError(f"cannot run ffmpeg: {exc.strerror or exc}") from None
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"ffmpeg could not encode the MP3: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
 
 
 def _tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -> None:
@@ -170,13 +174,6 @@ def _tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) 
         tags.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
                       start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     tags.save(str(path), v2_version=4)
-
-
-def to_pcm16(samples: np.ndarray) -> bytes:
-    """float32 [-1, 1] to little-endian 16-bit PCM, with TPDF dither against quantisation hiss."""
-    rng = np.random.default_rng(0)  # fixed seed: the same episode gives the same bytes
-    dither = (rng.random(samples.shape, dtype=np.float32) - rng.random(samples.shape, dtype=np.float32)) / 32768
-    return np.clip(np.round((samples + dither) * 32767), -32768, 32767).astype("<i2").tobytes()
 
 
 # --- transcripts ------------------------------------------------------------------------------------

@@ -1,18 +1,24 @@
-"""Clips in, one Episode out: one sample rate, levelled voices, the Script's silences.
+"""Clips in, one Episode out: one sample rate, levelled voices, the Script's silences, the
+music bed, and the loudness of a podcast.
 
 Each clip is resampled to the episode rate (soxr, high quality), its leading and trailing
 silence trimmed to a fixed margin so that the pauses heard are the Script's pauses, its level
 matched to the others (speech RMS), and faded in and out over a few ms so that no edge clicks.
-Nothing is crossfaded: a pause is silence of exactly `pause_ms`.
+Nothing is crossfaded: the silence between two segments' sounds is exactly `pause_ms`.
+
+Episodes stream through raw files on disk (briefing.pcm), a chunk at a time, so memory does not
+grow with the length of the episode.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 import soxr
 
+from briefing import pcm
 from briefing.model import Clip, Cue, Episode, Script
 
 EPISODE_RATE = 44100
@@ -77,31 +83,24 @@ def fade(samples: np.ndarray, rate: int, ms: int = FADE_MS) -> np.ndarray:
     return samples
 
 
-def assemble(script: Script, clips: Iterable[Clip], rate: int = EPISODE_RATE) -> Episode:
-    """Place every clip so that exactly the previous segment's pause separates the end of its
-    sound from the start of the next; cues mark the audible sound of each segment."""
-    parts: list[np.ndarray] = []
+def assemble(script: Script, clips: Iterable[Clip], path: Path, rate: int = EPISODE_RATE) -> Episode:
+    """Write every clip to the raw file `path` so that exactly the previous segment's pause
+    separates the end of its sound from the start of the next; cues mark each segment's sound."""
     cues: list[Cue] = []
-    position = 0
     gap = int(rate * LEAD_IN_MS / 1000)  # silence owed before the next sound
-    for clip in clips:
-        audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
-        if audio.size == 0:
-            continue  # a clip of pure silence: its pause still comes after the previous sound
-        audio = fade(level(audio, rate), rate)
-        silence = max(0, gap - head)  # the clip's own quiet margin counts towards the pause
-        parts.append(np.zeros(silence, dtype=np.float32))
-        position += silence
-        cues.append(Cue(clip.index, _ms(position + head, rate), _ms(position + len(audio) - tail, rate)))
-        parts.append(audio)
-        position += len(audio)
-        gap = max(0, int(rate * script.segments[clip.index].pause_ms / 1000) - tail)
-    parts.append(np.zeros(gap, dtype=np.float32))
-    samples = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    if peak > PEAK_LIMIT:
-        samples *= np.float32(PEAK_LIMIT / peak)
-    return Episode(script.title, samples, rate, tuple(cues))
+    with pcm.PcmWriter(path) as out:
+        for clip in clips:
+            audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
+            if audio.size == 0:
+                continue  # a clip of pure silence: its pause still comes after the previous sound
+            audio = fade(level(audio, rate), rate)
+            out.silence(max(0, gap - head))  # the clip's own quiet margin counts towards the pause
+            cues.append(Cue(clip.index, _ms(out.n + head, rate), _ms(out.n + len(audio) - tail, rate)))
+            out.write(audio)
+            gap = max(0, int(rate * script.segments[clip.index].pause_ms / 1000) - tail)
+        out.silence(gap)
+        n = out.n
+    return Episode(script.title, Path(path), rate, n, tuple(cues))
 
 
 def _ms(samples: int, rate: int) -> int:
@@ -116,8 +115,9 @@ MUSIC_FADE_MS = 3000  # fade-out after the intro
 MUSIC_LUFS = -20.0  # music is brought to this loudness before mixing (speech is levelled at -20 dBFS RMS)
 
 
-def add_music(episode: Episode, music: np.ndarray, until_ms: int) -> Episode:
-    """Lay `music` (mono, episode rate) under the start of `episode`, ducked under speech.
+def add_music(episode: Episode, music: np.ndarray, until_ms: int, path: Path) -> Episode:
+    """Lay `music` (mono, episode rate) under the start of `episode`, ducked under speech,
+    into the raw file `path`.
 
     The music plays alone for up to MUSIC_LEAD_MS, ducks by MUSIC_DUCK_DB while the intro is
     spoken (until `until_ms` of the speech), then fades out over MUSIC_FADE_MS. Speech and
@@ -127,8 +127,7 @@ def add_music(episode: Episode, music: np.ndarray, until_ms: int) -> Episode:
     music = _loudness_to(music, rate, MUSIC_LUFS)
     lead = min(len(music), int(rate * MUSIC_LEAD_MS / 1000))
     until = lead + int(rate * until_ms / 1000)
-    fade = int(rate * MUSIC_FADE_MS / 1000)
-    length = min(len(music), until + fade)
+    length = min(len(music), until + int(rate * MUSIC_FADE_MS / 1000))
     music = music[:length].astype(np.float32, copy=True)
 
     envelope = np.ones(length, dtype=np.float32)
@@ -136,22 +135,32 @@ def add_music(episode: Episode, music: np.ndarray, until_ms: int) -> Episode:
     ramp = int(rate * MUSIC_DUCK_MS / 1000)
     start_duck = max(0, lead - ramp // 2)
     envelope[start_duck:] = duck
-    envelope[start_duck : start_duck + ramp] = np.linspace(1.0, duck, len(envelope[start_duck : start_duck + ramp]), dtype=np.float32)
+    into = envelope[start_duck : start_duck + ramp]
+    into[:] = np.linspace(1.0, duck, len(into), dtype=np.float32)
     if length > until:
-        tail = length - until
-        envelope[until:] = np.linspace(duck, 0.0, tail, dtype=np.float32)
+        envelope[until:] = np.linspace(duck, 0.0, length - until, dtype=np.float32)
     music *= envelope
     edge = min(len(music), int(rate * 0.05))
     if edge:
         music[-edge:] *= np.linspace(1.0, 0.0, edge, dtype=np.float32)
 
-    total = max(lead + len(episode.samples), length)
-    out = np.zeros(total, dtype=np.float32)
-    out[lead : lead + len(episode.samples)] += episode.samples
-    out[:length] += music
+    def blocks() -> Iterator[np.ndarray]:
+        yield np.zeros(lead, dtype=np.float32)
+        yield from pcm.chunks(episode.path, rate)
+
+    with pcm.PcmWriter(path) as out:
+        for block in blocks():
+            if out.n < length:
+                end = min(length, out.n + len(block))
+                block = block.copy()
+                block[: end - out.n] += music[out.n : end]
+            out.write(block)
+        if out.n < length:  # music longer than the whole episode's start
+            out.write(music[out.n : length])
+        n = out.n
     shift = _ms(lead, rate)
     cues = tuple(Cue(c.index, c.start_ms + shift, c.end_ms + shift) for c in episode.cues)
-    return Episode(episode.title, out, rate, cues)
+    return Episode(episode.title, Path(path), rate, n, cues)
 
 
 # --- loudness ---------------------------------------------------------------------------------------
@@ -160,15 +169,86 @@ TRUE_PEAK_DBTP = -1.0
 # The limiter aims lower than the ceiling: MP3 encoding adds inter-sample overs of a few tenths of a dB.
 _LIMITER_DBTP = -1.5
 _OVERSAMPLE = 4
+_LIMITER_WINDOW_S = 0.005
+_PAD = 1024  # context around each chunk: the limiter's 2 windows and the resampler's filter
+
+
+class LoudnessMeter:
+    """Integrated loudness after ITU-R BS.1770-4, fed in chunks: K-weighting (two biquads whose
+    state carries across chunks), mean squares over 100 ms steps, 400 ms blocks with 75 %
+    overlap, the -70 LUFS absolute gate and the -10 LU relative gate. Memory: one number per
+    100 ms. Checked against pyloudnorm in the tests."""
+
+    def __init__(self, rate: int):
+        from scipy.signal import sosfilt_zi
+
+        self.rate = rate
+        self.sos = _k_weighting(rate)
+        self.zi = sosfilt_zi(self.sos) * 0.0
+        self.step = int(round(rate * 0.1))
+        self._rest = np.zeros(0, dtype=np.float64)
+        self._steps: list[float] = []
+
+    def feed(self, samples: np.ndarray) -> None:
+        from scipy.signal import sosfilt
+
+        filtered, self.zi = sosfilt(self.sos, samples.astype(np.float64), zi=self.zi)
+        data = np.concatenate([self._rest, filtered]) if self._rest.size else filtered
+        whole = len(data) // self.step * self.step
+        if whole:
+            self._steps.extend(np.mean(data[:whole].reshape(-1, self.step) ** 2, axis=1).tolist())
+        self._rest = data[whole:]
+
+    def integrated(self) -> float:
+        steps = np.asarray(self._steps)
+        if len(steps) < 4:
+            return float("-inf")
+        blocks = (steps[:-3] + steps[1:-2] + steps[2:-1] + steps[3:]) / 4
+        with np.errstate(divide="ignore"):
+            loudness = -0.691 + 10 * np.log10(blocks)
+        gated = blocks[loudness > -70.0]
+        if gated.size == 0:
+            return float("-inf")
+        relative = -0.691 + 10 * np.log10(gated.mean()) - 10.0
+        with np.errstate(divide="ignore"):
+            final = gated[-0.691 + 10 * np.log10(gated) > relative]
+        return float(-0.691 + 10 * np.log10(final.mean())) if final.size else float("-inf")
+
+
+def _k_weighting(rate: int) -> np.ndarray:
+    """The BS.1770 K-weighting pre-filter (high shelf, then high pass) as second-order sections,
+    designed for `rate` with the same formulas as pyloudnorm."""
+
+    def biquad(kind: str, gain_db: float, q: float, fc: float) -> list[float]:
+        a_gain = 10 ** (gain_db / 40)
+        w0 = 2 * np.pi * fc / rate
+        alpha = np.sin(w0) / (2 * q)
+        cos = np.cos(w0)
+        if kind == "high_shelf":
+            sq = 2 * np.sqrt(a_gain) * alpha
+            b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cos + sq), -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos),
+                 a_gain * ((a_gain + 1) + (a_gain - 1) * cos - sq)]
+            a = [(a_gain + 1) - (a_gain - 1) * cos + sq, 2 * ((a_gain - 1) - (a_gain + 1) * cos), (a_gain + 1) - (a_gain - 1) * cos - sq]
+        else:  # high pass
+            b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
+            a = [1 + alpha, -2 * cos, 1 - alpha]
+        return [x / a[0] for x in b] + [1.0] + [x / a[0] for x in a[1:]]
+
+    return np.array([biquad("high_shelf", 4.0, 1 / np.sqrt(2), 1500.0), biquad("high_pass", 0.0, 0.5, 38.0)])
 
 
 def integrated_lufs(samples: np.ndarray, rate: int) -> float:
-    """Integrated loudness (LUFS, ITU-R BS.1770-4 gating) measured with pyloudnorm."""
-    import pyloudnorm
+    """Integrated loudness (LUFS) of samples in memory."""
+    meter = LoudnessMeter(rate)
+    meter.feed(samples)
+    return meter.integrated()
 
-    if len(samples) < int(0.4 * rate):
-        return float("-inf")
-    return float(pyloudnorm.Meter(rate).integrated_loudness(samples.astype(np.float64)))
+
+def file_lufs(path: Path, rate: int) -> float:
+    meter = LoudnessMeter(rate)
+    for block in pcm.chunks(path, rate):
+        meter.feed(block)
+    return meter.integrated()
 
 
 def sample_peaks(samples: np.ndarray, rate: int, block_s: float = 10.0) -> np.ndarray:
@@ -210,7 +290,7 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float = _LIMITER_DBTP) -
 
     ceiling = np.float32(10 ** (ceiling_dbtp / 20))
     out = samples.astype(np.float32, copy=True)
-    window = max(1, int(rate * 0.005))
+    window = max(1, int(rate * _LIMITER_WINDOW_S))
     for _ in range(4):
         peaks = sample_peaks(out, rate)
         if peaks.max() <= ceiling:
@@ -222,14 +302,35 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float = _LIMITER_DBTP) -
     return out
 
 
-def finish_loudness(episode: Episode, target_lufs: float = TARGET_LUFS) -> Episode:
-    """Normalise the whole mix to `target_lufs` integrated, true peak under -1 dBTP."""
+def _gain_and_limit(src: Path, dst: Path, rate: int, gain_db: float) -> tuple[float, float]:
+    """Stream `src` through a gain and the limiter into `dst`; return its LUFS and dBTP."""
+    gain = np.float32(10 ** (gain_db / 20))
+    meter = LoudnessMeter(rate)
+    peak = 0.0
+    with pcm.PcmWriter(dst) as out:
+        for start, window, offset in pcm.windows(src, rate, _PAD):
+            limited = limit(window * gain, rate)
+            size = min(len(window) - offset, int(rate * pcm.CHUNK_S))
+            inner = limited[offset : offset + size]
+            peak = max(peak, float(sample_peaks(limited, rate)[offset : offset + size].max(initial=0.0)))
+            meter.feed(inner)
+            out.write(inner)
+    return meter.integrated(), (20 * np.log10(peak) if peak > 0 else float("-inf"))
+
+
+def finish_loudness(episode: Episode, work: Path, target_lufs: float = TARGET_LUFS) -> Episode:
+    """Normalise the whole mix to `target_lufs` integrated, true peak under -1 dBTP, streaming
+    from `episode`'s file into files in the folder `work`."""
     rate = episode.sample_rate
-    samples = limit(_loudness_to(episode.samples, rate, target_lufs), rate)
-    # Limiting takes a fraction of a dB off; a correction or two brings the integrated level back.
-    for _ in range(3):
-        lufs = integrated_lufs(samples, rate)
-        if not np.isfinite(lufs) or abs(lufs - target_lufs) <= 0.1:
+    lufs = file_lufs(episode.path, rate)
+    if not np.isfinite(lufs):
+        return episode  # silence: nothing to normalise
+    src, gain_db = episode.path, target_lufs - lufs
+    for attempt in range(3):
+        dst = Path(work) / f"loud{attempt}.f32"
+        lufs, peak = _gain_and_limit(src, dst, rate, gain_db)
+        # Limiting takes a fraction of a dB off; a correction brings the integrated level back.
+        if abs(lufs - target_lufs) <= 0.15 and peak <= _LIMITER_DBTP + 0.05:
             break
-        samples = limit(samples * np.float32(10 ** ((target_lufs - lufs) / 20)), rate)
-    return Episode(episode.title, samples, rate, episode.cues)
+        src, gain_db = dst, target_lufs - lufs
+    return Episode(episode.title, dst, rate, pcm.length(dst), episode.cues)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -102,15 +103,17 @@ class Cue:
     end_ms: int
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Episode:
-    """One mixed mono track and its timeline."""
+    """One mixed mono track, on disk as raw float32 samples (long episodes never sit in
+    memory whole), and its timeline."""
 
     title: str
-    samples: np.ndarray  # mono float32 at sample_rate
+    path: Path  # raw little-endian float32, mono, at sample_rate
     sample_rate: int
+    n_samples: int
     cues: tuple[Cue, ...] = field(default_factory=tuple)
 
     @property
     def duration_ms(self) -> int:
-        return round(1000 * len(self.samples) / self.sample_rate)
+        return round(1000 * self.n_samples / self.sample_rate)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import re
-import subprocess
+import shutil
+import tempfile
 import time
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import numpy as np
 
 from briefing.errors import InputError
 from briefing.export import DEFAULT_BITRATE, EpisodeInfo, write_episode
-from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness
+from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness, resample
 from briefing.model import Article, Cue, Script
 from briefing.render import RenderOptions, check_device, choose_presets, render
 from briefing.rss import DEFAULT_MAX_ARTICLES
@@ -102,11 +105,6 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
     music = decode_audio(options.intro_music, EPISODE_RATE) if options.intro_music is not None else None
     out = Path(out) if out is not None else default_output(script)
 
-    episode = assemble(script, render(script, casting, options.render))
-    if music is not None:
-        intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
-        episode = add_music(episode, music, intro_end)
-    episode = finish_loudness(episode)
     date = (options.script.date or dt.date.today()).isoformat()
     info = EpisodeInfo(
         title=script.title,
@@ -116,7 +114,15 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
         cover=Path(options.cover) if options.cover else None,
         sources=tuple(sources),
     )
-    files = write_episode(episode, script, out, info, options.bitrate)
+    # The episode streams through raw files in a private folder beside the output (same file
+    # system, so nothing large goes to a small /tmp), removed whatever happens.
+    with _work_dir(out.parent) as work:
+        episode = assemble(script, render(script, casting, options.render), work / "speech.f32")
+        if music is not None:
+            intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
+            episode = add_music(episode, music, intro_end, work / "music.f32")
+        episode = finish_loudness(episode, work)
+        files = write_episode(episode, script, out, info, options.bitrate)
     return Result(
         path=out,
         files=tuple(files),
@@ -134,19 +140,34 @@ def _description(script: Script) -> str:
     return "Au sommaire : " + " ; ".join(chapters) if len(chapters) > 1 else (chapters[0] if chapters else script.title)
 
 
-def decode_audio(path: Path, rate: int) -> np.ndarray:
-    """Any audio file ffmpeg reads, as mono float32 at `rate`."""
+@contextlib.contextmanager
+def _work_dir(parent: Path) -> Iterator[Path]:
     try:
-        proc = subprocess.run(
-            ["ffmpeg", "-v", "error", "-nostdin", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
-            capture_output=True, check=False, timeout=120,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise InputError(f"{path}: cannot decode it ({exc})") from None
-    if proc.returncode != 0 or not proc.stdout:
-        detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(f"{path}: not an audio file ffmpeg can read ({detail[-1] if detail else 'no audio'})")
-    return np.frombuffer(proc.stdout, dtype=np.float32).copy()
+        parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".briefing-work-", dir=parent))
+    except OSError as exc:
+        raise InputError(f"cannot write in {parent}: {exc.strerror}") from None
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def decode_audio(path: Path, rate: int) -> np.ndarray:
+    """A short user audio file (a jingle, a music bed) in any format ffmpeg reads, as mono
+    float32 at `rate`: pydub decodes it, soxr resamples it."""
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
+    try:
+        audio = AudioSegment.from_file(str(path)).set_channels(1)
+    except (CouldntDecodeError, OSError, IndexError) as exc:
+        raise InputError(f"{path}: not an audio file ffmpeg can read ({str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else type(exc).__name__})") from None
+    if len(audio) == 0:
+        raise InputError(f"{path}: holds no audio")
+    scale = float(1 << (8 * audio.sample_width - 1))
+    samples = np.asarray(audio.get_array_of_samples(), dtype=np.float32) / scale
+    return resample(samples, audio.frame_rate, rate)
 
 
 def slugify(title: str, max_len: int = 60) -> str:

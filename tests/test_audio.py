@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from audio_checks import decode, ffprobe, median_f0
+from briefing import pcm
 from briefing.engines import engine_class
 from briefing.mix import EPISODE_RATE, assemble
 from briefing.model import Clip, Script, Segment
@@ -85,20 +86,58 @@ def test_every_bundled_quote_voice_is_distinct_from_the_narrator():
         assert abs(median_f0(audio.samples, audio.sample_rate) - f0_narrator) / f0_narrator > 0.15, name
 
 
-def test_assemble_levels_resamples_and_places_pauses():
+def test_assemble_levels_resamples_and_places_pauses(tmp_path):
     rate_in = 16000
     t = np.arange(rate_in) / rate_in
     loud = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
     quiet = (0.05 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
     script = Script("t", (Segment("narration", "a", "n", pause_ms=500), Segment("quote", "b", "q", pause_ms=200)))
-    episode = assemble(script, [Clip(0, loud, rate_in), Clip(1, quiet, rate_in)])
+    episode = assemble(script, [Clip(0, loud, rate_in), Clip(1, quiet, rate_in)], tmp_path / "ep.f32")
     assert episode.sample_rate == EPISODE_RATE
+    samples = pcm.read_all(episode.path)
+    assert len(samples) == episode.n_samples
     a, b = episode.cues
     assert b.start_ms - a.end_ms == 500
     assert abs((a.end_ms - a.start_ms) - 1000) <= 2
-    seg_a = episode.samples[a.start_ms * 44100 // 1000 : a.end_ms * 44100 // 1000]
-    seg_b = episode.samples[b.start_ms * 44100 // 1000 : b.end_ms * 44100 // 1000]
+    seg_a = samples[a.start_ms * 44100 // 1000 : a.end_ms * 44100 // 1000]
+    seg_b = samples[b.start_ms * 44100 // 1000 : b.end_ms * 44100 // 1000]
     rms_a, rms_b = (20 * np.log10(np.sqrt(np.mean(x**2))) for x in (seg_a, seg_b))
     # -9 dBFS and -29 dBFS RMS in, both brought to the -20 dBFS speech level (fades aside).
     assert abs(rms_a - (-20)) < 0.5 and abs(rms_b - (-20)) < 0.5
-    assert np.max(np.abs(episode.samples)) <= 10 ** (-1 / 20) + 1e-6
+    assert np.max(np.abs(samples)) <= 10 ** (-1 / 20) + 1e-6
+
+
+def test_streaming_loudness_meter_matches_pyloudnorm():
+    import pyloudnorm
+
+    from briefing.mix import LoudnessMeter
+
+    rng = np.random.default_rng(1)
+    rate = 44100
+    t = np.arange(rate * 30) / rate
+    # Speech-like: bursts of filtered noise and tone with silences between them.
+    envelope = (np.sin(2 * np.pi * 0.7 * t) > 0.2).astype(np.float32)
+    x = (0.2 * rng.standard_normal(t.size) * envelope + 0.1 * np.sin(2 * np.pi * 180 * t) * envelope).astype(np.float32)
+    reference = pyloudnorm.Meter(rate).integrated_loudness(x.astype(np.float64))
+    meter = LoudnessMeter(rate)
+    for start in range(0, x.size, 12345):  # odd chunk sizes: state must carry over
+        meter.feed(x[start : start + 12345])
+    assert abs(meter.integrated() - reference) < 0.05
+
+
+def test_loudness_and_limiter_on_a_long_file(tmp_path):
+    from briefing.mix import finish_loudness, integrated_lufs, sample_peaks
+    from briefing.model import Episode
+
+    rng = np.random.default_rng(2)
+    rate = 44100
+    x = (0.05 * rng.standard_normal(rate * 45)).astype(np.float32)
+    x[rate * 10 : rate * 10 + 200] = 0.99  # a spike the limiter must catch, across chunk edges too
+    x[rate * 20 - 100 : rate * 20 + 100] = -0.99
+    src = tmp_path / "in.f32"
+    x.tofile(src)
+    episode = finish_loudness(Episode("t", src, rate, x.size), tmp_path)
+    y = pcm.read_all(episode.path)
+    assert y.size == x.size
+    assert abs(integrated_lufs(y, rate) - (-16.0)) < 0.2
+    assert 20 * np.log10(sample_peaks(y, rate).max()) <= -1.4
