@@ -344,10 +344,11 @@ class CoquiEngine(Engine):
             files = local_files(preset)
             if files is not None:
                 model_path, config_path = files
-                tts = TTS(model_path=str(model_path), config_path=str(config_path) if config_path else None, progress_bar=False)
+                with _coqui_logs_at(logging.ERROR):
+                    tts = TTS(model_path=str(model_path), config_path=str(config_path) if config_path else None, progress_bar=False)
             else:
                 item = zoo_item(preset.model) or {}
-                with _hub_offline("repo_id" in item):
+                with _hub_offline("repo_id" in item), _coqui_logs_at(logging.ERROR):
                     tts = TTS(preset.model, progress_bar=False)
             tts.to(self.device)
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError) as exc:
@@ -397,7 +398,7 @@ class CoquiEngine(Engine):
         with self._lock:
             loaded = self.model(preset)
             torch.manual_seed(segment_seed(text, preset))
-            with torch.inference_mode():
+            with torch.inference_mode(), _coqui_logs_at(logging.ERROR):
                 samples = self._speak(loaded, text, preset)
         samples = np.asarray(samples, dtype=np.float32).reshape(-1)
         return Audio(np.ascontiguousarray(np.clip(samples, -1.0, 1.0)), loaded.sample_rate)
@@ -468,7 +469,7 @@ def download(name: str) -> str | None:
         existed = folder.exists()
         log.info("downloading Coqui model %s into %s", one, coqui_cache_dir())
         try:
-            with _quiet_coqui_logs():
+            with _coqui_logs_at(logging.CRITICAL + 1):
                 manager.download_model(one)
         except Exception as exc:  # noqa: BLE001 - requests, httpx and Hub errors all mean "not downloaded"
             if not existed:
@@ -492,17 +493,24 @@ def _network_problem(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def _quiet_coqui_logs():
-    """Coqui logs a full traceback when a download fails; our one-line error says it all."""
+def _coqui_logs_at(level: int):
+    """Raise the level of Coqui's and the Hub's loggers for a while (their children inherit it).
+
+    Without it their warnings (and the traceback Coqui logs when a download fails) reach
+    stderr through Python's last-resort handler, around our one-line messages.
+    """
+    if log.isEnabledFor(logging.DEBUG):  # --debug: let everything through
+        yield
+        return
     loggers = [logging.getLogger(n) for n in ("TTS", "huggingface_hub")]
     saved = [lg.level for lg in loggers]
     for lg in loggers:
-        lg.setLevel(logging.CRITICAL + 1)  # children (TTS.utils.manage) inherit it
+        lg.setLevel(level)
     try:
         yield
     finally:
-        for lg, level in zip(loggers, saved):
-            lg.setLevel(level)
+        for lg, old in zip(loggers, saved):
+            lg.setLevel(old)
 
 
 def _hub_cache_dir() -> Path | None:
