@@ -14,6 +14,7 @@ Each variant runs in a fresh process (so its peak memory is its own):
   +fold-wn    + weight norm folded into plain weights once at load
   engine      briefing's CoquiEngine (inference_mode, folded weight norm, no discriminator)
   engine-int8 the engine's model with dynamic int8 quantisation of its Linear layers
+  onnxruntime the engine's model exported by Coqui's Vits.export_onnx, run by ONNX Runtime (when installed)
 and the CLI: `tts --model_path ... --config_path ... --text ARTICLE --out_path x.wav`
 (wall time of the whole command, as a user runs it).
 
