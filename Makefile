@@ -1,6 +1,7 @@
 # Two entry points, each doing its own set-up on a fresh Debian/Ubuntu machine:
-#   make run    system packages, .venv with briefing, then render examples/ to output/
-#   make test   the same plus the dev and Coqui extras (torch), then pytest
+#   make run    system packages, .venv with briefing and the Coqui extra (torch), the Coqui
+#               models when there is internet (else espeak-ng speaks), then render examples/
+#   make test   the same set-up plus the dev extra, then pytest
 # Both are idempotent: a stamp file per set-up, redone only when pyproject.toml changes.
 
 SHELL := /bin/bash
@@ -13,6 +14,8 @@ OUTPUT := output
 .PHONY: run test sysdeps bench clean
 
 run: sysdeps $(VENV)/.stamp-run
+	@# Once per machine; offline it says why and the voices fall back to espeak-ng.
+	$(BIN)/briefing voices --download || true
 	$(BIN)/briefing speak examples/marche-lyon.md -o $(OUTPUT)/marche-lyon.mp3
 	$(BIN)/briefing speak examples/orage-bretagne.txt -o $(OUTPUT)/orage-bretagne.mp3
 	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" -o $(OUTPUT)/briefing-exemple.mp3
@@ -34,11 +37,12 @@ sysdeps:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# torch first and pinned, so that coqui-tts cannot pull another build of it.
 $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q torch==2.9.1 torchaudio==2.9.1
+	$(BIN)/pip install -q -e '.[coqui]'
 	touch $@
 
-# torch first and pinned, so that coqui-tts cannot pull another build of it.
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.9.1 torchaudio==2.9.1
 	$(BIN)/pip install -q -e '.[dev,coqui]'

@@ -200,18 +200,19 @@ def script(
 @app.command("voices")
 def voices_cmd(
     voices: Optional[Path] = VoicesOpt,
+    download: bool = typer.Option(False, "--download", help="Download the Coqui models these presets name (needs internet; once)."),
     debug: bool = DebugOpt,
 ) -> None:
     """List the voice presets, their engine, and whether each can run here."""
 
     def action():
-        from briefing.render import unavailable_reason
+        from briefing.render import obtain, unavailable_reason
         from briefing.voices import load_voices
 
         book = load_voices(voices)
         typer.echo(f"voices in {book.folder} (narrator: {book.narrator}; default quote voice: {book.default_quote})")
         for name, preset in sorted(book.presets.items()):
-            reason = unavailable_reason(preset)
+            reason = (obtain if download else unavailable_reason)(preset)
             status = "available" if reason is None else f"unavailable: {reason}"
             what = preset.voice if preset.engine == "espeak" else (preset.model or preset.model_path or "")
             extra = f", fallback {preset.fallback}" if preset.fallback else ""

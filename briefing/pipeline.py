@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.errors import InputError
+from briefing.errors import InputError, RenderError
 from briefing.export import DEFAULT_BITRATE, EpisodeInfo, write_episode
 from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness, resample
 from briefing.model import Article, Cue, Script
@@ -117,12 +117,15 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
     # The episode streams through raw files in a private folder beside the output (same file
     # system, so nothing large goes to a small /tmp), removed whatever happens.
     with _work_dir(out.parent) as work:
-        episode = assemble(script, render(script, casting, options.render), work / "speech.f32")
-        if music is not None:
-            intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
-            episode = add_music(episode, music, intro_end, work / "music.f32")
-        episode = finish_loudness(episode, work)
-        files = write_episode(episode, script, out, info, options.bitrate)
+        try:
+            episode = assemble(script, render(script, casting, options.render), work / "speech.f32")
+            if music is not None:
+                intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
+                episode = add_music(episode, music, intro_end, work / "music.f32")
+            episode = finish_loudness(episode, work)
+            files = write_episode(episode, script, out, info, options.bitrate)
+        except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
+            raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc
     return Result(
         path=out,
         files=tuple(files),

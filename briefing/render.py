@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,9 +42,10 @@ class Casted:
 def choose_presets(book: VoiceBook, names: set[str], mode: str) -> dict[str, Casted]:
     """For each voice name, the preset that speaks it under `--engine mode`.
 
-    `auto` walks each preset's fallback chain to the first one whose engine can run here;
-    a named engine takes the first preset of the chain on that engine and never falls back
-    to another engine.
+    `auto` walks each preset's fallback chain to the first one whose engine can run here
+    with what is already on disk (it never downloads); a named engine takes the first preset
+    of the chain on that engine, fetches its model when missing (Coqui zoo models), and never
+    falls back to another engine.
     """
     if mode not in ENGINE_MODES:
         raise UsageError(f"unknown engine {mode!r}; choose one of: {', '.join(ENGINE_MODES)}")
@@ -55,7 +57,7 @@ def choose_presets(book: VoiceBook, names: set[str], mode: str) -> dict[str, Cas
             if not on_engine:
                 raise UsageError(f"voice {name!r} has no {mode} preset in its fallback chain ({' -> '.join(p.name for p in chain)})")
             preset = on_engine[0]
-            reason = unavailable_reason(preset)
+            reason = obtain(preset)  # asked for by name: fetch a missing model rather than fall back
             if reason:
                 raise EngineUnavailable(f"voice {name!r}: {reason}")
             chosen[name] = Casted(preset)
@@ -84,9 +86,30 @@ def _chain(book: VoiceBook, name: str) -> list[VoicePreset]:
 
 
 def unavailable_reason(preset: VoicePreset) -> str | None:
+    """None when `preset` can run here with what is on disk, else a one-line reason (no network)."""
     if preset.engine not in ENGINE_NAMES:
         return f"engine {preset.engine!r} is not available in this version (engines: {', '.join(ENGINE_NAMES)})"
     return engine_class(preset.engine).unavailable_reason(preset)
+
+
+def obtain(preset: VoicePreset) -> str | None:
+    """Like `unavailable_reason`, after fetching what is missing (downloads a Coqui zoo model)."""
+    if preset.engine not in ENGINE_NAMES:
+        return unavailable_reason(preset)
+    return engine_class(preset.engine).obtain(preset)
+
+
+_engines: dict[tuple[str, str], Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def load_engine(name: str, device: str) -> Engine:
+    """The engine `name` on `device`, loaded once per process (its models stay loaded too)."""
+    with _engines_lock:
+        key = (name, device)
+        if key not in _engines:
+            _engines[key] = engine_class(name).load(device)
+        return _engines[key]
 
 
 def render(
@@ -96,17 +119,18 @@ def render(
 ) -> Iterator[Clip]:
     """Synthesise every segment of `script`, yielding Clips in script order.
 
-    Each engine is loaded once. With `jobs` > 1 segments are synthesised concurrently from
-    threads (engines such as espeak run each segment in its own process); order is kept.
+    Each engine is loaded once per process and each preset prepared (its model loaded and its
+    speaker checked) before the first segment. With `jobs` > 1 segments are synthesised
+    concurrently from threads: espeak runs each segment in its own process, while an engine
+    that holds a model (Coqui) serialises its own calls, so its segments run one at a time
+    beside the others; order is kept.
     """
-    engines: dict[str, Engine] = {}
-    for casted in casting.values():
-        name = casted.preset.engine
-        if name not in engines:
-            engines[name] = engine_class(name).load(options.device)
+    engines = {c.preset.engine: load_engine(c.preset.engine, options.device) for c in casting.values()}
     presets = {
         voice: dataclasses.replace(c.preset, speed=c.preset.speed * options.speed) for voice, c in casting.items()
     }
+    for preset in presets.values():
+        engines[preset.engine].prepare(preset)
 
     def one(index: int) -> Clip:
         segment = script.segments[index]

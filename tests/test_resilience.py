@@ -151,7 +151,7 @@ def test_full_disk_leaves_nothing(runner, article, tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(export, "_encode_mp3", full)
-    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "out" / "x.mp3")])
+    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "out" / "x.mp3"), "--engine", "espeak"])
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr
     assert result.stderr.strip().count("\n") == 0

@@ -9,6 +9,7 @@ from briefing.engines.base import Audio, Engine
 from briefing.errors import UsageError
 
 _REGISTRY = {
+    "coqui": ("briefing.engines.coqui", "CoquiEngine"),
     "espeak": ("briefing.engines.espeak", "EspeakEngine"),
 }
 

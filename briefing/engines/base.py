@@ -33,9 +33,21 @@ class Engine(ABC):
         """None when `preset` can be spoken on this machine, else a one-line reason and fix."""
 
     @classmethod
+    def obtain(cls, preset: VoicePreset) -> str | None:
+        """Like `unavailable_reason`, but first try to fetch what is missing (e.g. download a model).
+
+        Called only when an engine is asked for by name (`--engine coqui`, `briefing voices
+        --download`); `unavailable_reason` itself never touches the network.
+        """
+        return cls.unavailable_reason(preset)
+
+    @classmethod
     def load(cls, device: str = "auto") -> "Engine":
         """Create the engine (heavy imports and model loading happen here or lazily)."""
         return cls()
+
+    def prepare(self, preset: VoicePreset) -> None:
+        """Load what `preset` needs (a model) before the first segment, checking its settings."""
 
     @abstractmethod
     def synthesize(self, text: str, preset: VoicePreset) -> Audio:

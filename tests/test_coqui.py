@@ -1,0 +1,267 @@
+"""The Coqui engine with tiny real VITS models built here (random weights, real loading and
+inference code), through `briefing speak` and the engine itself. No network: the zoo tests
+point Coqui's cache at a temporary folder and every proxy at a closed port."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_checks import ffprobe
+
+pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
+
+import torch  # noqa: E402
+
+from briefing.cli import app  # noqa: E402
+from briefing.engines.coqui import CoquiEngine, segment_seed  # noqa: E402
+from briefing.voices import load_preset, load_voices  # noqa: E402
+from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
+from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
+
+BUNDLED = Path(__file__).resolve().parent.parent / "voices"
+TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
+ZOO_ID = "tts_models/fr/css10/vits"
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """A single-speaker and a three-speaker tiny VITS, built once for the whole run."""
+    root = tmp_path_factory.mktemp("coqui-models")
+    return {
+        "single": build_tiny_vits(root / "single"),
+        "multi": build_tiny_vits(root / "multi", SPEAKERS),
+    }
+
+
+def write_preset(folder: Path, name: str, **keys) -> Path:
+    lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in keys.items()]
+    path = folder / f"{name}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def coqui_voices(tmp_path, tiny) -> Path:
+    """A voices folder: a single-speaker narrator and two quote voices, speakers of the other model."""
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    (single_model, single_config), (multi_model, multi_config) = tiny["single"], tiny["multi"]
+    write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
+    write_preset(folder, "esp-q", engine="espeak", voice="fr+f2")
+    write_preset(folder, "narrateur", role="narrator", engine="coqui", model_path=str(single_model), config_path=str(single_config), fallback="esp-n")
+    write_preset(folder, "q-ana", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="ana", fallback="esp-q")
+    write_preset(folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno")
+    (folder / "casting.toml").write_text('default_quote = "q-ana"\n', encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def offline_cache(tmp_path, monkeypatch) -> Path:
+    """An empty Coqui cache in tmp_path, and no way out to the network (every proxy is a closed port)."""
+    home = tmp_path / "tts-home"
+    home.mkdir()
+    monkeypatch.setenv("TTS_HOME", str(home))
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(var, "http://127.0.0.1:9")
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def zoo_voices(folder: Path) -> Path:
+    """A narrator on the French CSS10 zoo model, espeak as its fallback, quotes in its voice."""
+    folder.mkdir()
+    write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
+    write_preset(folder, "zoo-n", role="narrator", engine="coqui", model=ZOO_ID, fallback="esp-n")
+    return folder
+
+
+def test_speak_with_local_coqui_models(runner, article, coqui_voices, tmp_path):
+    out = tmp_path / "coqui.mp3"
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--device", "cpu", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("segments: "), result.stderr  # no fallback note, no Coqui chatter
+    info = ffprobe(out)
+    assert info["stream"]["codec_name"] == "mp3" and info["stream"]["channels"] == 1
+    assert float(info["format"]["duration"]) > 5
+
+
+def test_script_casts_two_coqui_speakers_apart(runner, article, coqui_voices):
+    import json
+
+    result = runner.invoke(app, ["script", str(article), "--json", "--voices", str(coqui_voices)])
+    segs = json.loads(result.stdout)["segments"]
+    by_speaker = {s["speaker"]: s["voice"] for s in segs if s["role"] == "quote"}
+    assert by_speaker == {"Sophie Marchand": "q-bruno", "Paul Girard": "q-ana"}
+    assert {s["voice"] for s in segs if s["role"] != "quote"} == {"narrateur"}
+
+
+def test_engine_output_is_float_at_the_model_rate_and_reproducible(coqui_voices):
+    engine = CoquiEngine.load("cpu")
+    preset = load_preset(coqui_voices / "narrateur.toml")
+    engine.prepare(preset)
+    a, b = engine.synthesize(TEXT, preset), engine.synthesize(TEXT, preset)
+    assert a.sample_rate == 16000  # the model's rate: the mixer resamples
+    assert a.samples.dtype == np.float32 and a.samples.ndim == 1
+    assert 0 < np.max(np.abs(a.samples)) <= 1.0
+    assert np.array_equal(a.samples, b.samples)  # seeded from text and voice
+
+
+def test_speakers_are_passed_and_sound_different(coqui_voices):
+    engine = CoquiEngine.load("cpu")
+    ana, bruno = load_preset(coqui_voices / "q-ana.toml"), load_preset(coqui_voices / "q-bruno.toml")
+    engine.prepare(ana)
+    engine.prepare(bruno)
+    assert len(engine._models) == 1  # two presets, one model loaded once
+    got = engine.synthesize(TEXT, ana).samples
+    vits = engine.model(ana).vits
+    seed = segment_seed(TEXT, ana)
+    with torch.inference_mode():
+        torch.manual_seed(seed)
+        as_ana = vits.synthesize(TEXT, speaker="ana")["wav"]
+        torch.manual_seed(seed)
+        as_bruno = vits.synthesize(TEXT, speaker="bruno")["wav"]
+    assert np.allclose(got, np.clip(as_ana, -1, 1))  # the engine spoke as ana
+    n = min(len(as_ana), len(as_bruno))
+    assert len(as_ana) != len(as_bruno) or not np.allclose(as_ana[:n], as_bruno[:n], atol=1e-3)
+
+
+def test_lean_path_sounds_like_coqui_own_path(tiny):
+    """Folding weight norm and dropping training parts keeps the audio: same seed, same samples."""
+    from TTS.api import TTS
+
+    model_path, config_path = tiny["single"]
+    plain = TTS(model_path=str(model_path), config_path=str(config_path), progress_bar=False)
+    torch.manual_seed(7)
+    reference = np.asarray(plain.synthesizer.tts_model.synthesize(TEXT)["wav"], dtype=np.float32)
+    engine = CoquiEngine.load("cpu")
+    from briefing.voices import VoicePreset
+
+    preset = VoicePreset(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
+    lean = engine.model(preset).vits
+    assert not any(torch.nn.utils.parametrize.is_parametrized(m) for m in lean.modules())
+    with torch.inference_mode():
+        torch.manual_seed(7)
+        fast = lean.synthesize(TEXT)["wav"]
+    assert fast.shape == reference.shape
+    assert np.max(np.abs(fast - reference)) < 1e-4
+    assert np.corrcoef(fast, reference)[0, 1] > 0.9999
+
+
+def test_speed_shortens_the_audio(coqui_voices):
+    engine = CoquiEngine.load("cpu")
+    normal = load_preset(coqui_voices / "narrateur.toml")
+    import dataclasses
+
+    fast = dataclasses.replace(normal, speed=2.0)
+    long_text = TEXT * 3
+    n, f = engine.synthesize(long_text, normal), engine.synthesize(long_text, fast)
+    assert len(f.samples) < 0.75 * len(n.samples)
+
+
+def test_jobs_do_not_change_coqui_audio(runner, article, coqui_voices, tmp_path):
+    one, two = tmp_path / "one" / "ep.mp3", tmp_path / "two" / "ep.mp3"  # same name: same GUID tag
+    base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui"]
+    assert runner.invoke(app, [*base, "-o", str(one), "--jobs", "1"]).exit_code == 0
+    assert runner.invoke(app, [*base, "-o", str(two), "--jobs", "3"]).exit_code == 0
+    assert one.read_bytes() == two.read_bytes()
+
+
+def test_unknown_speaker_lists_the_valid_ones(runner, article, coqui_voices, tmp_path, tiny):
+    model_path, config_path = tiny["multi"]
+    write_preset(coqui_voices, "q-bruno", engine="coqui", model_path=str(model_path), config_path=str(config_path), speaker="zoe")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, "unknown speaker 'zoe'; speakers of this model: ana, bruno, chloe")
+    assert no_episode_files(tmp_path)
+
+
+def test_device_auto_and_cpu_and_missing_cuda(runner, article, coqui_voices, tmp_path):
+    assert CoquiEngine.load("cpu").device == "cpu"
+    assert CoquiEngine.load("auto").device == ("cuda" if torch.cuda.is_available() else "cpu")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: --device cuda is valid here")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, "--device cuda: PyTorch sees no CUDA GPU")
+    assert no_episode_files(tmp_path)
+
+
+def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache):
+    voices = zoo_voices(tmp_path / "voices")
+    started = time.monotonic()
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    assert time.monotonic() - started < 30
+    assert_one_line_error(result, 2, f"Coqui model {ZOO_ID} is not downloaded and could not be downloaded")
+    assert "briefing voices --download" in result.stderr and "model_path and config_path" in result.stderr
+    assert no_episode_files(tmp_path)
+    assert [p for p in offline_cache.rglob("*") if p.is_file()] == []
+    assert not (offline_cache / "tts" / ZOO_ID.replace("/", "--")).exists()
+
+
+def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, offline_cache):
+    voices = zoo_voices(tmp_path / "voices")
+    out = tmp_path / "auto.mp3"
+    started = time.monotonic()
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 30
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("briefing: voice 'zoo-n': using 'esp-n' (espeak) because Coqui model tts_models/fr/css10/vits is not downloaded")
+    assert lines[1].startswith("segments: ")
+    assert ffprobe(out)["stream"]["codec_name"] == "mp3"
+    assert not (offline_cache / "tts").exists()  # auto never tried the network
+
+
+def test_a_cached_zoo_model_is_used_without_network(runner, article, tmp_path, offline_cache, tiny):
+    cached = offline_cache / "tts" / ZOO_ID.replace("/", "--")
+    cached.mkdir(parents=True)
+    shutil.copy(tiny["single"][0], cached / "model_file.pth")
+    shutil.copy(tiny["single"][1], cached / "config.json")
+    voices = zoo_voices(tmp_path / "voices")
+    listed = runner.invoke(app, ["voices", "--voices", str(voices)])
+    line = next(line for line in listed.stdout.splitlines() if line.strip().startswith("zoo-n"))
+    assert " available" in line and "unavailable" not in line
+    out = tmp_path / "zoo.mp3"
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("segments: ")
+    assert ffprobe(out)["stream"]["codec_name"] == "mp3"
+
+
+def test_voices_reports_coqui_presets_truthfully(runner, coqui_voices, tmp_path, offline_cache):
+    write_preset(coqui_voices, "q-lost", engine="coqui", model_path="absent/model.pth", config_path="absent/config.json")
+    result = runner.invoke(app, ["voices", "--voices", str(coqui_voices)])
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
+    assert "unavailable" not in lines["narrateur"] and "available" in lines["narrateur"]
+    assert f"unavailable: Coqui model file {coqui_voices / 'absent/model.pth'} does not exist" in lines["q-lost"]
+
+
+def test_engine_coqui_needs_a_coqui_preset(runner, article, tmp_path):
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    write_preset(voices, "n", role="narrator", engine="espeak", voice="fr+m3")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, "no coqui preset")
+
+
+def test_bundled_and_optional_presets(tmp_path):
+    """The bundled folder casts Coqui voices with espeak fallbacks; the optional ones drop in."""
+    book = load_voices(BUNDLED)
+    assert book[book.narrator].engine == "coqui" and book[book.narrator].model == ZOO_ID
+    for preset in book.presets.values():
+        if preset.engine == "coqui":
+            assert preset.licence and book[preset.fallback].engine == "espeak"
+    assert "tts_models/fr/mai/tacotron2-DDC" in {book[n].model for n in book.quote_pool}
+    merged = tmp_path / "voices"
+    shutil.copytree(BUNDLED, merged, ignore=shutil.ignore_patterns("optional"))
+    for path in (BUNDLED / "optional").glob("coqui-quote-*.toml"):
+        shutil.copy(path, merged)
+    book = load_voices(merged)
+    assert len(book.quote_pool) >= 4 and all(book[n].engine == "coqui" for n in book.quote_pool)
+    assert all("non-commercial" in book[n].licence for n in book.quote_pool if "yourtts" in n or "xtts" in n)
