@@ -48,6 +48,10 @@ class SegmentCache:
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.seg"
 
+    def has(self, key: str) -> bool:
+        """Whether an entry exists (not checked: `get` verifies it)."""
+        return self.path(key).is_file()
+
     def get(self, key: str) -> tuple[np.ndarray, int] | None:
         """The cached samples and rate, or None when absent or damaged (a damaged entry is removed)."""
         path = self.path(key)
@@ -95,7 +99,17 @@ class SegmentCache:
         return sum(p.stat().st_size for p in self.entries())
 
     def evict(self) -> int:
-        """Remove least recently used entries until the cache fits `max_bytes`; return how many."""
+        """Remove least recently used entries until the cache fits `max_bytes`; return how many.
+        Temporary files older than an hour (left by a killed run) go too."""
+        import time
+
+        if self.folder.is_dir():
+            for part in self.folder.glob("??/.*.part"):
+                try:
+                    if part.stat().st_mtime < time.time() - 3600:
+                        part.unlink()
+                except OSError:
+                    pass
         stats = []
         for p in self.entries():
             try:

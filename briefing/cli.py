@@ -6,6 +6,7 @@ Errors are one line on stderr; `--debug` adds the traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -98,7 +99,9 @@ def speak(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
     speed: float = typer.Option(1.0, "--speed", min=0.5, max=2.0, help="Speaking rate, multiplying each voice's own speed."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Synthesise every segment again (accepted; the segment cache is not built yet)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments).", show_default=False),
+    cache_size: int = typer.Option(2048, "--cache-size", min=1, help="Segment cache cap in MB; least recently used entries go first."),
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's title, or 'Briefing du <date>').", show_default=False),
     max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters, before it is cut at a natural break."),
     max_articles: int = typer.Option(10, "--max-articles", min=1, help="Newest items taken from each feed."),
@@ -129,8 +132,12 @@ def speak(
             podcast=podcast,
             cover=cover,
             intro_music=intro_music,
+            cache=not no_cache,
+            cache_dir=cache_dir,
+            cache_max_bytes=cache_size * 1024 * 1024,
         )
-        result = make_episode(inputs, output, options)
+        with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+            result = make_episode(inputs, output, options, progress=progress)
         typer.echo(str(result.path))
         minutes, seconds = divmod(round(result.duration_ms / 1000), 60)
         typer.echo(
@@ -140,6 +147,32 @@ def speak(
         )
 
     _run(debug, quiet, action)
+
+
+@contextlib.contextmanager
+def _progress(enabled: bool):
+    """A progress bar on stderr (segments, audio seconds, ETA) when it is a terminal."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("segments"), BarColumn(), MofNCompleteColumn(), TextColumn("audio {task.fields[audio]}"),
+        TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+    )
+    task = None
+
+    def update(stats) -> None:
+        nonlocal task
+        if task is None:
+            task = bar.add_task("render", total=stats.total, audio="0:00")
+        minutes, seconds = divmod(int(stats.audio_s), 60)
+        bar.update(task, completed=stats.done, audio=f"{minutes}:{seconds:02d}")
+
+    with bar:
+        yield update
 
 
 def _parse_date(value: str | None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -61,7 +62,7 @@ def atomic_paths(targets: list[Path]) -> Iterator[list[Path]]:
     try:
         for target in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".part" + target.suffix, dir=target.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.", suffix=".part" + target.suffix, dir=target.parent)
             os.close(fd)
             temps.append(Path(tmp))
             # mkstemp makes the file private (0600); an episode is meant to be served, so honour umask.
@@ -80,6 +81,42 @@ def atomic_paths(targets: list[Path]) -> Iterator[list[Path]]:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
         raise
+
+
+_PART = re.compile(r"^\.(?:.+)\.(\d+)\.[^.]+\.part(?:\.[^.]+)?$|^\.briefing-work-(\d+)-")
+
+
+def remove_stale_parts(folder: Path) -> int:
+    """Delete temporary files and work folders left in `folder` by runs that were killed
+    (SIGKILL, power loss): those whose process id no longer runs. Returns how many went."""
+    removed = 0
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return 0
+    for entry in entries:
+        m = _PART.match(entry.name)
+        if not m:
+            continue
+        pid = int(m.group(1) or m.group(2))
+        if pid == os.getpid() or _alive(pid):
+            continue
+        try:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+            removed += 1
+        except OSError:
+            pass
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def sidecars(mp3: Path) -> dict[str, Path]:

@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -18,10 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from briefing.errors import InputError, RenderError
-from briefing.export import DEFAULT_BITRATE, EpisodeInfo, write_episode
+from briefing.export import DEFAULT_BITRATE, EpisodeInfo, remove_stale_parts, write_episode
 from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness, resample
 from briefing.model import Article, Cue, Script
-from briefing.render import RenderOptions, check_device, choose_presets, render
+from briefing.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
+from briefing.render import ProgressCallback, RenderOptions, RenderStats, check_device, choose_presets, render
 from briefing.rss import DEFAULT_MAX_ARTICLES
 from briefing.script import ScriptOptions, build_script
 from briefing.sources import load_sources
@@ -46,6 +48,9 @@ class Options:
     podcast: str = "briefing"  # the show's name: ID3 artist and album
     cover: Path | None = None
     intro_music: Path | None = None
+    cache: bool = True
+    cache_dir: Path | None = None  # default: the platform's user cache folder
+    cache_max_bytes: int = DEFAULT_MAX_BYTES
 
 
 @dataclass(frozen=True)
@@ -87,8 +92,12 @@ def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
     return folder / f"{slugify(script.title)}.mp3"
 
 
-def make_episode(sources: list[str], out: Path | None = None, options: Options = Options()) -> Result:
-    """Read, script, synthesise, mix and write one episode; return where it went."""
+def make_episode(
+    sources: list[str], out: Path | None = None, options: Options = Options(), progress: ProgressCallback | None = None
+) -> Result:
+    """Read, script, synthesise, mix and write one episode; return where it went.
+
+    `progress` is called after each segment with the running RenderStats."""
     started = time.perf_counter()
     check_device(options.render.device)
     for path, what in ((options.cover, "cover image"), (options.intro_music, "intro music")):
@@ -103,6 +112,8 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
         if casted.note:
             log.warning(casted.note)
     music = decode_audio(options.intro_music, EPISODE_RATE) if options.intro_music is not None else None
+    cache = SegmentCache(options.cache_dir or default_cache_dir(), options.cache_max_bytes) if options.cache else None
+    stats = RenderStats()
     out = Path(out) if out is not None else default_output(script)
 
     date = (options.script.date or dt.date.today()).isoformat()
@@ -118,7 +129,8 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
     # system, so nothing large goes to a small /tmp), removed whatever happens.
     with _work_dir(out.parent) as work:
         try:
-            episode = assemble(script, render(script, casting, options.render), work / "speech.f32")
+            clips = render(script, casting, options.render, cache=cache, stats=stats, progress=progress)
+            episode = assemble(script, clips, work / "speech.f32")
             if music is not None:
                 intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
                 episode = add_music(episode, music, intro_end, work / "music.f32")
@@ -126,14 +138,16 @@ def make_episode(sources: list[str], out: Path | None = None, options: Options =
             files = write_episode(episode, script, out, info, options.bitrate)
         except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
             raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc
+    if cache is not None:
+        cache.evict()
     return Result(
         path=out,
         files=tuple(files),
         script=script,
         duration_ms=episode.duration_ms,
         cues=episode.cues,
-        synthesised=len(script.segments),
-        cached=0,
+        synthesised=stats.synthesised,
+        cached=stats.cached,
         wall_s=time.perf_counter() - started,
     )
 
@@ -147,7 +161,8 @@ def _description(script: Script) -> str:
 def _work_dir(parent: Path) -> Iterator[Path]:
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".briefing-work-", dir=parent))
+        remove_stale_parts(parent)
+        work = Path(tempfile.mkdtemp(prefix=f".briefing-work-{os.getpid()}-", dir=parent))
     except OSError as exc:
         raise InputError(f"cannot write in {parent}: {exc.strerror}") from None
     try:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from briefing.cache import SegmentCache, cache_key
 from briefing.engines import ENGINE_NAMES, Engine, engine_class
 from briefing.errors import BriefingError, EngineUnavailable, RenderError, UsageError
 from briefing.model import Clip, Script
@@ -112,45 +115,118 @@ def load_engine(name: str, device: str) -> Engine:
         return _engines[key]
 
 
+@dataclass
+class RenderStats:
+    """What a render did, for the summary line and the progress bar."""
+
+    total: int = 0
+    synthesised: int = 0
+    cached: int = 0
+    audio_s: float = 0.0
+
+    @property
+    def done(self) -> int:
+        return self.synthesised + self.cached
+
+
+ProgressCallback = Callable[[RenderStats], None]
+
+
 def render(
     script: Script,
     casting: dict[str, Casted],
     options: RenderOptions = RenderOptions(),
+    cache: SegmentCache | None = None,
+    stats: RenderStats | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Iterator[Clip]:
     """Synthesise every segment of `script`, yielding Clips in script order.
 
-    Each engine is loaded once per process and each preset prepared (its model loaded and its
-    speaker checked) before the first segment. With `jobs` > 1 segments are synthesised
-    concurrently from threads: espeak runs each segment in its own process, while an engine
-    that holds a model (Coqui) serialises its own calls, so its segments run one at a time
-    beside the others; order is kept.
+    A segment found in `cache` is not synthesised; every segment synthesised is stored there at
+    once, so a run killed halfway and started again redoes only what was not finished. Engines
+    are loaded (and each preset prepared: model loaded, speaker checked) only when a segment
+    needs them, so a render served entirely from the cache loads no model. With `jobs` > 1
+    segments are synthesised concurrently from threads, at most 2 x jobs ahead of the one being
+    mixed (memory stays bounded): espeak runs each segment in its own process, while an engine
+    that holds a model (Coqui) serialises its own calls; order is kept.
     """
-    engines = {c.preset.engine: load_engine(c.preset.engine, options.device) for c in casting.values()}
+    stats = stats if stats is not None else RenderStats()
+    stats.total = len(script.segments)
     presets = {
         voice: dataclasses.replace(c.preset, speed=c.preset.speed * options.speed) for voice, c in casting.items()
     }
-    for preset in presets.values():
-        engines[preset.engine].prepare(preset)
+    for name in sorted({p.engine for p in presets.values()}):
+        engine_class(name).check_device(options.device)
+    identities = {voice: engine_class(p.engine).cache_identity(p) for voice, p in presets.items()}
+    keys = [cache_key(seg.text, identities[seg.voice]) for seg in script.segments]
+    ready: set[str] = set()
+    ready_lock = threading.Lock()
+    # Voices with segments to synthesise are prepared now, so a bad speaker or a model that
+    # cannot load fails before any work; voices served wholly from the cache load nothing.
+    missing = {seg.voice for seg, key in zip(script.segments, keys) if cache is None or not cache.has(key)}
+    for voice in sorted(missing):
+        preset = presets[voice]
+        load_engine(preset.engine, options.device).prepare(preset)
+        ready.add(preset.name)
 
-    def one(index: int) -> Clip:
+    def engine_for(preset: VoicePreset) -> Engine:
+        engine = load_engine(preset.engine, options.device)
+        with ready_lock:
+            if preset.name not in ready:
+                engine.prepare(preset)
+                ready.add(preset.name)
+        return engine
+
+    def one(index: int) -> tuple[Clip, bool]:
         segment = script.segments[index]
+        if cache is not None:
+            hit = cache.get(keys[index])
+            if hit is not None:
+                return Clip(index, hit[0], hit[1]), True
         preset = presets[segment.voice]
         try:
-            audio = engines[preset.engine].synthesize(segment.text, preset)
+            audio = engine_for(preset).synthesize(segment.text, preset)
         except BriefingError:
             raise
         except Exception as exc:  # an engine's own failure, named with the segment it hit
             raise RenderError(f"segment {index + 1} ({segment.text[:40]!r}): {preset.engine} failed: {exc}") from exc
         if audio.samples.size == 0:
             raise RenderError(f"segment {index + 1} ({segment.text[:40]!r}): {preset.engine} produced no audio")
-        return Clip(index, audio.samples, audio.sample_rate)
+        if cache is not None:
+            cache.put(keys[index], audio.samples, audio.sample_rate)
+        return Clip(index, audio.samples, audio.sample_rate), False
+
+    def account(result: tuple[Clip, bool]) -> Clip:
+        clip, from_cache = result
+        if from_cache:
+            stats.cached += 1
+        else:
+            stats.synthesised += 1
+        stats.audio_s += len(clip.samples) / clip.sample_rate
+        if progress is not None:
+            progress(stats)
+        return clip
 
     indices = range(len(script.segments))
     if options.jobs <= 1:
-        yield from map(one, indices)
+        for index in indices:
+            yield account(one(index))
         return
     with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="synth") as pool:
-        yield from pool.map(one, indices)
+        ahead: deque = deque()
+        pending = iter(indices)
+        try:
+            for index in itertools.islice(pending, 2 * options.jobs):
+                ahead.append(pool.submit(one, index))
+            while ahead:
+                result = ahead.popleft().result()
+                nxt = next(pending, None)
+                if nxt is not None:
+                    ahead.append(pool.submit(one, nxt))
+                yield account(result)
+        finally:
+            for future in ahead:
+                future.cancel()
 
 
 def check_device(device: str) -> str:

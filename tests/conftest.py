@@ -35,6 +35,14 @@ def article(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _private_cache(tmp_path_factory):
+    """The segment cache of the tests lives in a temporary folder, never the user's."""
+    import os
+
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _system_tools():
     """The tests use the real engines and encoders; say clearly when one is missing."""
     missing = [tool for tool in ("espeak-ng", "ffmpeg", "ffprobe") if shutil.which(tool) is None]

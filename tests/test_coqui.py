@@ -167,8 +167,8 @@ def test_speed_shortens_the_audio(coqui_voices):
 def test_jobs_do_not_change_coqui_audio(runner, article, coqui_voices, tmp_path):
     one, two = tmp_path / "one" / "ep.mp3", tmp_path / "two" / "ep.mp3"  # same name: same GUID tag
     base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui"]
-    assert runner.invoke(app, [*base, "-o", str(one), "--jobs", "1"]).exit_code == 0
-    assert runner.invoke(app, [*base, "-o", str(two), "--jobs", "3"]).exit_code == 0
+    assert runner.invoke(app, [*base, "-o", str(one), "--jobs", "1", "--no-cache"]).exit_code == 0
+    assert runner.invoke(app, [*base, "-o", str(two), "--jobs", "3", "--no-cache"]).exit_code == 0
     assert one.read_bytes() == two.read_bytes()
 
 

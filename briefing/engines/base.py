@@ -42,6 +42,18 @@ class Engine(ABC):
         return cls.unavailable_reason(preset)
 
     @classmethod
+    def check_device(cls, device: str) -> None:
+        """Raise when `device` (auto, cpu, cuda) was asked for and cannot be had here; called
+        once per render, even when every segment comes from the cache."""
+
+    @classmethod
+    def cache_identity(cls, preset: VoicePreset) -> dict:
+        """Everything besides the text that changes the sound of `preset` on this engine: its
+        settings, the engine's version, the model files. Part of the segment cache key, so it
+        must be cheap (no model loading) and change whenever the audio would."""
+        return {"engine": cls.name, "preset": preset.identity()}
+
+    @classmethod
     def load(cls, device: str = "auto") -> "Engine":
         """Create the engine (heavy imports and model loading happen here or lazily)."""
         return cls()

@@ -177,6 +177,28 @@ def _model_missing(preset: VoicePreset) -> str | None:
     return _zoo_missing(preset.model)
 
 
+def _model_files(preset: VoicePreset) -> list[Path]:
+    """The files a preset's audio depends on: its local model and config, or its zoo folder's
+    files (the vocoder's too), and a reference recording."""
+    files = local_files(preset)
+    found: list[Path] = []
+    if files is not None:
+        found += [p for p in files if p is not None]
+    elif preset.model:
+        names = [preset.model]
+        item = zoo_item(preset.model) or {}
+        if item.get("default_vocoder"):
+            names.append(item["default_vocoder"])
+        for name in names:
+            folder = zoo_folder(name)
+            if folder.is_dir():
+                found += sorted(p for p in folder.iterdir() if p.is_file())
+    wav = speaker_wav_path(preset)
+    if wav:
+        found.append(Path(wav))
+    return found
+
+
 @functools.lru_cache(maxsize=1)
 def _import_problem() -> str | None:
     """None when torch and coqui-tts import here, else the one-line reason (imported once)."""
@@ -308,6 +330,30 @@ class CoquiEngine(Engine):
                 if problem:
                     return problem
         return cls.unavailable_reason(preset)
+
+    @classmethod
+    def check_device(cls, device: str) -> None:
+        if device == "cuda":  # auto and cpu always work; only an explicit cuda can be refused
+            resolve_device(device)
+
+    @classmethod
+    def cache_identity(cls, preset: VoicePreset) -> dict:
+        """The preset, coqui-tts's version and each model file's name, size and mtime (a new
+        download or a retrained model changes the key; nothing is read or loaded)."""
+        try:
+            from importlib.metadata import version
+
+            tts_version = version("coqui-tts")
+        except Exception:  # noqa: BLE001 - not installed: the key still differs from an installed one
+            tts_version = ""
+        files = []
+        for path in _model_files(preset):
+            try:
+                st = path.stat()
+                files.append((str(path), st.st_size, st.st_mtime_ns))
+            except OSError:
+                files.append((str(path), None, None))
+        return {**super().cache_identity(preset), "coqui-tts": tts_version, "files": files}
 
     @classmethod
     def load(cls, device: str = "auto") -> "CoquiEngine":

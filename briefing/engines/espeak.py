@@ -6,6 +6,7 @@ stdout, so segments can be synthesised concurrently from threads.
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -27,6 +28,18 @@ def espeak_binary() -> str | None:
     return shutil.which("espeak-ng")
 
 
+@functools.lru_cache(maxsize=1)
+def espeak_version() -> str:
+    """ "eSpeak NG text-to-speech: 1.51 ..." (its voices data path included): part of cache keys."""
+    binary = espeak_binary()
+    if binary is None:
+        return ""
+    try:
+        return subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
 class EspeakEngine(Engine):
     name = "espeak"
 
@@ -38,6 +51,10 @@ class EspeakEngine(Engine):
         if espeak_binary() is None:
             return "espeak-ng is not installed (apt-get install espeak-ng)"
         return None
+
+    @classmethod
+    def cache_identity(cls, preset: VoicePreset) -> dict:
+        return {**super().cache_identity(preset), "version": espeak_version(), "base_wpm": BASE_WPM}
 
     @classmethod
     def load(cls, device: str = "auto") -> "EspeakEngine":

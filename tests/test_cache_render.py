@@ -1,0 +1,102 @@
+"""The segment cache in real renders: warm renders, edits, --no-cache, resume after a kill."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from briefing.cli import app
+
+ESPEAK = ["--engine", "espeak"]
+
+
+def summary(result):
+    m = re.search(r"segments: (\d+) total, (\d+) synthesised, (\d+) from cache; audio (\d+):(\d\d); wall", result.stderr)
+    assert m, result.stderr
+    return tuple(int(g) for g in m.groups()[:3])
+
+
+def test_second_render_synthesises_nothing_and_an_edit_redoes_only_its_segments(runner, article, tmp_path):
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    first = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "a.mp3"), *cache, *ESPEAK])
+    total, synthesised, cached = summary(first)
+    assert synthesised == total and cached == 0
+
+    again = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "b.mp3"), *cache, *ESPEAK])
+    assert summary(again) == (total, 0, total)
+
+    edited = tmp_path / "edited.txt"
+    text = article.read_text(encoding="utf-8")
+    edited.write_text(text.replace("après quatre heures de débat", "après cinq heures de débat"), encoding="utf-8")
+    third = runner.invoke(app, ["speak", str(edited), "-o", str(tmp_path / "c.mp3"), *cache, *ESPEAK])
+    assert summary(third) == (total, 1, total - 1)  # only the edited sentence
+
+    faster = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "d.mp3"), "--speed", "1.2", *cache, *ESPEAK])
+    assert summary(faster) == (total, total, 0)  # another speed is another sound
+
+
+def test_no_cache_neither_reads_nor_writes(runner, article, tmp_path):
+    folder = tmp_path / "cache"
+    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "a.mp3"), "--no-cache", "--cache-dir", str(folder), *ESPEAK])
+    total, synthesised, cached = summary(result)
+    assert synthesised == total and cached == 0
+    assert not folder.exists() or not list(folder.rglob("*.seg"))
+
+
+def test_default_cache_folder_follows_xdg(runner, article, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "a.mp3"), *ESPEAK])
+    assert list((tmp_path / "xdg" / "briefing" / "segments").rglob("*.seg"))
+
+
+def test_cached_render_equals_a_fresh_one(runner, article, tmp_path):
+    cache = ["--cache-dir", str(tmp_path / "cache")]
+    runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "warm" / "ep.mp3"), *cache, *ESPEAK])
+    runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "warm" / "ep.mp3"), *cache, *ESPEAK])
+    runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "cold" / "ep.mp3"), "--no-cache", *ESPEAK])
+    assert (tmp_path / "warm" / "ep.mp3").read_bytes() == (tmp_path / "cold" / "ep.mp3").read_bytes()
+
+
+LONG = "Un long sujet\n\n" + "\n\n".join(
+    f"Le conseil numéro {i} a voté un budget de {i * 1000} euros pour la commune, après un long débat entre les élus de la majorité et ceux de l'opposition."
+    for i in range(1, 41)
+)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
+def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
+    src = tmp_path / "long.txt"
+    src.write_text(LONG, encoding="utf-8")
+    cache = tmp_path / "cache"
+    out = tmp_path / "out" / "ep.mp3"
+    cmd = [sys.executable, "-m", "briefing", "speak", str(src), "-o", str(out), "--cache-dir", str(cache), "--jobs", "1", *ESPEAK]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 60
+    while len(list(cache.rglob("*.seg"))) < 10 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the render finished before it could be killed"
+    proc.send_signal(sig)
+    _, stderr = proc.communicate(timeout=60)
+    done_before = len(list(cache.rglob("*.seg")))
+    assert done_before >= 10
+    assert not out.exists()
+    if sig == signal.SIGINT:
+        assert proc.returncode == 130
+        assert stderr.decode().strip().splitlines()[-1] == "briefing: interrupted; nothing was written"
+        assert not [p for p in out.parent.iterdir()]  # its temporary files are gone too
+
+    resumed = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    total, synthesised, cached = (int(g) for g in re.search(r"(\d+) total, (\d+) synthesised, (\d+) from cache", resumed.stderr.decode()).groups())
+    assert cached >= done_before and synthesised == total - cached
+    assert sorted(p.name for p in out.parent.iterdir()) == ["ep.chapters.json", "ep.mp3", "ep.srt", "ep.vtt"]  # stale temporaries removed
+
+    fresh = tmp_path / "fresh" / "ep.mp3"
+    subprocess.run([*cmd[:5], "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK], check=True, capture_output=True, env=env, timeout=300)
+    assert out.read_bytes() == fresh.read_bytes()
