@@ -1,0 +1,139 @@
+"""Benchmark: what the segment cache, parallel jobs and streaming assembly buy, in one run.
+
+    .venv/bin/python bench/resilience.py [--minutes 90] [--no-coqui]
+
+For espeak-ng, and for the full-size Coqui VITS of bench/coqui.py (random weights, calibrated
+to French speech rate), each row is one `briefing speak` process as a user runs it:
+  cold      empty cache: every segment synthesised
+  warm      the same input again: every segment from the cache
+  edit      one paragraph changed: only its segments synthesised
+  jobs 1/2  no cache, one segment at a time vs two at once
+and a long episode (--minutes of espeak speech, a daily briefing of several articles) for peak
+resident memory, with a short one beside it to show that memory does not grow with length.
+Wall times are whole processes (start-up and model loading included); peak RSS is the child's
+own (wait4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+# {n} makes every paragraph of a long article different (a cache would otherwise serve repeats).
+PARAGRAPHS = [
+    "Le conseil municipal a adopté lundi soir, après {n} heures de débat, un budget de {n} millions d'euros pour l'année prochaine.",
+    "« Nous investissons d'abord dans les {n} écoles, parce que c'est là que tout commence », a déclaré la maire, Sophie Marchand.",
+    "L'opposition a dénoncé une hausse de {n},5 % des impôts locaux et promis de déposer un recours devant le tribunal administratif.",
+    "Le chantier de la médiathèque numéro {n} doit s'achever au printemps ; il a coûté 12,5 M€, dont un tiers payé par la région.",
+    "Selon l'INSEE, la commune a gagné {n} habitants en cinq ans, surtout des familles venues de la métropole voisine.",
+    "« Les {n} lignes de transport n'ont pas suivi », regrette Paul Girard, conseiller d'opposition, qui réclame un bus le dimanche.",
+    "Les travaux de la rue numéro {n} reprendront le 3 mars à 7h30 et dureront six semaines, a précisé la mairie dans un communiqué.",
+    "Une réunion publique numéro {n} est prévue jeudi à 18h30 à la salle des fêtes, où les habitants pourront interroger les élus.",
+]
+
+
+def article(words: int, seed: int = 0, title: str = "Le budget de la commune") -> str:
+    body, count, i = [], 0, 0
+    while count < words:
+        p = PARAGRAPHS[i % len(PARAGRAPHS)].format(n=1000 * seed + i + 2)
+        body.append(p)
+        count += len(p.split())
+        i += 1
+    return title + "\n\n" + "\n\n".join(body) + "\n"
+
+
+def run(args: list[str]) -> dict:
+    """One `briefing speak` process: wall seconds, peak RSS (MB), its summary line."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "briefing", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    stderr = proc.stderr.read().decode()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"briefing failed: {' '.join(args)}\n{stderr}")
+    m = re.search(r"segments: (\d+) total, (\d+) synthesised, (\d+) from cache; audio (\d+):(\d\d)", stderr)
+    return {
+        "wall": wall,
+        "rss": usage.ru_maxrss / 1024,
+        "segments": int(m.group(1)),
+        "synth": int(m.group(2)),
+        "cached": int(m.group(3)),
+        "audio": int(m.group(4)) * 60 + int(m.group(5)),
+    }
+
+
+def row(name: str, r: dict, base: dict | None = None) -> str:
+    ratio = f"{base['wall'] / r['wall']:6.1f}x" if base else "      -"
+    return f"  {name:<10} {r['wall']:7.1f} s {ratio} {r['segments']:5d} seg {r['synth']:5d} synth {r['cached']:5d} cached  audio {r['audio'] // 60}:{r['audio'] % 60:02d}  peak {r['rss']:6.0f} MB"
+
+
+def suite(label: str, folder: Path, engine_args: list[str], words: int) -> None:
+    src, edited = folder / "a.txt", folder / "b.txt"
+    text = article(words)
+    src.write_text(text, encoding="utf-8")
+    first = text.split("\n\n")[1]
+    edited.write_text(text.replace(first, first.replace("lundi soir", "mardi soir"), 1), encoding="utf-8")
+    cache = ["--cache-dir", str(folder / "cache")]
+    out = ["-o", str(folder / "out.mp3")]
+    print(f"\n{label}: {words} words")
+    cold = run(["speak", str(src), *out, *cache, *engine_args])
+    print(row("cold", cold))
+    print(row("warm", run(["speak", str(src), *out, *cache, *engine_args]), cold))
+    print(row("edit", run(["speak", str(edited), *out, *cache, *engine_args]), cold))
+    one = run(["speak", str(src), *out, "--no-cache", "--jobs", "1", *engine_args])
+    print(row("jobs 1", one))
+    print(row("jobs 2", run(["speak", str(src), *out, "--no-cache", "--jobs", "2", *engine_args]), one))
+
+
+def coqui_voices(folder: Path) -> Path:
+    from coqui import build_model
+
+    model, config, _ = build_model(folder)
+    voices = folder / "voices"
+    voices.mkdir()
+    common = f'engine = "coqui"\nmodel_path = "{model}"\nconfig_path = "{config}"\n'
+    (voices / "narrateur.toml").write_text('role = "narrator"\n' + common, encoding="utf-8")
+    (voices / "citation.toml").write_text('role = "quote"\nspeed = 1.1\n' + common, encoding="utf-8")
+    return voices
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=90.0, help="length of the long espeak episode")
+    parser.add_argument("--words", type=int, default=1500, help="article size for the espeak rows")
+    parser.add_argument("--coqui-words", type=int, default=300, help="article size for the Coqui rows")
+    parser.add_argument("--no-coqui", action="store_true")
+    args = parser.parse_args()
+    print(f"briefing resilience benchmark, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "espeak").mkdir()
+        suite("espeak-ng", tmp / "espeak", ["--engine", "espeak"], args.words)
+        if not args.no_coqui:
+            (tmp / "coqui").mkdir()
+            voices = coqui_voices(tmp / "coqui")
+            suite("Coqui full-size VITS (CPU)", tmp / "coqui", ["--engine", "coqui", "--voices", str(voices)], args.coqui_words)
+
+        print("\nmemory against length (espeak-ng, a briefing of 3 articles, no cache)")
+        words = int(args.minutes * 150)  # espeak reads about 150 words a minute here
+        for minutes, total in ((args.minutes / 9, words // 9), (args.minutes, words)):
+            sources = []
+            for i in range(3):
+                path = tmp / f"long{i}.txt"
+                path.write_text(article(total // 3, seed=i, title=f"Sujet numéro {i + 1}"), encoding="utf-8")
+                sources.append(str(path))
+            r = run(["speak", *sources, "-o", str(tmp / "long.mp3"), "--no-cache", "--engine", "espeak"])
+            print(row(f"{minutes:.0f} min", r))
+
+
+if __name__ == "__main__":
+    main()
