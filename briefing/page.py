@@ -111,7 +111,7 @@ audio{width:100%;display:block}
 .tools[hidden]{display:none}
 button,select{font:inherit;font-size:1rem;color:var(--fg);background:var(--bg);border:1px solid var(--muted);border-radius:.35rem;padding:.3rem .7rem;min-height:2.25rem}
 button:hover{background:var(--panel)}
-label{white-space:nowrap}
+label,.speed{white-space:nowrap}
 nav ol{padding-left:1.5rem;margin:0}
 nav li{margin:.2rem 0}
 nav a[aria-current]{font-weight:700}
@@ -140,7 +140,7 @@ SCRIPT = """
   var chapterStarts = chapterLinks.map(function (a) { return +a.dataset.start; });
   var follow = document.getElementById("suivre");
   var speed = document.getElementById("vitesse");
-  var current = null, currentChapter = null, userMovedAt = -1e9;
+  var current = null, currentChapter = null, userMovedAt = -1e9, seeking = false;
   var reduceMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   Array.prototype.forEach.call(document.querySelectorAll("[data-js-only]"), function (el) { el.hidden = false; });
@@ -154,6 +154,7 @@ SCRIPT = """
     return found;
   }
   function seek(t, play) {
+    seeking = true;  // the listener moved: show where, even while paused
     var end = isFinite(audio.duration) ? audio.duration : Infinity;
     audio.currentTime = Math.max(0, Math.min(t, end));
     if (play && audio.paused) {
@@ -184,12 +185,14 @@ SCRIPT = """
       if (cue) {
         cue.classList.add("now");
         cue.setAttribute("aria-current", "true");
-        // Kept in view unless turned off, or the listener scrolled in the last 5 s.
-        if (follow && follow.checked && performance.now() - userMovedAt > 5000 && !inView(cue)) {
+        // Kept in view while playing or after a seek, unless turned off or the listener
+        // scrolled in the last 5 s; never on load, which would jump past the page's top.
+        if ((seeking || !audio.paused) && follow && follow.checked && performance.now() - userMovedAt > 5000 && !inView(cue)) {
           cue.scrollIntoView({ block: "center", behavior: reduceMotion ? "auto" : "smooth" });
         }
       }
     }
+    if (audio.seeking === false) seeking = false;
     var c = lastAtOrBefore(chapterStarts, audio.currentTime), link = c >= 0 ? chapterLinks[c] : null;
     if (link !== currentChapter) {
       if (currentChapter) currentChapter.removeAttribute("aria-current");
@@ -364,11 +367,11 @@ def to_html(page: Page) -> str:
     out.append(f'<button type="button" data-action="avance" aria-keyshortcuts="L">+ {SKIP_S} s<span class="vh"> (avancer)</span></button>\n')
     out.append('<button type="button" data-action="precedent" aria-keyshortcuts="P">Chapitre précédent</button>\n')
     out.append('<button type="button" data-action="suivant" aria-keyshortcuts="S">Chapitre suivant</button>\n')
-    out.append('<label for="vitesse">Vitesse</label> <select id="vitesse">')
+    out.append('<span class="speed"><label for="vitesse">Vitesse</label> <select id="vitesse">')
     for rate in SPEEDS:
         selected = " selected" if rate == 1.0 else ""
         out.append(f'<option value="{rate:g}"{selected}>{str(rate).replace(".", ",").rstrip("0").rstrip(",")}×</option>')
-    out.append("</select>\n")
+    out.append("</select></span>\n")
     out.append('<label><input type="checkbox" id="suivre" checked> Suivre la lecture</label>\n')
     out.append("</div>\n</section>\n")
 
