@@ -154,6 +154,8 @@ def test_speak_writes_the_page_beside_the_mp3(episode_folder):
     assert "Hugo Lambert" in text and "Sophie Marchand" in text
     assert "Le port de Brest &amp; ses « quais »" in text
     assert "budget.txt" in text and "port.md" in text  # the sources, by name
+    # The feed links each item to its page.
+    assert f"<link>http://127.0.0.1:8000/{EPISODE}.html</link>" in (episode_folder / "feed.xml").read_text(encoding="utf-8")
 
 
 # --- briefing serve, over HTTP ---------------------------------------------------------------------
