@@ -71,8 +71,12 @@ def content_type(name: str) -> str | None:
 def resolve(root: Path, url_path: str) -> Path | None:
     """The file in `root` (already resolved) that a URL path names, or None when it names
     nothing that may be served: percent-decoded first, so `%2e%2e%2f` is `../`."""
-    name = unquote(url_path, errors="strict") if "%" in url_path else url_path
-    name = name.removeprefix("/")
+    return servable(root, unquote(url_path, errors="strict").removeprefix("/"))
+
+
+def servable(root: Path, name: str) -> Path | None:
+    """`root / name` resolved when it is an episode file directly in `root` (links followed,
+    and refused when they lead out of it), else None."""
     if not name or "/" in name or "\\" in name or "\0" in name or name.startswith(".") or content_type(name) is None:
         return None
     path = root / name
@@ -112,7 +116,7 @@ def episode_index(root: Path) -> bytes:
     """The index page for `root`: every readable MP3, newest first."""
     entries = []
     for mp3 in sorted(root.glob("*.mp3")):
-        if mp3.name.startswith(".") or resolve(root, "/" + mp3.name) is None:
+        if servable(root, mp3.name) is None:
             continue
         try:
             episode = read_episode(mp3)
@@ -120,10 +124,10 @@ def episode_index(root: Path) -> bytes:
             log.warning("index: %s", exc)
             continue
         page = mp3.with_suffix(".html")
-        href = page.name if resolve(root, "/" + page.name) else mp3.name
+        href = page.name if servable(root, page.name) else mp3.name
         entries.append(IndexEntry(episode.title, href, mp3.name, episode.published, episode.duration_s))
     entries.sort(key=lambda e: (e.published, e.audio), reverse=True)
-    feed = FEED_FILE if (root / FEED_FILE).is_file() and resolve(root, "/" + FEED_FILE) else None
+    feed = FEED_FILE if servable(root, FEED_FILE) else None
     return index_html(entries, title=f"Épisodes – {root.name}" if root.name else "Épisodes", feed=feed).encode("utf-8")
 
 
