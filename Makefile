@@ -10,8 +10,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := espeak-ng ffmpeg
 OUTPUT := output
+# The listening page's browser tests: Debian's Chromium and its driver, axe-core from npm into a
+# git-ignored folder (tests/test_page_browser.py reads it from there).
+AXE_VERSION := 4.10.3
+AXE := .tools/node_modules/axe-core/axe.min.js
 
-.PHONY: run test sysdeps bench clean
+.PHONY: run test sysdeps testdeps bench clean
 
 run: sysdeps $(VENV)/.stamp-run
 	@# Once per machine; offline it says why and the voices fall back to espeak-ng.
@@ -20,7 +24,7 @@ run: sysdeps $(VENV)/.stamp-run
 	$(BIN)/briefing speak examples/orage-bretagne.txt -o $(OUTPUT)/orage-bretagne.mp3
 	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" -o $(OUTPUT)/briefing-exemple.mp3
 
-test: sysdeps $(VENV)/.stamp-test
+test: sysdeps testdeps $(VENV)/.stamp-test $(AXE)
 	$(BIN)/python -m pytest
 
 # apt-get only for what is missing, so a second call costs two `command -v`.
@@ -33,6 +37,21 @@ sysdeps:
 		echo "installing$$missing"; \
 		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
 	fi
+
+# Only for `make test`: a headless browser and npm (for axe-core), when missing.
+testdeps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -x /usr/bin/chromedriver ] || missing="$$missing chromium-driver"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+		echo "installing$$missing"; \
+		$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing; \
+	fi
+
+$(AXE): | testdeps
+	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,4 +68,4 @@ $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.stamp-run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis .tools

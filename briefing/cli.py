@@ -276,5 +276,39 @@ def feed(
     _run(debug, False, action)
 
 
+@app.command()
+def serve(
+    folder: Path = typer.Argument(..., metavar="DIR", help="The folder of episodes to serve.", show_default=False),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 (or ::) opens it to the network."),
+    port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
+    debug: bool = DebugOpt,
+) -> None:
+    """Serve DIR over HTTP: an index of the episodes, their listening pages, MP3s (seekable), transcripts and feed.xml."""
+
+    def action():
+        import signal
+
+        from briefing.serve import ServeOptions, make_server
+
+        server = make_server(ServeOptions(folder=folder, host=host, port=port))
+        signal.signal(signal.SIGTERM, _interrupt)  # a service manager or `kill` stops it like Ctrl-C
+        typer.echo(server.url)
+        typer.echo(f"briefing: serving {folder} on {server.url} (Ctrl-C to stop)", err=True)
+        if not server.is_loopback:
+            typer.echo(f"briefing: {host} is reachable from other machines; the episodes are public to them", err=True)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            typer.echo("briefing: stopped", err=True)
+        finally:
+            server.server_close()
+
+    _run(debug, False, action)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     app()

@@ -1,5 +1,5 @@
-"""Episode in, files out: the MP3 (ID3v2.4 tags and chapters), WebVTT and SRT transcripts, and
-Podcasting 2.0 JSON chapters.
+"""Episode in, files out: the MP3 (ID3v2.4 tags and chapters), WebVTT and SRT transcripts,
+Podcasting 2.0 JSON chapters, and the listening page (briefing/page.py).
 
 Every file is written under a temporary name beside its target and renamed into place only when
 all of them are complete, the MP3 last, so a failure never leaves a partial episode.
@@ -22,6 +22,7 @@ from pathlib import Path
 from briefing import __version__
 from briefing.errors import InputError, RenderError
 from briefing.model import Episode, Script
+from briefing.page import Page, PageChapter, PageCue, to_html
 
 DEFAULT_BITRATE = "96k"  # mono speech: transparent at 96 kbit/s, inside the 64-128 podcast norm
 NARRATOR_LABEL = "Narrateur"
@@ -126,6 +127,7 @@ def sidecars(mp3: Path) -> dict[str, Path]:
         "vtt": base.with_name(base.name + ".vtt"),
         "srt": base.with_name(base.name + ".srt"),
         "chapters": base.with_name(base.name + ".chapters.json"),
+        "html": base.with_name(base.name + ".html"),
     }
 
 
@@ -145,20 +147,21 @@ def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
 
 
 def write_episode(episode: Episode, script: Script, target: Path, info: EpisodeInfo, bitrate: str = DEFAULT_BITRATE) -> list[Path]:
-    """Write the MP3 and its transcripts and chapters; return the paths written, MP3 first."""
+    """Write the MP3, its transcripts, chapters and page; return the paths written, MP3 first."""
     if shutil.which("ffmpeg") is None:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg, or run `make run`)")
     target = Path(target)
     side = sidecars(target)
     chapters = chapters_of(script, episode)
-    targets = [side["vtt"], side["srt"], side["chapters"], target]  # the MP3 lands last
-    with atomic_paths(targets) as (vtt, srt, chap, mp3):
+    targets = [side["vtt"], side["srt"], side["chapters"], side["html"], target]  # the MP3 lands last
+    with atomic_paths(targets) as (vtt, srt, chap, page, mp3):
         vtt.write_text(to_webvtt(script, episode), encoding="utf-8")
         srt.write_text(to_srt(script, episode), encoding="utf-8")
         chap.write_text(to_chapters_json(chapters, info), encoding="utf-8")
+        page.write_text(to_page(script, episode, chapters, info, target), encoding="utf-8")
         _encode_mp3(episode, mp3, bitrate)
         _tag_mp3(mp3, info, chapters, guid_for(target, info))
-    return [target, side["vtt"], side["srt"], side["chapters"]]
+    return [target, side["vtt"], side["srt"], side["chapters"], side["html"]]
 
 
 def guid_for(target: Path, info: EpisodeInfo) -> str:
@@ -251,6 +254,27 @@ def to_srt(script: Script, episode: Episode) -> str:
         text = seg.text if seg.role != "quote" else f"{speaker_label(seg)} : {seg.text}"
         lines += [str(n), f"{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}", text, ""]
     return "\n".join(lines)
+
+
+def to_page(script: Script, episode: Episode, chapters: list[Chapter], info: EpisodeInfo, target: Path) -> str:
+    """The listening page that sits beside `target` (the MP3), from the same cues as the VTT."""
+    side = sidecars(target)
+    cues = tuple(
+        PageCue(cue.start_ms, cue.end_ms, speaker_label(script.segments[cue.index]), script.segments[cue.index].text)
+        for cue in episode.cues
+    )
+    page = Page(
+        title=info.title,
+        audio=target.name,
+        duration_ms=episode.duration_ms,
+        chapters=tuple(PageChapter(c.title, c.start_ms, c.end_ms) for c in chapters),
+        cues=cues,
+        date=info.date,
+        podcast=info.podcast,
+        sources=info.sources,
+        files=(("transcription WebVTT", side["vtt"].name), ("sous-titres SRT", side["srt"].name), ("chapitres JSON", side["chapters"].name)),
+    )
+    return to_html(page)
 
 
 def to_chapters_json(chapters: list[Chapter], info: EpisodeInfo) -> str:

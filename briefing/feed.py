@@ -137,9 +137,8 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
             ET.SubElement(item, f"{{{NS['podcast']}}}transcript", {"url": base + quote(side["srt"].name), "type": "application/x-subrip", "language": "fr"})
         if side["chapters"].exists():
             ET.SubElement(item, f"{{{NS['podcast']}}}chapters", {"url": base + quote(side["chapters"].name), "type": "application/json+chapters"})
-        page = ep.path.with_suffix(".html")
-        if page.exists():
-            _sub(item, "link", base + quote(page.name))
+        if side["html"].exists():  # the listening page
+            _sub(item, "link", base + quote(side["html"].name))
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -108,3 +108,53 @@ def web(tmp_path):
     yield Web
     server.shutdown()
     server.server_close()
+
+
+# --- a folder of episodes as `briefing serve` sees it (tests/test_page*.py) ------------------------
+
+PORT_ARTICLE = """\
+# Le port de Brest & ses « quais » <rénovés>
+
+Le conseil portuaire a voté lundi un plan de 45 millions d'euros pour rénover les quais.
+
+« Nous allons accueillir deux fois plus de navires d'ici à 2030 », a déclaré le directeur du port, Hugo Lambert.
+
+Les travaux commenceront au printemps et dureront dix-huit mois.
+"""
+
+
+@pytest.fixture(scope="session")
+def episode_folder(tmp_path_factory):
+    """A two-article briefing rendered once with espeak into a folder with its feed; beside it an
+    older copy of the MP3 re-tagged (for the index's order) and files that must never be served."""
+    from mutagen.id3 import ID3, TDRC, TIT2
+
+    from briefing.cli import app
+
+    work = tmp_path_factory.mktemp("serve")
+    (work / "budget.txt").write_text(ARTICLE, encoding="utf-8")
+    (work / "port.md").write_text(PORT_ARTICLE, encoding="utf-8")
+    folder = work / "episodes"
+    out = folder / "briefing-2026-11-24.mp3"
+    runner = CliRunner()
+    result = runner.invoke(app, ["speak", str(work / "budget.txt"), str(work / "port.md"), "-o", str(out),
+                                 "--date", "2026-11-24", "--engine", "espeak", "--podcast", "Le briefing du port"])
+    assert result.exit_code == 0, result.output
+    older = folder / "ancien.mp3"
+    shutil.copyfile(out, older)
+    tags = ID3(older)
+    tags.setall("TIT2", [TIT2(encoding=3, text="Un épisode plus ancien")])
+    tags.setall("TDRC", [TDRC(encoding=3, text="2026-11-20")])
+    tags.save(older)
+    result = runner.invoke(app, ["feed", str(folder), "--base-url", "http://127.0.0.1:8000/"])
+    assert result.exit_code == 0, result.output
+    # Outside the folder, and things inside it that are not episode files.
+    (work / "secret.html").write_text("secret", encoding="utf-8")
+    (folder / "notes.txt").write_text("not an episode file", encoding="utf-8")
+    (folder / ".brouillon.part.mp3").write_bytes(b"half written")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inner.html").write_text("inner", encoding="utf-8")
+    (folder / "dossier.html").mkdir()
+    (folder / "fuite.html").symlink_to(work / "secret.html")
+    (folder / "lien.vtt").symlink_to(folder / "briefing-2026-11-24.vtt")
+    return folder

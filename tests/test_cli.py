@@ -20,7 +20,7 @@ def assert_one_line_error(result, code, fragment):
 
 
 def no_episode_files(folder: Path) -> bool:
-    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json") or ".part" in p.name]
+    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name]
 
 
 # The bundled narrator is a Coqui voice; these tests pin espeak so that they check the same audio
@@ -44,7 +44,7 @@ def test_speak_writes_a_mono_mp3(runner, article, tmp_path):
     assert info["format"]["tags"]["title"] == "Le conseil municipal adopte le budget"
     assert out.stat().st_mode & 0o044  # readable by the web server that will serve it
     assert sorted(p.name for p in out.parent.iterdir()) == [
-        "episode.chapters.json", "episode.mp3", "episode.srt", "episode.vtt"
+        "episode.chapters.json", "episode.html", "episode.mp3", "episode.srt", "episode.vtt"
     ]
 
 

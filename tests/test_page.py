@@ -1,0 +1,303 @@
+"""The listening page as HTML (escaping, structure, no external resource) and `briefing serve`
+over real HTTP on 127.0.0.1: content types, range requests, what must never be served, methods,
+the index, and Ctrl-C. The browser checks are in test_page_browser.py."""
+
+import http.client
+import json
+import re
+import signal
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from briefing.cli import app
+from briefing.page import Page, PageChapter, PageCue, clock, french_date, spoken_duration, to_html
+from briefing.serve import ServeOptions, parse_range, serve_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+EPISODE = "briefing-2026-11-24"
+
+
+class Tree(HTMLParser):
+    """Every start tag with its attributes, in order, and the text of <script> elements."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.scripts, self._in_script = [], [], False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+    def all(self, tag):
+        return [attrs for t, attrs in self.tags if t == tag]
+
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">"\'&'
+
+
+def hostile_page() -> Page:
+    return Page(
+        title="Titre " + HOSTILE,
+        audio='épisode "1" #2.mp3',
+        duration_ms=125_000,
+        chapters=(PageChapter("Sommaire </title>" + HOSTILE, 0, 60_000), PageChapter("Deux", 60_000, 125_000)),
+        cues=(
+            PageCue(0, 2_000, "Narrateur", "Bonjour. " + HOSTILE),
+            PageCue(2_500, 5_000, "Jean <b onmouseover=alert(1)>Dupont</b>", "« Une citation » </p><script>alert(1)</script>"),
+            PageCue(61_000, 64_000, "Narrateur", "Deuxième sujet."),
+        ),
+        date="2026-11-24",
+        podcast="Le <i>briefing</i>",
+        sources=("https://exemple.fr/a?x=1&y=\"2\"<", "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
+        files=(("transcription WebVTT", "épisode.vtt"),),
+    )
+
+
+def test_everything_from_articles_is_escaped():
+    text = to_html(hostile_page())
+    tree = Tree(text)
+    assert len(tree.all("script")) == 1  # ours, at the end
+    assert "__pwned" not in tree.scripts[0] and "alert" not in tree.scripts[0]
+    assert not tree.all("img") and not tree.all("b") and not tree.all("i")
+    for _tag, attrs in tree.tags:
+        assert not [name for name in attrs if name.startswith("on")]
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in text
+    assert "Jean &lt;b onmouseover=alert(1)&gt;Dupont&lt;/b&gt;" in text
+    # The title element holds the escaped title, not a broken-out one.
+    assert "<title>Titre &lt;script&gt;" in text
+    # A URL source is a link, escaped; anything else is text (a local path only shows its name).
+    links = [a["href"] for a in tree.all("a")]
+    assert 'https://exemple.fr/a?x=1&y="2"<' in links
+    assert not [h for h in links if h.startswith("javascript:")]
+    assert "/home/someone" not in text and "port.md" in text and "entrée standard" in text
+    # The audio's own name is URL-encoded where it is a URL.
+    assert tree.all("audio")[0]["src"] == "%C3%A9pisode%20%221%22%20%232.mp3"
+
+
+def test_page_is_self_contained_and_structured():
+    text = to_html(hostile_page())
+    tree = Tree(text)
+    assert text.startswith("<!doctype html>\n<html lang=\"fr\">")
+    # Nothing is fetched but the MP3 beside it: no external script, style, image or font.
+    assert not tree.all("link") or all(link["href"] == "data:," or link.get("rel") == "alternate" for link in tree.all("link"))
+    assert [attrs.get("src") for t, attrs in tree.tags if "src" in attrs] == ["%C3%A9pisode%20%221%22%20%232.mp3"]
+    csp = next(m["content"] for m in tree.all("meta") if m.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp
+    # Landmarks, then headings in order without a skipped level.
+    tags = [t for t, _ in tree.tags]
+    assert tags.index("header") < tags.index("main") < tags.index("nav") < tags.index("footer")
+    levels = [int(t[1]) for t in tags if re.fullmatch(r"h[1-6]", t)]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    # The skip link leads somewhere that exists; every control has a label.
+    skip = tree.all("a")[0]
+    assert skip["class"] == "skip" and any(attrs.get("id") == skip["href"][1:] for _, attrs in tree.tags)
+    assert tree.all("select")[0]["id"] == "vitesse" and '<label for="vitesse">Vitesse</label>' in text
+    assert [o["value"] for o in tree.all("option")] == ["0.75", "1", "1.25", "1.5", "1.75", "2"]
+    assert tree.all("audio")[0]["aria-label"].startswith("Épisode : Titre <script>")
+    # No live region anywhere: nothing talks over the audio.
+    assert not [attrs for _, attrs in tree.tags if "aria-live" in attrs or attrs.get("role") in ("alert", "status", "log")]
+    # Without JavaScript: chapters and times are media-fragment links to the MP3.
+    chapters = [a for a in tree.all("a") if a.get("data-start") and "at" not in a.get("class", "")]
+    assert [a["href"] for a in chapters] == ["%C3%A9pisode%20%221%22%20%232.mp3#t=0", "%C3%A9pisode%20%221%22%20%232.mp3#t=60"]
+    cues = [p for p in tree.all("p") if p.get("class") == "cue"]
+    assert [(c["data-start"], c["data-end"]) for c in cues] == [("0", "2"), ("2.5", "5"), ("61", "64")]
+    # The controls only JavaScript can run are hidden without it.
+    assert all("hidden" in attrs for _, attrs in tree.tags if "data-js-only" in attrs)
+
+
+def test_transcript_groups_by_chapter_and_names_speakers_when_they_change():
+    text = to_html(hostile_page())
+    body = text[text.index('id="transcription"'):]
+    assert body.index("Sommaire &lt;/title&gt;") < body.index("Bonjour.") < body.index("Jean &lt;b") < body.index(">Deux</h3>") < body.index("Deuxième sujet.")
+    assert body.count('<p class="who">Narrateur</p>') == 2  # once per chapter, and not again for each cue
+
+
+@pytest.mark.parametrize(
+    "func, value, expected",
+    [
+        (clock, 0, "0:00"), (clock, 65_400, "1:05"), (clock, 3_725_000, "1:02:05"),
+        (spoken_duration, 45_000, "45 s"), (spoken_duration, 192_000, "3 min 12 s"), (spoken_duration, 120_000, "2 min"),
+        (spoken_duration, 3_720_000, "1 h 02 min"),
+        (french_date, "2026-11-24", "mardi 24 novembre 2026"), (french_date, "2026-08-01T06:00:00+02:00", "samedi 1er août 2026"),
+        (french_date, "bientôt", "bientôt"),
+    ],
+)
+def test_french_times_and_dates(func, value, expected):
+    assert func(value) == expected
+
+
+def test_speak_writes_the_page_beside_the_mp3(episode_folder):
+    text = (episode_folder / f"{EPISODE}.html").read_text(encoding="utf-8")
+    vtt = (episode_folder / f"{EPISODE}.vtt").read_text(encoding="utf-8")
+    chapters = json.loads((episode_folder / f"{EPISODE}.chapters.json").read_text(encoding="utf-8"))["chapters"]
+    tree = Tree(text)
+    assert tree.all("audio")[0]["src"] == f"{EPISODE}.mp3"
+    cues = [p for p in tree.all("p") if p.get("class") == "cue"]
+    assert len(cues) == vtt.count(" --> ")  # every cue of the transcript, nothing else
+    assert [a["data-start"] for a in tree.all("a") if a.get("data-start") and "at" not in a.get("class", "")] == [
+        f"{c['startTime']:.3f}".rstrip("0").rstrip(".") for c in chapters
+    ]
+    assert "Le briefing du port" in text and "mardi 24 novembre 2026" in text
+    assert "Hugo Lambert" in text and "Sophie Marchand" in text
+    assert "Le port de Brest &amp; ses « quais »" in text
+    assert "budget.txt" in text and "port.md" in text  # the sources, by name
+    # The feed links each item to its page.
+    assert f"<link>http://127.0.0.1:8000/{EPISODE}.html</link>" in (episode_folder / "feed.xml").read_text(encoding="utf-8")
+
+
+# --- briefing serve, over HTTP ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(episode_folder):
+    server, thread = serve_in_thread(ServeOptions(episode_folder, port=0))
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def request(server, path, method="GET", headers=None):
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "name, content_type",
+    [
+        (f"{EPISODE}.mp3", "audio/mpeg"),
+        (f"{EPISODE}.html", "text/html; charset=utf-8"),
+        (f"{EPISODE}.vtt", "text/vtt; charset=utf-8"),
+        (f"{EPISODE}.srt", "application/x-subrip; charset=utf-8"),
+        (f"{EPISODE}.chapters.json", "application/json+chapters"),
+        ("feed.xml", "application/rss+xml; charset=utf-8"),
+        ("lien.vtt", "text/vtt; charset=utf-8"),  # a link to a file inside the folder is fine
+    ],
+)
+def test_files_are_served_with_their_content_types(server, episode_folder, name, content_type):
+    status, headers, body = request(server, "/" + name)
+    assert status == 200
+    assert headers["content-type"] == content_type
+    assert headers["accept-ranges"] == "bytes"
+    assert headers["x-content-type-options"] == "nosniff"
+    assert body == (episode_folder / name).read_bytes()
+    assert int(headers["content-length"]) == len(body)
+
+
+def test_range_requests(server, episode_folder):
+    data = (episode_folder / f"{EPISODE}.mp3").read_bytes()
+    size = len(data)
+    path = f"/{EPISODE}.mp3"
+    for header, first, last in [("bytes=0-99", 0, 99), ("bytes=1000-", 1000, size - 1), ("bytes=-500", size - 500, size - 1),
+                                (f"bytes=100-{size + 50}", 100, size - 1)]:
+        status, headers, body = request(server, path, headers={"Range": header})
+        assert status == 206, header
+        assert headers["content-range"] == f"bytes {first}-{last}/{size}"
+        assert int(headers["content-length"]) == last - first + 1
+        assert body == data[first : last + 1]
+    for header in [f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=500-100", "bytes=-0", "bytes=x-y"]:
+        status, headers, body = request(server, path, headers={"Range": header})
+        assert status == 416, header
+        assert headers["content-range"] == f"bytes */{size}"
+    # Another unit, or several ranges: the whole file (a server may ignore Range).
+    for header in ["items=0-5", "bytes=0-1,5-6"]:
+        status, headers, body = request(server, path, headers={"Range": header})
+        assert status == 200 and body == data
+    status, headers, body = request(server, path, method="HEAD")
+    assert status == 200 and body == b"" and int(headers["content-length"]) == size
+    status, headers, body = request(server, path, method="HEAD", headers={"Range": "bytes=10-19"})
+    assert status == 206 and body == b"" and headers["content-range"] == f"bytes 10-19/{size}"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../secret.html", "/%2e%2e/secret.html", "/..%2fsecret.html", "/%2E%2E%2Fsecret.html", "/..%5csecret.html",
+        "/%252e%252e%252fsecret.html", "/episodes/../../secret.html", "//etc/passwd", "/%2fetc%2fpasswd", "/..",
+        "/fuite.html",  # a symbolic link in the folder that leads out of it
+        "/sub/inner.html", "/sub/", "/sub", "/dossier.html",  # no sub-folders, no directory listing
+        "/notes.txt", "/.brouillon.part.mp3",  # not an episode file; a file being written
+        "/absent.mp3", f"/{EPISODE}.mp3%00.html", "/%ff%fe.html",
+    ],
+)
+def test_nothing_else_can_be_read(server, path):
+    status, _, body = request(server, path)
+    assert status == 404, path
+    assert b"secret" not in body and b"inner" not in body and b"root:" not in body
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "OPTIONS", "PATCH"])
+def test_only_get_and_head(server, method):
+    status, headers, _ = request(server, f"/{EPISODE}.mp3", method=method)
+    assert status == 405
+    assert headers["allow"] == "GET, HEAD"
+
+
+def test_index_lists_episodes_newest_first_with_durations(server):
+    status, headers, body = request(server, "/")
+    assert status == 200 and headers["content-type"] == "text/html; charset=utf-8"
+    assert "default-src 'none'" in headers["content-security-policy"]
+    text = body.decode("utf-8")
+    assert text.index("Briefing du mardi vingt-quatre novembre") < text.index("Un épisode plus ancien")
+    assert f'href="{EPISODE}.html"' in text and 'href="ancien.mp3"' in text  # a page when there is one
+    assert "mardi 24 novembre 2026" in text and "vendredi 20 novembre 2026" in text
+    assert re.search(r"Durée : 1 min \d\d s", text)
+    assert 'type="application/rss+xml"' in text and 'href="feed.xml"' in text
+    assert "brouillon" not in text and "notes.txt" not in text
+
+
+def test_serve_rejects_a_missing_folder_and_a_busy_port(runner, tmp_path, server):
+    result = runner.invoke(app, ["serve", str(tmp_path / "absent")])
+    assert result.exit_code == 2 and "no such folder" in result.stderr
+    busy = str(server.server_address[1])
+    result = runner.invoke(app, ["serve", str(tmp_path), "--port", busy])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"briefing: error: port {busy} is already in use on 127.0.0.1; choose another with --port"
+
+
+def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(episode_folder):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefing", "serve", str(episode_folder), "--port", "0"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = proc.stdout.readline().strip()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url), url
+        port = int(url.rsplit(":", 1)[1].rstrip("/"))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", f"/{EPISODE}.html")
+        assert conn.getresponse().status == 200
+        conn.close()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    finally:
+        proc.kill()
+    stderr = proc.stderr.read()
+    assert proc.returncode in (0, 130)
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1] == "briefing: stopped"
+
+
+def test_parse_range_edges():
+    assert parse_range("bytes=0-0", 10) == (0, 0)
+    assert parse_range("bytes=-20", 10) == (0, 9)
+    assert parse_range("bytes=0-", 0) == "unsatisfiable"
+    assert parse_range(" bytes=2-3", 10) == (2, 3)

@@ -1,0 +1,310 @@
+"""The listening page in a real browser: Debian's headless Chromium driven by selenium, on pages
+served by `briefing serve` on 127.0.0.1. One browser for the whole module.
+
+These tests fail (never skip) when Chromium, its driver or axe-core is missing: `make test`
+installs them (apt: chromium, chromium-driver, npm; npm: axe-core into .tools/)."""
+
+import dataclasses
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from briefing.page import to_html
+from briefing.serve import ServeOptions, serve_in_thread
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"
+EPISODE = "briefing-2026-11-24"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
+    if missing:
+        pytest.fail(f"headless browser tests need {' and '.join(missing)}: run `make test` (apt-get install chromium chromium-driver)", pytrace=False)
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail("selenium is not installed: run `make test` (pip install -e '.[dev]')", pytrace=False)
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in (
+        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--mute-audio",
+        "--autoplay-policy=no-user-gesture-required", "--window-size=1280,1100", "--lang=fr-FR",
+        "--no-first-run", "--disable-extensions", "--disable-background-networking",
+    ):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The driver's path is given, so selenium-manager never runs (nothing is downloaded).
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def site(episode_folder):
+    server, _ = serve_in_thread(ServeOptions(episode_folder, port=0))
+    yield server.url
+    server.shutdown()
+    server.server_close()
+
+
+def console_errors(driver):
+    return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def wait_for(driver, script, timeout=8.0, *args):
+    """Poll a JavaScript expression (`return ...`) until it is truthy; return its value."""
+    end = time.monotonic() + timeout
+    while True:
+        value = driver.execute_script(script, *args)
+        if value or time.monotonic() > end:
+            assert value, f"timed out waiting for: {script}"
+            return value
+        time.sleep(0.05)
+
+
+def open_page(driver, url):
+    driver.get(url)
+    wait_for(driver, "return document.readyState === 'complete' && document.getElementById('audio').readyState >= 1")
+    driver.execute_script("var a = document.getElementById('audio'); a.pause(); a.muted = true;")
+
+
+def audio(driver, prop):
+    return driver.execute_script(f"return document.getElementById('audio').{prop}")
+
+
+def test_page_loads_without_console_errors(browser, site):
+    browser.get_log("browser")  # start clean
+    open_page(browser, site + f"{EPISODE}.html")
+    assert browser.execute_script("return document.documentElement.lang") == "fr"
+    assert browser.title.startswith("Briefing du mardi vingt-quatre novembre")
+    assert audio(browser, "duration") > 30  # the MP3 loaded through the server's range requests
+    # With JavaScript, the buttons, the speed choice and the shortcuts appear.
+    from selenium.webdriver.common.by import By
+
+    assert browser.find_element(By.CSS_SELECTOR, ".tools").is_displayed()
+    assert browser.find_element(By.ID, "raccourcis-titre").is_displayed()
+    assert console_errors(browser) == []
+
+
+def test_activating_a_chapter_seeks_there(browser, site):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, site + f"{EPISODE}.html")
+    link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[2]
+    start = float(link.get_attribute("data-start"))
+    assert start > 20
+    link.click()
+    time.sleep(0.3)
+    now = audio(browser, "currentTime")
+    assert start - 0.05 <= now <= start + 2, now
+    assert not audio(browser, "paused")  # and it plays from there
+    assert browser.current_url == site + f"{EPISODE}.html"  # no navigation away
+    assert link.get_attribute("aria-current") == "true"
+    # Keyboard: Enter on a focused chapter link does the same.
+    first = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[1]
+    browser.execute_script("arguments[0].focus()", first)
+    from selenium.webdriver.common.keys import Keys
+
+    first.send_keys(Keys.ENTER)
+    time.sleep(0.2)
+    assert abs(audio(browser, "currentTime") - float(first.get_attribute("data-start"))) < 2
+    browser.execute_script("document.getElementById('audio').pause()")
+    assert console_errors(browser) == []
+
+
+def test_playback_highlights_the_cue_being_spoken(browser, site):
+    open_page(browser, site + f"{EPISODE}.html")
+    cues = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.cue')).map(c => [c.id, +c.dataset.start, +c.dataset.end])"
+    )
+    cue_id, start, end = cues[5]
+    # Real playback (muted): from just before the cue until the browser is inside it.
+    browser.execute_script("var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", max(0, start - 0.3))
+    wait_for(browser, "return document.getElementById('audio').currentTime > arguments[0]", 8.0, start + 0.25)
+    wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", 2.0, cue_id)
+    browser.execute_script("document.getElementById('audio').pause()")
+    assert browser.execute_script("return document.querySelectorAll('.cue.now, .cue[aria-current]').length") == 1
+    assert browser.execute_script("return document.getElementById(arguments[0]).getAttribute('aria-current')", cue_id) == "true"
+
+    # On load the page stays at its top; once playback reaches a cue far down the transcript,
+    # that cue is brought into view.
+    open_page(browser, site + f"{EPISODE}.html")
+    assert browser.execute_script("return window.scrollY") == 0
+    last_id, last_start, _ = cues[-1]
+    browser.execute_script("var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", last_start - 0.3)
+    wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", 5.0, last_id)
+    browser.execute_script("document.getElementById('audio').pause()")
+    assert browser.execute_script("return window.scrollY") > 0
+    wait_for(
+        browser,
+        "var r = document.getElementById(arguments[0]).getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight",
+        3.0, last_id,
+    )
+    assert console_errors(browser) == []
+
+
+def test_speed_control(browser, site):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    open_page(browser, site + f"{EPISODE}.html")
+    select = Select(browser.find_element(By.ID, "vitesse"))
+    assert [o.text for o in select.options] == ["0,75×", "1×", "1,25×", "1,5×", "1,75×", "2×"]
+    select.select_by_value("1.5")
+    assert audio(browser, "playbackRate") == 1.5
+    open_page(browser, site + f"{EPISODE}.html")  # kept for the next page
+    assert audio(browser, "playbackRate") == 1.5
+    Select(browser.find_element(By.ID, "vitesse")).select_by_value("1")
+    assert audio(browser, "playbackRate") == 1
+
+
+def test_keyboard_skip_link_focus_and_shortcuts(browser, site):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, site + f"{EPISODE}.html")
+    keys = ActionChains(browser)
+    keys.send_keys(Keys.TAB).perform()
+    skip = browser.switch_to.active_element
+    assert skip.text == "Aller à la transcription" and skip.is_displayed()
+    outline = browser.execute_script("var s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]")
+    assert outline[0] == "solid" and outline[1] >= 2  # visible focus
+    keys.send_keys(Keys.ENTER).perform()
+    assert browser.execute_script("return document.activeElement.id") == "transcription"
+
+    chapters = browser.execute_script("return Array.from(document.querySelectorAll('#chapitres a')).map(a => +a.dataset.start)")
+    ActionChains(browser).send_keys("l").perform()
+    assert abs(audio(browser, "currentTime") - 10) < 0.5
+    ActionChains(browser).send_keys("j").perform()
+    assert audio(browser, "currentTime") < 0.5
+    ActionChains(browser).send_keys("s").perform()
+    assert abs(audio(browser, "currentTime") - chapters[1]) < 0.05
+    ActionChains(browser).send_keys("s").perform()
+    assert abs(audio(browser, "currentTime") - chapters[2]) < 0.05
+    ActionChains(browser).send_keys("p").perform()
+    assert abs(audio(browser, "currentTime") - chapters[1]) < 0.05
+    # Not with a modifier (the browser's and screen readers' own), not while in a form field.
+    ActionChains(browser).key_down(Keys.CONTROL).send_keys("l").key_up(Keys.CONTROL).perform()
+    assert abs(audio(browser, "currentTime") - chapters[1]) < 0.05
+    browser.execute_script("document.getElementById('suivre').focus()")
+    ActionChains(browser).send_keys("l").perform()
+    assert abs(audio(browser, "currentTime") - chapters[1]) < 0.05
+    # K plays and pauses from anywhere but a field; Space is the browser's, on the player.
+    browser.execute_script("document.getElementById('transcription').focus()")
+    ActionChains(browser).send_keys("k").perform()
+    assert not audio(browser, "paused")
+    ActionChains(browser).send_keys("k").perform()
+    assert audio(browser, "paused")
+    browser.execute_script("document.getElementById('audio').focus()")
+    ActionChains(browser).send_keys(Keys.SPACE).perform()
+    wait_for(browser, "return !document.getElementById('audio').paused", 2.0)
+    ActionChains(browser).send_keys(Keys.SPACE).perform()
+    wait_for(browser, "return document.getElementById('audio').paused", 2.0)
+    assert console_errors(browser) == []
+
+
+def run_axe(driver):
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make test` (it installs axe-core from npm into .tools/)", pytrace=False)
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations), e => done(String(e)));"
+    )
+    assert isinstance(result, list), result
+    return [
+        (v["id"], v["impact"], v["help"], [n["target"] for n in v["nodes"]][:5])
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", [f"{EPISODE}.html", ""])
+def test_no_serious_accessibility_violations(browser, site, path, scheme):
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    try:
+        browser.get(site + path)
+        wait_for(browser, "return document.readyState === 'complete'")
+        if path:  # with a cue highlighted too, for its contrast
+            browser.execute_script(
+                "var a = document.getElementById('audio'); a.currentTime = +document.querySelectorAll('.cue')[3].dataset.start + 0.1;"
+                "a.dispatchEvent(new Event('timeupdate'));"
+            )
+            wait_for(browser, "return document.querySelector('.cue.now')")
+        assert run_axe(browser) == []
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": []})
+    assert console_errors(browser) == []
+
+
+def test_without_javascript_audio_and_transcript_still_work(browser, site):
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(site + f"{EPISODE}.html")
+        assert browser.find_element(By.ID, "audio").is_displayed()
+        assert not browser.find_element(By.CSS_SELECTOR, ".tools").is_displayed()
+        assert not browser.find_element(By.ID, "raccourcis-titre").is_displayed()
+        cues = browser.find_elements(By.CSS_SELECTOR, ".cue")
+        assert len(cues) > 10 and all(c.is_displayed() for c in cues[:3])
+        assert browser.find_elements(By.CSS_SELECTOR, ".cue.now") == []
+        # A chapter link is a media fragment: the browser opens the MP3 at that time.
+        link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[2]
+        fragment = link.get_attribute("data-start")
+        start = float(fragment)
+        link.click()
+        wait_for(browser, "return document.readyState === 'complete'")
+        assert browser.current_url == site + f"{EPISODE}.mp3#t={fragment}"
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    media = wait_for(browser, "var m = document.querySelector('video, audio'); return m && m.readyState >= 1 && m.currentTime")
+    assert abs(media - start) < 1.5
+
+
+def test_nothing_from_an_article_is_executed(browser, episode_folder, tmp_path):
+    from test_page import hostile_page
+
+    folder = tmp_path / "hostile"
+    folder.mkdir()
+    os.link(episode_folder / f"{EPISODE}.mp3", folder / f"{EPISODE}.mp3")
+    page = dataclasses.replace(hostile_page(), audio=f"{EPISODE}.mp3", files=())
+    (folder / "page.html").write_text(to_html(page), encoding="utf-8")
+    server, _ = serve_in_thread(ServeOptions(folder, port=0))
+    try:
+        browser.get_log("browser")
+        open_page(browser, server.url + "page.html")
+        assert browser.execute_script("return window.__pwned === undefined")
+        assert browser.execute_script("return document.querySelector('h1').textContent").startswith("Titre <script>window.__pwned=1</script>")
+        assert browser.execute_script("return document.querySelectorAll('img, b, i').length") == 0
+        assert console_errors(browser) == []  # not even a blocked attempt
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_screenshot(browser, site, tmp_path_factory):
+    """A picture of the top of the page with a cue highlighted, under pytest's temporary folder."""
+    size = browser.get_window_size()
+    browser.set_window_size(1280, 1500)
+    try:
+        open_page(browser, site + f"{EPISODE}.html")
+        browser.execute_script(
+            "var a = document.getElementById('audio'); a.currentTime = +document.querySelectorAll('.cue')[1].dataset.start + 0.2;"
+            "a.dispatchEvent(new Event('timeupdate'));"
+        )
+        wait_for(browser, "return document.querySelector('.cue.now') && !document.getElementById('audio').seeking")
+        path = tmp_path_factory.getbasetemp() / "briefing-page.png"
+        assert browser.save_screenshot(str(path))
+    finally:
+        browser.set_window_size(size["width"], size["height"])
+    assert path.stat().st_size > 20_000  # a rendered page, not a blank one
