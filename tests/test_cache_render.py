@@ -95,7 +95,7 @@ def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
     assert resumed.returncode == 0, resumed.stderr.decode()
     total, synthesised, cached = (int(g) for g in re.search(r"(\d+) total, (\d+) synthesised, (\d+) from cache", resumed.stderr.decode()).groups())
     assert cached >= done_before and synthesised == total - cached
-    assert sorted(p.name for p in out.parent.iterdir()) == ["ep.chapters.json", "ep.mp3", "ep.srt", "ep.vtt"]  # stale temporaries removed
+    assert sorted(p.name for p in out.parent.iterdir()) == ["ep.chapters.json", "ep.html", "ep.mp3", "ep.srt", "ep.vtt"]  # stale temporaries removed
 
     fresh = tmp_path / "fresh" / "ep.mp3"
     subprocess.run([*cmd[:5], "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK], check=True, capture_output=True, env=env, timeout=300)
