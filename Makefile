@@ -64,7 +64,7 @@ $(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
 
 $(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.9.1 torchaudio==2.9.1
-	$(BIN)/pip install -q -e '.[dev,coqui]'
+	$(BIN)/pip install -q -e '.[dev,coqui,ray]'
 	touch $@ $(VENV)/.stamp-run
 
 clean:

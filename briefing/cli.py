@@ -82,6 +82,8 @@ def _run(debug: bool, quiet: bool, action):
     _setup_logging(debug, quiet)
     try:
         return action()
+    except typer.Exit:
+        raise
     except BrokenPipeError:  # `briefing script x | head`: the reader left, nothing is wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise typer.Exit(0) from None
@@ -98,7 +100,10 @@ def speak(
     lexicon: Optional[Path] = LexiconOpt,
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
     speed: float = typer.Option(1.0, "--speed", min=0.5, max=2.0, help="Speaking rate, multiplying each voice's own speed."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once."),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once (threads locally, actors on Ray)."),
+    executor: str = typer.Option("local", "--executor", help="Where segments are synthesised: local (threads here) or ray (Ray actors)."),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster to use with --executor ray (default: start a local one).", show_default=False),
+    ray_cpus: int = typer.Option(1, "--ray-cpus", min=1, help="CPUs, and so torch threads, each Ray actor asks for."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments).", show_default=False),
     cache_size: int = typer.Option(2048, "--cache-size", min=1, help="Segment cache cap in MB; least recently used entries go first."),
@@ -127,7 +132,7 @@ def speak(
             lexicon=lexicon,
             max_articles=max_articles,
             script=ScriptOptions(max_chars=max_chars, title=title, briefing=briefing, date=_parse_date(date)),
-            render=RenderOptions(engine=engine, device=device, speed=speed, jobs=jobs),
+            render=RenderOptions(engine=engine, device=device, speed=speed, jobs=jobs, executor=executor, ray_address=ray_address, ray_cpus=ray_cpus),
             bitrate=_check_bitrate(bitrate),
             podcast=podcast,
             cover=cover,
@@ -252,6 +257,37 @@ def voices_cmd(
             typer.echo(f"  {name:<24} {preset.role:<9} {preset.engine:<7} {what:<30} {status}{extra}")
 
     _run(debug, False, action)
+
+
+@app.command()
+def batch(
+    manifest: Path = typer.Argument(..., metavar="MANIFEST.toml", help="The episodes to render (see README: Batch).", show_default=False),
+    executor: Optional[str] = typer.Option(None, "--executor", help="local or ray (default: the manifest's, else local).", show_default=False),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Workers shared by all episodes (default: the manifest's, else the number of cores).", show_default=False),
+    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster for --executor ray.", show_default=False),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary table."),
+    debug: bool = DebugOpt,
+) -> None:
+    """Render many episodes in one run (one shared executor and cache); a table sums them up."""
+
+    def action():
+        from briefing.batch import load_manifest, run_batch, summary_table
+        from briefing.executors import default_jobs
+
+        episodes, run = load_manifest(manifest)
+        outcomes = run_batch(
+            episodes,
+            executor or run.get("executor", "local"),
+            jobs or run.get("jobs", default_jobs()),
+            device,
+            ray_address or run.get("ray_address"),
+        )
+        typer.echo(summary_table(outcomes))
+        if any(o.result is None for o in outcomes):
+            raise typer.Exit(1)
+
+    _run(debug, quiet, action)
 
 
 @app.command()

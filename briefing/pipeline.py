@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.errors import InputError, RenderError
+from briefing.errors import InputError, RenderError, UsageError
 from briefing.export import DEFAULT_BITRATE, EpisodeInfo, remove_stale_parts, write_episode
 from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness, resample
 from briefing.model import Article, Cue, Script
 from briefing.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
+from briefing.executors import EXECUTORS, Executor, make_executor
 from briefing.render import ProgressCallback, RenderOptions, RenderStats, check_device, choose_presets, render
 from briefing.rss import DEFAULT_MAX_ARTICLES
 from briefing.script import ScriptOptions, build_script
@@ -93,13 +94,20 @@ def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
 
 
 def make_episode(
-    sources: list[str], out: Path | None = None, options: Options = Options(), progress: ProgressCallback | None = None
+    sources: list[str],
+    out: Path | None = None,
+    options: Options = Options(),
+    progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
 ) -> Result:
     """Read, script, synthesise, mix and write one episode; return where it went.
 
-    `progress` is called after each segment with the running RenderStats."""
+    `progress` is called after each segment with the running RenderStats. `executor` (made
+    from the options when None, and closed at the end) lets a batch share its workers."""
     started = time.perf_counter()
     check_device(options.render.device)
+    if options.render.executor not in EXECUTORS:
+        raise UsageError(f"unknown executor {options.render.executor!r}; choose one of: {', '.join(EXECUTORS)}")
     for path, what in ((options.cover, "cover image"), (options.intro_music, "intro music")):
         if path is not None and not Path(path).is_file():
             raise InputError(f"{path}: no such {what}")
@@ -129,8 +137,15 @@ def make_episode(
     # system, so nothing large goes to a small /tmp), removed whatever happens.
     with _work_dir(out.parent) as work:
         try:
-            clips = render(script, casting, options.render, cache=cache, stats=stats, progress=progress)
-            episode = assemble(script, clips, work / "speech.f32")
+            own = executor is None
+            r = options.render
+            runner = executor or make_executor(r.executor, r.jobs, r.device, r.ray_address, r.ray_cpus)
+            try:
+                clips = render(script, casting, options.render, cache=cache, stats=stats, progress=progress, executor=runner)
+                episode = assemble(script, clips, work / "speech.f32")
+            finally:
+                if own:
+                    runner.close()
             if music is not None:
                 intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
                 episode = add_music(episode, music, intro_end, work / "music.f32")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import logging
-import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from briefing.cache import SegmentCache, cache_key
-from briefing.engines import ENGINE_NAMES, Engine, engine_class
-from briefing.errors import BriefingError, EngineUnavailable, RenderError, UsageError
+from briefing.engines import ENGINE_NAMES, engine_class
+from briefing.errors import EngineUnavailable, UsageError
+from briefing.executors import Executor, LocalExecutor, load_engine  # noqa: F401 - load_engine re-exported
 from briefing.model import Clip, Script
 from briefing.voices import VoiceBook, VoicePreset
 
@@ -31,7 +30,10 @@ class RenderOptions:
     engine: str = "auto"  # auto, or an engine name that every voice must use
     device: str = "auto"
     speed: float = 1.0  # multiplies every preset's own speed
-    jobs: int = 1  # segments synthesised at once, for engines that run out of process
+    jobs: int = 1  # segments synthesised at once (threads locally, actors on Ray)
+    executor: str = "local"  # local or ray
+    ray_address: str | None = None  # None: a local Ray instance started for the run
+    ray_cpus: int = 1  # CPUs (and torch threads) per Ray actor
 
 
 @dataclass(frozen=True)
@@ -102,19 +104,6 @@ def obtain(preset: VoicePreset) -> str | None:
     return engine_class(preset.engine).obtain(preset)
 
 
-_engines: dict[tuple[str, str], Engine] = {}
-_engines_lock = threading.Lock()
-
-
-def load_engine(name: str, device: str) -> Engine:
-    """The engine `name` on `device`, loaded once per process (its models stay loaded too)."""
-    with _engines_lock:
-        key = (name, device)
-        if key not in _engines:
-            _engines[key] = engine_class(name).load(device)
-        return _engines[key]
-
-
 @dataclass
 class RenderStats:
     """What a render did, for the summary line and the progress bar."""
@@ -139,16 +128,16 @@ def render(
     cache: SegmentCache | None = None,
     stats: RenderStats | None = None,
     progress: ProgressCallback | None = None,
+    executor: Executor | None = None,
 ) -> Iterator[Clip]:
     """Synthesise every segment of `script`, yielding Clips in script order.
 
     A segment found in `cache` is not synthesised; every segment synthesised is stored there at
-    once, so a run killed halfway and started again redoes only what was not finished. Engines
-    are loaded (and each preset prepared: model loaded, speaker checked) only when a segment
-    needs them, so a render served entirely from the cache loads no model. With `jobs` > 1
-    segments are synthesised concurrently from threads, at most 2 x jobs ahead of the one being
-    mixed (memory stays bounded): espeak runs each segment in its own process, while an engine
-    that holds a model (Coqui) serialises its own calls; order is kept.
+    once, so a run killed halfway and started again redoes only what was not finished. Voices
+    with segments to synthesise are prepared first (model loaded, speaker checked), so bad
+    settings fail before any work; a render served entirely from the cache loads no model.
+    Segments go to `executor` (threads in this process by default, or Ray actors) at most
+    2 x jobs ahead of the one being mixed, so memory stays bounded; order is kept.
     """
     stats = stats if stats is not None else RenderStats()
     stats.total = len(script.segments)
@@ -159,74 +148,46 @@ def render(
         engine_class(name).check_device(options.device)
     identities = {voice: engine_class(p.engine).cache_identity(p) for voice, p in presets.items()}
     keys = [cache_key(seg.text, identities[seg.voice]) for seg in script.segments]
-    ready: set[str] = set()
-    ready_lock = threading.Lock()
-    # Voices with segments to synthesise are prepared now, so a bad speaker or a model that
-    # cannot load fails before any work; voices served wholly from the cache load nothing.
-    missing = {seg.voice for seg, key in zip(script.segments, keys) if cache is None or not cache.has(key)}
-    for voice in sorted(missing):
-        preset = presets[voice]
-        load_engine(preset.engine, options.device).prepare(preset)
-        ready.add(preset.name)
+    missing = sorted({seg.voice for seg, key in zip(script.segments, keys) if cache is None or not cache.has(key)})
 
-    def engine_for(preset: VoicePreset) -> Engine:
-        engine = load_engine(preset.engine, options.device)
-        with ready_lock:
-            if preset.name not in ready:
-                engine.prepare(preset)
-                ready.add(preset.name)
-        return engine
+    own = executor is None
+    executor = executor or LocalExecutor(options.jobs, options.device)
+    try:
+        executor.prepare([presets[v] for v in missing])
 
-    def one(index: int) -> tuple[Clip, bool]:
-        segment = script.segments[index]
-        if cache is not None:
-            hit = cache.get(keys[index])
-            if hit is not None:
-                return Clip(index, hit[0], hit[1]), True
-        preset = presets[segment.voice]
-        try:
-            audio = engine_for(preset).synthesize(segment.text, preset)
-        except BriefingError:
-            raise
-        except Exception as exc:  # an engine's own failure, named with the segment it hit
-            raise RenderError(f"segment {index + 1} ({segment.text[:40]!r}): {preset.engine} failed: {exc}") from exc
-        if audio.samples.size == 0:
-            raise RenderError(f"segment {index + 1} ({segment.text[:40]!r}): {preset.engine} produced no audio")
-        if cache is not None:
-            cache.put(keys[index], audio.samples, audio.sample_rate)
-        return Clip(index, audio.samples, audio.sample_rate), False
+        def submit(index: int):
+            segment = script.segments[index]
+            if cache is not None:
+                hit = cache.get(keys[index])
+                if hit is not None:
+                    return Clip(index, hit[0], hit[1])
+            return executor.submit(index, segment.text, presets[segment.voice])
 
-    def account(result: tuple[Clip, bool]) -> Clip:
-        clip, from_cache = result
-        if from_cache:
-            stats.cached += 1
-        else:
-            stats.synthesised += 1
-        stats.audio_s += len(clip.samples) / clip.sample_rate
-        if progress is not None:
-            progress(stats)
-        return clip
-
-    indices = range(len(script.segments))
-    if options.jobs <= 1:
-        for index in indices:
-            yield account(one(index))
-        return
-    with ThreadPoolExecutor(max_workers=options.jobs, thread_name_prefix="synth") as pool:
         ahead: deque = deque()
-        pending = iter(indices)
-        try:
-            for index in itertools.islice(pending, 2 * options.jobs):
-                ahead.append(pool.submit(one, index))
-            while ahead:
-                result = ahead.popleft().result()
-                nxt = next(pending, None)
-                if nxt is not None:
-                    ahead.append(pool.submit(one, nxt))
-                yield account(result)
-        finally:
-            for future in ahead:
-                future.cancel()
+        pending = iter(range(len(script.segments)))
+        for index in itertools.islice(pending, 2 * executor.jobs):
+            ahead.append((index, submit(index)))
+        while ahead:
+            index, handle = ahead.popleft()
+            if isinstance(handle, Clip):
+                clip = handle
+                stats.cached += 1
+            else:
+                audio = executor.result(handle)
+                if cache is not None:
+                    cache.put(keys[index], audio.samples, audio.sample_rate)
+                clip = Clip(index, audio.samples, audio.sample_rate)
+                stats.synthesised += 1
+            nxt = next(pending, None)
+            if nxt is not None:
+                ahead.append((nxt, submit(nxt)))
+            stats.audio_s += len(clip.samples) / clip.sample_rate
+            if progress is not None:
+                progress(stats)
+            yield clip
+    finally:
+        if own:
+            executor.close()
 
 
 def check_device(device: str) -> str:
