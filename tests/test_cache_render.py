@@ -100,3 +100,20 @@ def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
     fresh = tmp_path / "fresh" / "ep.mp3"
     subprocess.run([*cmd[:5], "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK], check=True, capture_output=True, env=env, timeout=300)
     assert out.read_bytes() == fresh.read_bytes()
+
+
+def test_progress_bar_on_a_terminal_only(article, tmp_path):
+    """Under a pseudo-terminal (util-linux `script`) the bar shows segments, audio and ETA;
+    with --quiet, or when stderr is not a terminal, only the summary line is printed."""
+    import shutil
+
+    assert shutil.which("script"), "util-linux `script` is needed for this test"
+    cmd = f"{sys.executable} -m briefing speak {article} -o {tmp_path / 'a.mp3'} --no-cache --engine espeak"
+    tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=120)
+    screen = tty.stdout.decode("utf-8", "replace")
+    assert tty.returncode == 0, screen
+    assert re.search(r"segments .*\d+/\d+.*audio \d+:\d\d ETA", screen)
+    quiet = subprocess.run(["script", "-qec", cmd + " --quiet", "/dev/null"], capture_output=True, timeout=120)
+    assert "ETA" not in quiet.stdout.decode("utf-8", "replace")
+    piped = subprocess.run(cmd.split(), capture_output=True, timeout=120)
+    assert piped.stderr.decode().count("\n") == 1 and piped.stderr.decode().startswith("segments: ")
