@@ -4,6 +4,7 @@ point Coqui's cache at a temporary folder and every proxy at a closed port."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test ins
 import torch  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
-from briefing.engines.coqui import CoquiEngine, segment_seed  # noqa: E402
+from briefing.engines.coqui import RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
 from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
 from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
@@ -26,6 +27,18 @@ from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
 ZOO_ID = "tts_models/fr/css10/vits"
+HAS_ORT = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+needs_ort = pytest.mark.skipif(not HAS_ORT, reason="onnxruntime or onnx is not installed")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def onnx_cache(tmp_path_factory) -> Path:
+    """The user cache dir (where exported ONNX graphs go) in a temporary folder, shared by the module."""
+    cache = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(cache))
+        mp.delenv(RUNTIME_ENV, raising=False)
+        yield cache / "briefing" / "coqui-onnx"
 
 
 @pytest.fixture(scope="session")
@@ -265,3 +278,91 @@ def test_bundled_and_optional_presets(tmp_path):
     book = load_voices(merged)
     assert len(book.quote_pool) >= 4 and all(book[n].engine == "coqui" for n in book.quote_pool)
     assert all("non-commercial" in book[n].licence for n in book.quote_pool if "yourtts" in n or "xtts" in n)
+
+
+# --- ONNX Runtime for VITS ----------------------------------------------------------------------
+
+
+def tiny_preset(tiny, kind: str, **keys):
+    from briefing.voices import VoicePreset
+
+    model_path, config_path = tiny[kind]
+    return VoicePreset(name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys)
+
+
+def torch_engine(monkeypatch) -> CoquiEngine:
+    with monkeypatch.context() as mp:
+        mp.setenv(RUNTIME_ENV, "torch")
+        return CoquiEngine.load("cpu")
+
+
+@needs_ort
+def test_onnx_path_is_used_and_equals_the_torch_path(tiny, monkeypatch):
+    """Same seed, same audio: single speaker, another speed, a speaker of the multi-speaker model."""
+    fast, slow = CoquiEngine.load("cpu"), torch_engine(monkeypatch)
+    for kind, keys in (("single", {}), ("single", {"speed": 1.4}), ("multi", {"speaker": "chloe"})):
+        preset = tiny_preset(tiny, kind, **keys)
+        assert fast.model(preset).runtime == "onnxruntime" and slow.model(preset).runtime == "torch"
+        assert fast.describe(preset).endswith("on cpu (onnxruntime)")
+        for text in (TEXT, "Oui.", TEXT * 3):  # lengths other than the export's dummy input
+            a, b = fast.synthesize(text, preset), slow.synthesize(text, preset)
+            assert a.samples.shape == b.samples.shape and a.sample_rate == b.sample_rate, (kind, keys, text)
+            assert np.max(np.abs(a.samples - b.samples)) < 1e-5, (kind, keys, text)
+    again = fast.synthesize(TEXT, preset).samples  # seeded: the same segment, the same samples
+    assert np.array_equal(again, fast.synthesize(TEXT, preset).samples)
+    ana, bruno = tiny_preset(tiny, "multi", speaker="ana"), tiny_preset(tiny, "multi", speaker="bruno")
+    a, b = fast.synthesize(TEXT, ana).samples, fast.synthesize(TEXT, bruno).samples
+    n = min(len(a), len(b))
+    assert fast.model(ana).onnx.conditioned  # the speaker reaches the graph
+    assert len(a) != len(b) or not np.allclose(a[:n], b[:n], atol=1e-3)
+
+
+@needs_ort
+def test_onnx_graph_is_exported_once_and_reused(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    preset = tiny_preset(tiny, "single")
+    first = CoquiEngine.load("cpu").model(preset).onnx
+    assert first.export_s is not None and first.path.is_file()
+    assert first.path.parent == tmp_path / "cache" / "briefing" / "coqui-onnx"
+    files = sorted(p.name for p in first.path.parent.iterdir())
+    assert files == [first.path.name, first.path.name + ".sha256"]  # no temporary file left
+    mtime = first.path.stat().st_mtime_ns
+    second = CoquiEngine.load("cpu").model(preset).onnx
+    assert second.export_s is None and second.path == first.path and first.path.stat().st_mtime_ns == mtime
+
+
+@needs_ort
+def test_damaged_onnx_cache_is_exported_again(tiny, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    preset = tiny_preset(tiny, "single")
+    path = CoquiEngine.load("cpu").model(preset).onnx.path
+    good = path.read_bytes()
+    reference = torch_engine(monkeypatch).synthesize(TEXT, preset).samples
+    for damage in ("truncate", "flip", "no-digest"):
+        if damage == "truncate":
+            path.write_bytes(good[: len(good) // 2])
+        elif damage == "flip":  # still a parseable graph, with one weight changed: only the digest sees it
+            path.write_bytes(good[:-100] + bytes([good[-100] ^ 0xFF]) + good[-99:])
+        else:
+            path.with_name(path.name + ".sha256").unlink()
+        caplog.clear()
+        engine = CoquiEngine.load("cpu")
+        onnx = engine.model(preset).onnx
+        assert onnx.export_s is not None and path.read_bytes() == good, damage  # exported again, identical
+        assert "exporting it again" in caplog.text, damage
+        assert np.max(np.abs(engine.synthesize(TEXT, preset).samples - reference)) < 1e-5, damage
+
+
+def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, article, coqui_voices, tmp_path):
+    from briefing import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv(RUNTIME_ENV, "torch")
+    engine = CoquiEngine.load("cpu")
+    preset = tiny_preset(tiny, "single")
+    assert engine.model(preset).runtime == "torch" and engine.model(preset).onnx is None
+    assert not (tmp_path / "cache" / "briefing" / "coqui-onnx").exists()  # nothing exported
+    monkeypatch.setattr(render, "_engines", {})  # the CLI loads its engine again
+    monkeypatch.setenv(RUNTIME_ENV, "gpu-please")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, f"{RUNTIME_ENV}='gpu-please': choose one of: auto, torch")

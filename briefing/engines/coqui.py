@@ -10,7 +10,11 @@ hosted on the Hugging Face Hub go to its cache) by `obtain()`, which `--engine c
 Inference: each model is loaded once per process and shared by every preset that names it.
 VITS models (css10, your_tts, local VITS) run through a lean path: the training-only
 discriminator is dropped and weight normalisation folded into plain weights once at load, then
-each segment is one `Vits.synthesize()` under `torch.inference_mode()`. Other models
+each segment is one `Vits.synthesize()` under `torch.inference_mode()`. On CPU, when onnxruntime
+is installed, the second half of that synthesis (the reverse flow and the HiFi-GAN decoder, ~90 %
+of the work) runs on ONNX Runtime instead, from a graph exported once per model and cached
+(see `coqui_onnx`); the seeded torch front end draws the noise, so both paths give the same
+audio. `BRIEFING_COQUI_RUNTIME=torch` keeps everything in torch. Other models
 (Tacotron2 + vocoder, XTTS) go through `TTS.tts()` with Coqui's English sentence splitter off.
 Segments are seeded from their text and voice, so the same segment always sounds the same,
 whatever the order or the number of jobs. One model never runs on two threads at once: the
@@ -42,6 +46,8 @@ from briefing.voices import VoicePreset
 log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
+RUNTIME_ENV = "BRIEFING_COQUI_RUNTIME"
+RUNTIMES = ("auto", "torch")  # auto: ONNX Runtime for VITS on CPU when onnxruntime imports; torch: never
 DOWNLOAD_HINT = "run `briefing voices --download` once on a machine with internet, or give the preset model_path and config_path"
 INSTALL_HINT = "install the Coqui extra: pip install torch==2.9.1 torchaudio==2.9.1 && pip install -e '.[coqui]' (or run `make run`)"
 # Checkpoint names Coqui's ModelManager looks for in a downloaded model folder.
@@ -226,6 +232,12 @@ class LoadedModel:
     base_length_scale: float
     speakers: tuple[str, ...]
     languages: tuple[str, ...]
+    onnx: object | None = None  # coqui_onnx.OnnxVits: the VITS flow and decoder on ONNX Runtime
+    back: object | None = None  # coqui_onnx.VitsBackEnd: the same half in torch, for a mismatched call
+
+    @property
+    def runtime(self) -> str:
+        return "onnxruntime" if self.onnx is not None else "torch"
 
 
 def fold_weight_norm(module) -> int:
@@ -283,6 +295,14 @@ def segment_seed(text: str, preset: VoicePreset) -> int:
     return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "little") & 0x7FFF_FFFF_FFFF_FFFF
 
 
+def resolve_runtime() -> str:
+    """The runtime asked for by BRIEFING_COQUI_RUNTIME (auto when unset)."""
+    runtime = os.environ.get(RUNTIME_ENV, "").strip().lower() or "auto"
+    if runtime not in RUNTIMES:
+        raise UsageError(f"{RUNTIME_ENV}={runtime!r}: choose one of: {', '.join(RUNTIMES)}")
+    return runtime
+
+
 def resolve_device(device: str) -> str:
     """`auto` -> cuda when torch sees a GPU, else cpu; `cuda` without a GPU is a usage error."""
     if device not in DEVICES:
@@ -302,8 +322,9 @@ class CoquiEngine(Engine):
 
     name = "coqui"
 
-    def __init__(self, device: str = "cpu"):
+    def __init__(self, device: str = "cpu", runtime: str = "auto"):
         self.device = device
+        self.runtime = runtime
         self._models: dict[tuple, LoadedModel] = {}
         self._lock = threading.Lock()  # one synthesis at a time: Coqui models are not re-entrant
         self._warned_speed: set[str] = set()
@@ -360,7 +381,7 @@ class CoquiEngine(Engine):
         problem = _import_problem()
         if problem:
             raise EngineUnavailable(problem)
-        return cls(resolve_device(device))
+        return cls(resolve_device(device), resolve_runtime())
 
     # -- models --
 
@@ -401,8 +422,10 @@ class CoquiEngine(Engine):
             raise RenderError(f"voice {preset.name!r}: cannot load Coqui model {what} ({type(exc).__name__}: {exc})") from exc
         synth = tts.synthesizer
         vits = synth.tts_model if isinstance(synth.tts_model, Vits) and synth.vocoder_model is None else None
+        onnx = back = None
         if vits is not None:
             lean_vits(vits)
+            onnx, back = self._onnx(vits, what)
         speakers = tuple(tts.speakers or ()) if tts.is_multi_speaker else ()
         languages = tuple(tts.languages or ()) if tts.is_multi_lingual else ()
         log.debug("loaded Coqui model %s on %s (%s, %d Hz)", what, self.device, type(synth.tts_model).__name__, synth.output_sample_rate)
@@ -413,7 +436,31 @@ class CoquiEngine(Engine):
             base_length_scale=float(getattr(vits, "length_scale", 1.0) or 1.0),
             speakers=speakers,
             languages=languages,
+            onnx=onnx,
+            back=back,
         )
+
+    def _onnx(self, vits, what) -> tuple[object | None, object | None]:
+        """The VITS back half on ONNX Runtime when it applies here, else (None, None): torch."""
+        if self.runtime == "torch" or self.device != "cpu":
+            return None, None
+        if importlib.util.find_spec("onnxruntime") is None or importlib.util.find_spec("onnx") is None:
+            log.debug("Coqui model %s stays on torch: onnxruntime and onnx (the exporter needs it) are not both installed", what)
+            return None, None
+        import torch
+
+        from briefing.engines import coqui_onnx
+
+        reason = coqui_onnx.unsupported(vits)
+        if reason:
+            log.debug("Coqui model %s stays on torch: %s", what, reason)
+            return None, None
+        try:
+            onnx = coqui_onnx.load(vits, threads=torch.get_num_threads())
+        except Exception as exc:  # noqa: BLE001 - any export or runtime failure leaves the torch path, which works
+            log.warning("Coqui model %s: ONNX Runtime unavailable for it (%s: %s); using torch", what, type(exc).__name__, exc)
+            return None, None
+        return onnx, coqui_onnx.VitsBackEnd(vits).eval()
 
     def prepare(self, preset: VoicePreset) -> None:
         """Load `preset`'s model now and check its speaker and language against it."""
@@ -457,14 +504,16 @@ class CoquiEngine(Engine):
             vits = loaded.vits
             # VITS speed: durations are multiplied by length_scale, so a faster voice is a smaller one.
             vits.length_scale = loaded.base_length_scale / preset.speed
-            out = vits.synthesize(
-                text,
-                speaker=preset.speaker,
-                language=preset.language,
-                speaker_wav=speaker_wav,
-                voice_dir=loaded.tts.synthesizer.voice_dir,
-            )
-            return out["wav"]
+            kwargs = dict(speaker=preset.speaker, language=preset.language, speaker_wav=speaker_wav, voice_dir=loaded.tts.synthesizer.voice_dir)
+            if loaded.onnx is None:
+                return vits.synthesize(text, **kwargs)["wav"]
+            from briefing.engines.coqui_onnx import front_end
+
+            # torch up to the noise (seeded above), then ONNX Runtime for the flow and decoder
+            z_p, y_mask, g = front_end(vits, text, **kwargs)
+            if (g is not None) != loaded.onnx.conditioned:  # e.g. a multi-speaker model asked without a speaker
+                return loaded.back(z_p, y_mask, g).numpy().reshape(-1)
+            return loaded.onnx(z_p, y_mask, g).reshape(-1)
         kwargs = {}
         if "xtts" in type(loaded.tts.synthesizer.tts_model).__name__.lower():
             kwargs["speed"] = preset.speed
@@ -486,7 +535,9 @@ class CoquiEngine(Engine):
     def describe(self, preset: VoicePreset) -> str:
         what = preset.model or preset.model_path
         extra = "".join(f" {k}={v}" for k, v in (("speaker", preset.speaker), ("language", preset.language)) if v)
-        return f"coqui {what}{extra} on {self.device}"
+        loaded = self._models.get(self._key(preset))
+        runtime = f" ({loaded.runtime})" if loaded is not None and loaded.vits is not None else ""
+        return f"coqui {what}{extra} on {self.device}{runtime}"
 
 
 def _tos_needed_and_missing(name: str, item: dict) -> bool:
