@@ -354,7 +354,7 @@ def test_damaged_onnx_cache_is_exported_again(tiny, tmp_path, monkeypatch, caplo
 
 
 def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, article, coqui_voices, tmp_path):
-    from briefing import render
+    from briefing import executors
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv(RUNTIME_ENV, "torch")
@@ -362,7 +362,8 @@ def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, a
     preset = tiny_preset(tiny, "single")
     assert engine.model(preset).runtime == "torch" and engine.model(preset).onnx is None
     assert not (tmp_path / "cache" / "briefing" / "coqui-onnx").exists()  # nothing exported
-    monkeypatch.setattr(render, "_engines", {})  # the CLI loads its engine again
+    monkeypatch.setattr(executors, "_engines", {})  # the CLI loads its engine again
+    monkeypatch.setattr(executors, "_prepared", set())
     monkeypatch.setenv(RUNTIME_ENV, "gpu-please")
     result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
     assert_one_line_error(result, 2, f"{RUNTIME_ENV}='gpu-please': choose one of: auto, torch")
