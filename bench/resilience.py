@@ -8,6 +8,7 @@ to French speech rate), each row is one `briefing speak` process as a user runs 
   warm      the same input again: every segment from the cache
   edit      one paragraph changed: only its segments synthesised
   jobs 1/2  no cache, one segment at a time vs two at once
+  ray 2x1   (Coqui) two Ray actors of one CPU each: one model per worker process
 and a long episode (--minutes of espeak speech, a daily briefing of several articles) for peak
 resident memory, with a short one beside it to show that memory does not grow with length.
 Wall times are whole processes (start-up and model loading included); peak RSS is the child's
@@ -76,7 +77,7 @@ def row(name: str, r: dict, base: dict | None = None) -> str:
     return f"  {name:<10} {r['wall']:7.1f} s {ratio} {r['segments']:5d} seg {r['synth']:5d} synth {r['cached']:5d} cached  audio {r['audio'] // 60}:{r['audio'] % 60:02d}  peak {r['rss']:6.0f} MB"
 
 
-def suite(label: str, folder: Path, engine_args: list[str], words: int) -> None:
+def suite(label: str, folder: Path, engine_args: list[str], words: int, ray_row: bool = False) -> None:
     src, edited = folder / "a.txt", folder / "b.txt"
     text = article(words)
     src.write_text(text, encoding="utf-8")
@@ -92,6 +93,10 @@ def suite(label: str, folder: Path, engine_args: list[str], words: int) -> None:
     one = run(["speak", str(src), *out, "--no-cache", "--jobs", "1", *engine_args])
     print(row("jobs 1", one))
     print(row("jobs 2", run(["speak", str(src), *out, "--no-cache", "--jobs", "2", *engine_args]), one))
+    if ray_row:
+        # One model per worker process: two Ray actors of one CPU each, against one process
+        # whose torch uses both cores (the local rows). Ray's start-up is included.
+        print(row("ray 2x1", run(["speak", str(src), *out, "--no-cache", "--executor", "ray", "--jobs", "2", "--ray-cpus", "1", *engine_args]), one))
 
 
 def coqui_voices(folder: Path) -> Path:
@@ -121,7 +126,7 @@ def main() -> None:
         if not args.no_coqui:
             (tmp / "coqui").mkdir()
             voices = coqui_voices(tmp / "coqui")
-            suite("Coqui full-size VITS (CPU)", tmp / "coqui", ["--engine", "coqui", "--voices", str(voices)], args.coqui_words)
+            suite("Coqui full-size VITS (CPU)", tmp / "coqui", ["--engine", "coqui", "--voices", str(voices)], args.coqui_words, ray_row=True)
 
         print("\nmemory against length (espeak-ng, a briefing of 3 articles, no cache)")
         words = int(args.minutes * 150)  # espeak reads about 150 words a minute here
