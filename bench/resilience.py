@@ -100,9 +100,11 @@ def suite(label: str, folder: Path, engine_args: list[str], words: int, ray_row:
 
 
 def coqui_voices(folder: Path) -> Path:
-    from coqui import build_model
-
-    model, config, _ = build_model(folder)
+    # Built in a child: torch in this process would count in every later child's peak RSS
+    # (a forked child starts with its parent's pages).
+    code = f"import sys; sys.path[:0] = {[str(ROOT), str(ROOT / 'bench'), str(ROOT / 'tests')]!r}; from coqui import build_model; build_model(__import__('pathlib').Path({str(folder)!r}))"
+    subprocess.run([sys.executable, "-c", code], check=True)
+    model, config = folder / "model.pth", folder / "config.json"
     voices = folder / "voices"
     voices.mkdir()
     common = f'engine = "coqui"\nmodel_path = "{model}"\nconfig_path = "{config}"\n'

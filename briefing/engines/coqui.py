@@ -206,17 +206,50 @@ def _model_files(preset: VoicePreset) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=1)
-def _import_problem() -> str | None:
-    """None when torch and coqui-tts import here, else the one-line reason (imported once)."""
+def _import_problem(force: bool = False) -> str | None:
+    """None when torch and coqui-tts import here, else the one-line reason (imported once).
+
+    Importing them takes seconds, and `--engine auto` asks on every run, also when every
+    segment will come from the cache. A successful import is remembered in the user cache
+    folder for this exact set of installed versions, so later runs need not import anything
+    unless they synthesise (`load()` imports for real, with `force`)."""
     for module in ("torch", "TTS"):
         if importlib.util.find_spec(module) is None:
             return f"{'PyTorch' if module == 'torch' else 'coqui-tts'} is not installed ({INSTALL_HINT})"
+    marker = _import_marker()
+    if not force and marker is not None and marker.exists():
+        return None
     try:
         import torch  # noqa: F401
         from TTS.api import TTS  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - any import failure means Coqui cannot run here
         return f"coqui-tts cannot be imported ({type(exc).__name__}: {exc}); {INSTALL_HINT}"
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
     return None
+
+
+def _import_marker() -> Path | None:
+    """A file named after the installed versions of what `_import_problem` imports."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        import platformdirs
+
+        versions = [sys.version, sys.prefix]
+        for dist in ("torch", "torchaudio", "torchcodec", "coqui-tts", "numpy"):
+            try:
+                versions.append(f"{dist}={version(dist)}")
+            except PackageNotFoundError:
+                versions.append(f"{dist}=-")
+    except Exception:  # noqa: BLE001 - no marker: import every time, as before
+        return None
+    digest = hashlib.sha256("|".join(versions).encode()).hexdigest()[:16]
+    return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / f"coqui-imports-ok-{digest}"
 
 
 # --- Loaded models ---------------------------------------------------------------------------
@@ -378,7 +411,7 @@ class CoquiEngine(Engine):
 
     @classmethod
     def load(cls, device: str = "auto") -> "CoquiEngine":
-        problem = _import_problem()
+        problem = _import_problem(force=True)
         if problem:
             raise EngineUnavailable(problem)
         return cls(resolve_device(device), resolve_runtime())
