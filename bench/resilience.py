@@ -119,17 +119,21 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=1500, help="article size for the espeak rows")
     parser.add_argument("--coqui-words", type=int, default=300, help="article size for the Coqui rows")
     parser.add_argument("--no-coqui", action="store_true")
+    parser.add_argument("--only-coqui", action="store_true", help="skip the espeak-ng and memory rows")
     args = parser.parse_args()
     print(f"briefing resilience benchmark, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        (tmp / "espeak").mkdir()
-        suite("espeak-ng", tmp / "espeak", ["--engine", "espeak"], args.words)
+        if not args.only_coqui:
+            (tmp / "espeak").mkdir()
+            suite("espeak-ng", tmp / "espeak", ["--engine", "espeak"], args.words)
         if not args.no_coqui:
             (tmp / "coqui").mkdir()
             voices = coqui_voices(tmp / "coqui")
             suite("Coqui full-size VITS (CPU)", tmp / "coqui", ["--engine", "coqui", "--voices", str(voices)], args.coqui_words, ray_row=True)
 
+        if args.only_coqui:
+            return
         print("\nmemory against length (espeak-ng, a briefing of 3 articles, no cache)")
         words = int(args.minutes * 150)  # espeak reads about 150 words a minute here
         for minutes, total in ((args.minutes / 9, words // 9), (args.minutes, words)):
