@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from briefing.engines import Audio, Engine, engine_class
-from briefing.errors import BriefingError, EngineUnavailable, RenderError, UsageError
+from briefing.errors import BriefingError, RenderError, UsageError
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
@@ -132,4 +132,4 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "EngineUnavailable", "load_engine", "make_executor", "synthesize"]
+__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "load_engine", "make_executor", "synthesize"]

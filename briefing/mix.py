@@ -289,14 +289,6 @@ def _runs(indices: np.ndarray, join: int) -> tuple[np.ndarray, np.ndarray]:
     return starts, ends
 
 
-def true_peak_dbtp(samples: np.ndarray, rate: int) -> float:
-    """True peak (dBTP): the peak of a 4x oversampled copy, as ITU-R BS.1770 describes."""
-    if samples.size == 0:
-        return float("-inf")
-    peak = float(sample_peaks(samples, rate).max())
-    return 20 * np.log10(peak) if peak > 0 else float("-inf")
-
-
 def _loudness_to(samples: np.ndarray, rate: int, target: float) -> np.ndarray:
     lufs = integrated_lufs(samples, rate)
     if not np.isfinite(lufs):
