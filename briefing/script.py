@@ -6,6 +6,7 @@ and the text tests run without any engine.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,8 +109,10 @@ class _Builder:
     def end_with(self, pause_ms: int) -> None:
         """Lengthen the silence after the last segment to at least `pause_ms`."""
         if self.segments and self.segments[-1].pause_ms < pause_ms:
-            last = self.segments[-1]
-            self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, pause_ms, last.chapter)
+            self.set_last_pause(pause_ms)
+
+    def set_last_pause(self, pause_ms: int) -> None:
+        self.segments[-1] = dataclasses.replace(self.segments[-1], pause_ms=pause_ms)
 
     def intro(self, day: str, articles: list[Article]) -> None:
         self.capped("transition", self.say(f"Bonjour. Voici votre briefing du {day}."), self.narrator, None, PAUSE_SENTENCE, 0)
@@ -169,10 +172,8 @@ class _Builder:
         for sentence in split_sentences(text):
             self.capped(role, self.say(sentence), voice, speaker, PAUSE_SENTENCE, chapter)
         # A run that ends mid-sentence (narration before an inline quote) ends with a short pause.
-        if self.segments and not _ends_sentence(text):
-            last = self.segments[-1]
-            if last.pause_ms == PAUSE_SENTENCE:
-                self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, PAUSE_INLINE, last.chapter)
+        if self.segments and not _ends_sentence(text) and self.segments[-1].pause_ms == PAUSE_SENTENCE:
+            self.set_last_pause(PAUSE_INLINE)
 
     def capped(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
         """Emit `text` cut to the length cap: clause pauses inside, `pause_ms` after the last piece."""
@@ -186,8 +187,7 @@ class _Builder:
 
     def finish(self) -> list[Segment]:
         if self.segments:
-            last = self.segments[-1]
-            self.segments[-1] = Segment(last.role, last.text, last.voice, last.speaker, PAUSE_END, last.chapter)
+            self.set_last_pause(PAUSE_END)
         return self.segments
 
 
