@@ -139,7 +139,8 @@ def test_speakers_are_passed_and_sound_different(coqui_voices):
         as_ana = vits.synthesize(TEXT, speaker="ana")["wav"]
         torch.manual_seed(seed)
         as_bruno = vits.synthesize(TEXT, speaker="bruno")["wav"]
-    assert np.allclose(got, np.clip(as_ana, -1, 1))  # the engine spoke as ana
+    # the engine spoke as ana (ONNX Runtime against torch: float rounding, ~1e-7)
+    assert np.allclose(got, np.clip(as_ana, -1, 1), rtol=0, atol=1e-5)
     n = min(len(as_ana), len(as_bruno))
     assert len(as_ana) != len(as_bruno) or not np.allclose(as_ana[:n], as_bruno[:n], atol=1e-3)
 
