@@ -19,7 +19,7 @@ pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test ins
 import torch  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
-from briefing.engines.coqui import RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
+from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
 from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
 from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
@@ -31,13 +31,29 @@ HAS_ORT = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "
 needs_ort = pytest.mark.skipif(not HAS_ORT, reason="onnxruntime or onnx is not installed")
 
 
+def _native_bf16() -> bool:
+    from briefing.engines.coqui_onnx import openvino_bf16
+
+    return openvino_bf16()
+
+
+# A capability, not a feature switch: OpenVINO computes bfloat16 natively only on CPUs with
+# AVX512-BF16 or AMX (this project's machines have it); elsewhere the engine stays in float32.
+needs_bf16 = pytest.mark.skipif(not _native_bf16(), reason="openvino is not installed or this CPU has no native bfloat16")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def onnx_cache(tmp_path_factory) -> Path:
-    """The user cache dir (where exported ONNX graphs go) in a temporary folder, shared by the module."""
+    """The user cache dir (where exported ONNX graphs go) in a temporary folder, shared by the module.
+
+    The engine in float32 unless a test says otherwise: most tests compare its samples with
+    Coqui's own torch path, which float32 matches to rounding; the bfloat16 tests set auto or bf16.
+    """
     cache = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(cache))
         mp.delenv(RUNTIME_ENV, raising=False)
+        mp.setenv(PRECISION_ENV, "fp32")
         yield cache / "briefing" / "coqui-onnx"
 
 
@@ -368,3 +384,94 @@ def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, a
     monkeypatch.setenv(RUNTIME_ENV, "gpu-please")
     result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
     assert_one_line_error(result, 2, f"{RUNTIME_ENV}='gpu-please': choose one of: auto, torch")
+
+
+# --- OpenVINO with bfloat16 decoder stages -------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["single", "multi"])
+def test_split_graphs_compute_the_back_half_exactly(tiny, kind, monkeypatch):
+    """The three parts OpenVINO runs (flow, decoder head, decoder tail), chained in torch, are
+    the back half itself: the cut loses nothing, whatever precision each part then runs in."""
+    from briefing.engines.coqui_onnx import DecoderPart, FlowPart, VitsBackEnd, split_unsupported
+
+    vits = torch_engine(monkeypatch).model(tiny_preset(tiny, kind)).vits
+    assert split_unsupported(vits) is None
+    decoder = vits.waveform_decoder
+    last = decoder.num_upsamples - 1
+    flow, head, tail = FlowPart(vits), DecoderPart(decoder, 0, last), DecoderPart(decoder, last, last + 1)
+    gen = torch.Generator().manual_seed(3)
+    z_p, y_mask = torch.randn(1, vits.args.hidden_channels, 57, generator=gen), torch.ones(1, 1, 57)
+    y_mask[..., 50:] = 0  # a padded tail, as the alignment gives
+    g = torch.randn(1, vits.embedded_speaker_dim, 1, generator=gen) if kind == "multi" else None
+    with torch.inference_mode():
+        whole = VitsBackEnd(vits)(z_p, y_mask, g)
+        parts = tail(head(flow(z_p, y_mask, g), g))
+    assert parts.shape == whole.shape and torch.equal(parts, whole)
+
+
+def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
+    return float(10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / np.sum((reference - other).astype(np.float64) ** 2)))
+
+
+@needs_bf16
+def test_bf16_path_is_the_default_here_and_sounds_like_float32(tiny, monkeypatch, tmp_path):
+    """auto picks OpenVINO with bfloat16 stages on this CPU: same lengths as the float32 path,
+    the difference far below the signal, the same segment always the same samples, speakers apart."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv(PRECISION_ENV, "auto")
+    fast = CoquiEngine.load("cpu")
+    slow = torch_engine(monkeypatch)
+    for kind, keys in (("single", {}), ("single", {"speed": 1.4}), ("multi", {"speaker": "chloe"})):
+        preset = tiny_preset(tiny, kind, **keys)
+        assert fast.model(preset).runtime == "openvino+bf16" and fast.describe(preset).endswith("on cpu (openvino+bf16)")
+        for text in (TEXT, "Oui.", TEXT * 3):
+            a, b = fast.synthesize(text, preset), slow.synthesize(text, preset)
+            assert a.samples.shape == b.samples.shape and a.sample_rate == b.sample_rate, (kind, keys, text)
+            assert snr_db(b.samples, a.samples) > 40, (kind, keys, text)  # bench/coqui.py: ~60 dB on a full-size VITS
+    assert np.array_equal(fast.synthesize(TEXT, preset).samples, fast.synthesize(TEXT, preset).samples)
+    ana, bruno = tiny_preset(tiny, "multi", speaker="ana"), tiny_preset(tiny, "multi", speaker="bruno")
+    a, b = fast.synthesize(TEXT, ana).samples, fast.synthesize(TEXT, bruno).samples
+    n = min(len(a), len(b))
+    assert fast.model(ana).onnx.conditioned and (len(a) != len(b) or not np.allclose(a[:n], b[:n], atol=1e-3))
+
+
+@needs_bf16
+def test_bf16_graphs_are_exported_once_and_reused(tiny, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv(PRECISION_ENV, "bf16")
+    preset = tiny_preset(tiny, "multi", speaker="ana")
+    first = CoquiEngine.load("cpu").model(preset).onnx
+    assert first.runtime == "openvino+bf16" and first.export_s is not None
+    folder = tmp_path / "cache" / "briefing" / "coqui-onnx"
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 6 and {n.split("-")[1] for n in names} == {"flow", "head", "tail"}  # three graphs, three digests
+    assert sorted(p.name for p in first.paths) == [n for n in names if n.endswith(".onnx")]
+    second = CoquiEngine.load("cpu").model(preset).onnx
+    assert second.export_s is None and second.paths == first.paths
+
+
+def test_fp32_keeps_onnx_runtime_and_precision_is_in_the_cache_key(tiny, monkeypatch):
+    preset = tiny_preset(tiny, "single")
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    if HAS_ORT:
+        assert CoquiEngine.load("cpu").model(preset).runtime == "onnxruntime"
+    fp32 = CoquiEngine.cache_identity(preset)
+    monkeypatch.delenv(PRECISION_ENV)
+    assert CoquiEngine.cache_identity(preset) != fp32  # cached float32 segments never stand in for bfloat16 ones
+
+
+def test_bad_precision_requests_are_one_line_errors(monkeypatch, runner, article, coqui_voices, tmp_path):
+    from briefing import executors
+
+    monkeypatch.setattr(executors, "_engines", {})
+    monkeypatch.setattr(executors, "_prepared", set())
+    out = tmp_path / "x.mp3"
+    monkeypatch.setenv(PRECISION_ENV, "fp8")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(out)])
+    assert_one_line_error(result, 2, f"{PRECISION_ENV}='fp8': choose one of: auto, fp32, bf16")
+    monkeypatch.setenv(PRECISION_ENV, "bf16")
+    monkeypatch.setenv(RUNTIME_ENV, "torch")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(out)])
+    assert_one_line_error(result, 2, f"{PRECISION_ENV}=bf16 runs the VITS decoder on OpenVINO")
+    assert not out.exists()
