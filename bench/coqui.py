@@ -17,9 +17,12 @@ Each variant runs in a fresh process (so its peak memory is its own):
   engine-int8  engine-torch with dynamic int8 quantisation of its Linear layers
   coqui-onnx   Coqui's own Vits.export_onnx (whole graph, noise drawn unseeded inside ONNX Runtime),
                exported at load (in its load time), same session options as the engine
-  engine       briefing's CoquiEngine as users run it: on CPU with onnxruntime installed, torch up to
-               the seeded noise, then the flow and decoder on ONNX Runtime from the cached graph
-               (warm cache: the one-off export is timed separately, before it, as "export")
+  engine-fp32  briefing's CoquiEngine in float32 (BRIEFING_COQUI_PRECISION=fp32): torch up to the
+               seeded noise, then the flow and decoder on ONNX Runtime from the cached graph
+  engine       briefing's CoquiEngine as users run it: where the CPU computes bfloat16 natively
+               and openvino is installed, the flow and decoder on OpenVINO, the decoder's wide
+               stages in bfloat16 (else the same as engine-fp32); warm cache: the one-off export
+               is timed separately, before it, as "export"
 and the CLI: `tts --model_path ... --config_path ... --text ARTICLE --out_path x.wav`
 (wall time of the whole command, as a user runs it).
 
@@ -28,8 +31,9 @@ first-segment latency = time to the first segment's audio once the model is load
 ratios to the CLI: "x wall" divides by the CLI's characters per second over its whole command
 (what a user of the CLI gets; the goal's ratio, as in the first measurements), "x proc" by its
 characters per second over its own reported processing time (synthesis against synthesis).
-The engine's audio is checked against Coqui's own path and its ONNX path against its torch
-path, with the same seeds (same length, max error, correlation).
+The engine's audio is checked against Coqui's own path, and its ONNX Runtime and OpenVINO paths
+against its torch path, with the same seeds (same length, max error, correlation, and the SNR:
+signal power over the power of the difference, in dB).
 
 Every child process gets XDG_CACHE_HOME in the benchmark's temporary folder, so the export is
 a real cold one and your own cache is left alone.
@@ -53,8 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-VARIANTS = ("coqui-api", "+inference", "+fold-wn", "engine-torch", "engine-int8", "coqui-onnx", "engine")
-ONNX_VARIANTS = ("coqui-onnx", "engine")
+VARIANTS = ("coqui-api", "+inference", "+fold-wn", "engine-torch", "engine-int8", "coqui-onnx", "engine-fp32", "engine")
 CHARS_PER_SECOND = 14.0  # a calm French news read
 
 # Written for this benchmark (not taken from any source).
@@ -160,9 +163,11 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
             return session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]]), "scales": scales})[0].reshape(-1)
 
     elif variant.startswith("engine"):
-        from briefing.engines.coqui import RUNTIME_ENV, CoquiEngine
+        from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine
 
-        if variant != "engine":
+        if variant == "engine-fp32":
+            os.environ[PRECISION_ENV] = "fp32"
+        elif variant != "engine":
             os.environ[RUNTIME_ENV] = "torch"
         engine = CoquiEngine.load("cpu")
         engine.prepare(preset)
@@ -229,7 +234,8 @@ def run_export(model_path: str, config_path: str, threads: int | None) -> dict:
     loaded = CoquiEngine.load("cpu").model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path))
     return {"runtime": loaded.runtime, "load_s": time.perf_counter() - started,
             "export_s": loaded.onnx.export_s if loaded.onnx is not None else None,
-            "graph_mb": loaded.onnx.path.stat().st_size / 1e6 if loaded.onnx is not None and loaded.onnx.path else None,
+            "graph_mb": sum(p.stat().st_size for p in getattr(loaded.onnx, "paths", [loaded.onnx.path]) if p) / 1e6
+            if loaded.onnx is not None else None,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
@@ -258,22 +264,31 @@ def check_equivalence(model_path: str, config_path: str) -> dict:
             max_err = max(max_err, float(np.max(np.abs(a - b))))
             min_corr = min(min_corr, float(np.corrcoef(a, b)[0, 1]))
     result = {"segments": len(texts), "same_length": same_len, "max_abs_err": max_err, "min_corr": min_corr}
-    if engine.model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).onnx is not None:
-        # The engine as users run it (ONNX Runtime) against the engine forced onto torch: the
-        # engine seeds each segment itself, so the same segment must give the same samples.
-        from briefing.engines.coqui import RUNTIME_ENV
+    # The engine off torch (ONNX Runtime in float32; OpenVINO with bfloat16 stages) against the
+    # engine forced onto torch: the engine seeds each segment itself, so a segment's samples must
+    # match (float32: to rounding; bfloat16: to the SNR it reports).
+    from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV
 
-        preset = VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
-        os.environ[RUNTIME_ENV] = "torch"
-        slow = CoquiEngine.load("cpu")
-        del os.environ[RUNTIME_ENV]
-        same, err, corr = True, 0.0, 1.0
+    preset = VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    os.environ[RUNTIME_ENV] = "torch"
+    slow = CoquiEngine.load("cpu")
+    del os.environ[RUNTIME_ENV]
+    os.environ[PRECISION_ENV] = "fp32"
+    fp32 = CoquiEngine.load("cpu")
+    del os.environ[PRECISION_ENV]
+    engines = {fp32.model(preset).runtime: fp32, engine.model(preset).runtime: engine}
+    for runtime, fast in engines.items():
+        if runtime == "torch":
+            continue
+        same, err, corr, signal, noise = True, 0.0, 1.0, 0.0, 0.0
         for text in texts:
-            a, b = engine.synthesize(text, preset).samples, slow.synthesize(text, preset).samples
+            a, b = fast.synthesize(text, preset).samples, slow.synthesize(text, preset).samples
             same &= a.shape == b.shape
             if a.shape == b.shape:
                 err, corr = max(err, float(np.max(np.abs(a - b)))), min(corr, float(np.corrcoef(a, b)[0, 1]))
-        result["onnx"] = {"same_length": same, "max_abs_err": err, "min_corr": corr}
+                signal, noise = signal + float(np.sum(b.astype(np.float64) ** 2)), noise + float(np.sum((a - b).astype(np.float64) ** 2))
+        snr = 10 * np.log10(signal / noise) if noise > 0 else float("inf")
+        result.setdefault("fast", {})[runtime] = {"same_length": same, "max_abs_err": err, "min_corr": corr, "snr_db": snr}
     return result
 
 
@@ -342,6 +357,7 @@ def main() -> None:
         return
 
     has_ort = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
+    has_ov = importlib.util.find_spec("openvino") is not None
     with tempfile.TemporaryDirectory(prefix="briefing-bench-") as tmp:
         os.environ["XDG_CACHE_HOME"] = str(Path(tmp) / "cache")  # a cold ONNX cache, not the user's
         folder = args.keep or Path(tmp)
@@ -354,7 +370,8 @@ def main() -> None:
         if has_ort:
             import onnxruntime
 
-            print(f"onnxruntime {onnxruntime.__version__}, torch {__import__('torch').__version__}")
+            ov = f", openvino {__import__('openvino').__version__}" if has_ov else ", openvino not installed"
+            print(f"onnxruntime {onnxruntime.__version__}{ov}, torch {__import__('torch').__version__}")
         extra = ["--threads", str(args.threads)] if args.threads else []
         model = ["--_model", str(model_path), str(config_path), *extra]
         variants = args.variants.split(",") if args.variants else list(VARIANTS)
@@ -397,10 +414,10 @@ def main() -> None:
         print(f"engine, whole process (start, warm-cache load, synthesis): {e2e:.1f} chars/s = {e2e / cli_cps:.2f} x the CLI's whole command")
     print(f"equivalence, engine-torch vs Coqui's path, same seeds, {check['segments']} segments: same length {check['same_length']}, "
           f"max abs error {check['max_abs_err']:.2e}, min correlation {check['min_corr']:.6f}")
-    if "onnx" in check:
-        o = check["onnx"]
-        print(f"equivalence, engine (onnxruntime) vs engine-torch, the engine's own seeds, {check['segments']} segments: "
-              f"same length {o['same_length']}, max abs error {o['max_abs_err']:.2e}, min correlation {o['min_corr']:.6f}")
+    for runtime, o in check.get("fast", {}).items():
+        print(f"equivalence, engine on {runtime} vs engine-torch, the engine's own seeds, {check['segments']} segments: "
+              f"same length {o['same_length']}, max abs error {o['max_abs_err']:.2e}, min correlation {o['min_corr']:.6f}, "
+              f"SNR {o['snr_db']:.1f} dB")
 
 
 if __name__ == "__main__":
