@@ -1,6 +1,6 @@
-"""Benchmark: the Coqui engine's inference path against Coqui's own `tts` CLI, on CPU.
+"""Benchmark: the Coqui engine's inference path against Coqui's own `tts` CLI, on CPU or GPU.
 
-    .venv/bin/python bench/coqui.py [--threads N] [--keep DIR] [--variants a,b,...]
+    .venv/bin/python bench/coqui.py [--device cpu|cuda] [--threads N] [--keep DIR] [--variants a,b,...]
 
 A full-size VITS (Coqui's default VitsArgs without the training discriminator: 36 M
 parameters, 22.05 kHz, French characters) with random weights, its length_scale calibrated so
@@ -35,6 +35,10 @@ The engine's audio is checked against Coqui's own path, and its ONNX Runtime and
 against its torch path, with the same seeds (same length, max error, correlation, and the SNR:
 signal power over the power of the difference, in dB).
 
+With `--device cuda` every variant and the CLI run on the GPU: the torch variants only (ONNX
+Runtime, OpenVINO and int8 are CPU paths; on CUDA the engine is torch), and the peak GPU memory
+of each is printed below the table.
+
 Every child process gets XDG_CACHE_HOME in the benchmark's temporary folder, so the export is
 a real cold one and your own cache is left alone.
 """
@@ -58,6 +62,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 VARIANTS = ("coqui-api", "+inference", "+fold-wn", "engine-torch", "engine-int8", "coqui-onnx", "engine-fp32", "engine")
+CUDA_VARIANTS = ("coqui-api", "+inference", "+fold-wn", "engine")
 CHARS_PER_SECOND = 14.0  # a calm French news read
 
 # Written for this benchmark (not taken from any source).
@@ -130,10 +135,13 @@ def segments() -> list[str]:
 # --- one variant, in its own process ----------------------------------------------------------
 
 
-def run_variant(variant: str, model_path: str, config_path: str, threads: int | None) -> dict:
+def run_variant(variant: str, model_path: str, config_path: str, threads: int | None, device: str = "cpu") -> dict:
     started = time.perf_counter()
     import numpy as np
     import torch
+
+    if device != "cpu" and variant not in CUDA_VARIANTS:
+        raise SystemExit(f"variant {variant} runs on the CPU only; on {device}: {', '.join(CUDA_VARIANTS)}")
 
     if threads:
         torch.set_num_threads(threads)
@@ -169,7 +177,7 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
             os.environ[PRECISION_ENV] = "fp32"
         elif variant != "engine":
             os.environ[RUNTIME_ENV] = "torch"
-        engine = CoquiEngine.load("cpu")
+        engine = CoquiEngine.load(device)
         engine.prepare(preset)
         loaded_model = engine.model(preset)
         if variant == "engine-int8":
@@ -181,7 +189,7 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
     else:
         from TTS.api import TTS
 
-        tts = TTS(model_path=model_path, config_path=config_path, progress_bar=False)
+        tts = TTS(model_path=model_path, config_path=config_path, progress_bar=False).to(device)
         rate = tts.synthesizer.output_sample_rate
         vits = tts.synthesizer.tts_model
         if variant == "+fold-wn":
@@ -194,7 +202,8 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
 
             def speak(text):
                 with torch.inference_mode():
-                    return vits.synthesize(text)["wav"]
+                    wav = vits.synthesize(text)["wav"]
+                return wav.cpu().numpy() if isinstance(wav, torch.Tensor) else wav
 
     loaded = time.perf_counter()
     audio_s, first = 0.0, None
@@ -218,6 +227,7 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "runtime": runtime,
         "export_s": export_s,
+        "gpu_mb": torch.cuda.max_memory_allocated() / 1e6 if device != "cpu" else None,
     }
 
 
@@ -239,7 +249,7 @@ def run_export(model_path: str, config_path: str, threads: int | None) -> dict:
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def check_equivalence(model_path: str, config_path: str) -> dict:
+def check_equivalence(model_path: str, config_path: str, device: str = "cpu") -> dict:
     """The engine's lean path against Coqui's own, same seeds: per-segment length, error, correlation."""
     import numpy as np
     import torch
@@ -249,21 +259,24 @@ def check_equivalence(model_path: str, config_path: str) -> dict:
     from briefing.voices import VoicePreset
 
     texts = segments()[:3]
-    plain = TTS(model_path=model_path, config_path=config_path, progress_bar=False).synthesizer.tts_model
-    engine = CoquiEngine.load("cpu")
+    plain = TTS(model_path=model_path, config_path=config_path, progress_bar=False).to(device).synthesizer.tts_model
+    engine = CoquiEngine.load(device)
     lean = engine.model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).vits
     same_len, max_err, min_corr = True, 0.0, 1.0
     for i, text in enumerate(texts):
         torch.manual_seed(i)
-        a = np.asarray(plain.synthesize(text)["wav"])
+        a = plain.synthesize(text)["wav"]
         with torch.inference_mode():
             torch.manual_seed(i)
             b = lean.synthesize(text)["wav"]
+        a, b = (np.asarray(w.cpu().numpy() if isinstance(w, torch.Tensor) else w) for w in (a, b))
         same_len &= a.shape == b.shape
         if a.shape == b.shape:
             max_err = max(max_err, float(np.max(np.abs(a - b))))
             min_corr = min(min_corr, float(np.corrcoef(a, b)[0, 1]))
     result = {"segments": len(texts), "same_length": same_len, "max_abs_err": max_err, "min_corr": min_corr}
+    if device != "cpu":  # the off-torch paths are CPU paths
+        return result
     # The engine off torch (ONNX Runtime in float32; OpenVINO with bfloat16 stages) against the
     # engine forced onto torch: the engine seeds each segment itself, so a segment's samples must
     # match (float32: to rounding; bfloat16: to the SNR it reports).
@@ -292,7 +305,7 @@ def check_equivalence(model_path: str, config_path: str) -> dict:
     return result
 
 
-def run_cli(model_path: Path, config_path: Path, out: Path) -> dict:
+def run_cli(model_path: Path, config_path: Path, out: Path, device: str = "cpu") -> dict:
     text = " ".join(" ".join(segments()).split())
     tts = Path(sys.executable).parent / "tts"
     # A wrapper process runs the CLI and reports its peak memory alone (RUSAGE_CHILDREN of this
@@ -305,7 +318,7 @@ def run_cli(model_path: Path, config_path: Path, out: Path) -> dict:
     )
     proc = subprocess.run(
         [sys.executable, "-c", wrapper, str(tts), "--model_path", str(model_path), "--config_path", str(config_path),
-         "--text", text, "--out_path", str(out)],
+         "--text", text, "--out_path", str(out), *(["--device", device] if device != "cpu" else [])],
         capture_output=True, text=True, check=False,
     )
     code, wall, peak_kb = proc.stdout.split()
@@ -338,6 +351,7 @@ def child(args: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where every variant and the CLI run (default: cpu)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own, one per core)")
     parser.add_argument("--keep", type=Path, default=None, help="build the model here and keep it (default: a temporary folder)")
     parser.add_argument("--variants", default=None, help=f"comma-separated (default: {','.join(VARIANTS)}; the ONNX ones when onnxruntime is installed)")
@@ -347,15 +361,21 @@ def main() -> None:
     parser.add_argument("--_model", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._variant:
-        print(json.dumps(run_variant(args._variant, *args._model, args.threads)))
+        print(json.dumps(run_variant(args._variant, *args._model, args.threads, args.device)))
         return
     if args._check:
-        print(json.dumps(check_equivalence(*args._model)))
+        print(json.dumps(check_equivalence(*args._model, args.device)))
         return
     if args._export:
         print(json.dumps(run_export(*args._model, args.threads)))
         return
 
+    if args.device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise SystemExit("--device cuda: PyTorch sees no CUDA GPU on this machine")
+        print(f"GPU: {torch.cuda.get_device_name(0)}")
     has_ort = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))
     has_ov = importlib.util.find_spec("openvino") is not None
     with tempfile.TemporaryDirectory(prefix="briefing-bench-") as tmp:
@@ -366,24 +386,24 @@ def main() -> None:
         texts = segments()
         print(f"model: default VitsArgs, no discriminator, random weights, length_scale {length_scale:.3f} "
               f"({os.path.getsize(model_path) / 1e6:.0f} MB); text: {sum(map(len, texts))} characters, {len(texts)} segments; "
-              f"{os.cpu_count()} CPUs, torch threads {args.threads or 'default'}")
+              f"{os.cpu_count()} CPUs, torch threads {args.threads or 'default'}, device {args.device}")
         if has_ort:
             import onnxruntime
 
             ov = f", openvino {__import__('openvino').__version__}" if has_ov else ", openvino not installed"
             print(f"onnxruntime {onnxruntime.__version__}{ov}, torch {__import__('torch').__version__}")
-        extra = ["--threads", str(args.threads)] if args.threads else []
+        extra = (["--threads", str(args.threads)] if args.threads else []) + ["--device", args.device]
         model = ["--_model", str(model_path), str(config_path), *extra]
-        variants = args.variants.split(",") if args.variants else list(VARIANTS)
-        if args.variants is None and not has_ort:
+        variants = args.variants.split(",") if args.variants else list(VARIANTS if args.device == "cpu" else CUDA_VARIANTS)
+        if args.variants is None and not has_ort and args.device == "cpu":
             variants = [v for v in variants if v != "coqui-onnx"]
             print("onnxruntime (or onnx) is not installed: the engine runs on torch and coqui-onnx is skipped")
         rows, export = [], None
         for v in variants:
-            if v == "engine" and export is None:
+            if v == "engine" and export is None and args.device == "cpu":
                 export = child(["--_export", *model])  # cold cache: the one-off export, timed alone
             rows.append(child(["--_variant", v, *model]))
-        rows.append(run_cli(model_path, config_path, folder / "cli.wav"))
+        rows.append(run_cli(model_path, config_path, folder / "cli.wav", args.device))
         check = child(["--_check", *model])
 
     cli = rows[-1]
@@ -405,6 +425,9 @@ def main() -> None:
     print("x wall = chars/s / the CLI's chars/s over its whole command (the goal's ratio: >= 1.8); "
           "x proc = chars/s / the CLI's chars/s over its processing time (synthesis against synthesis).")
     engine = next((r for r in rows if r["variant"] == "engine"), None)
+    if args.device != "cpu":
+        print("peak GPU memory (torch.cuda.max_memory_allocated): "
+              + ", ".join(f"{r['variant']} {r['gpu_mb']:.0f} MB" for r in rows if r.get("gpu_mb") is not None))
     if export is not None:
         graph = f", graph {export['graph_mb']:.0f} MB" if export["graph_mb"] else ""
         print(f"engine, first load with an empty cache ({export['runtime']}): load {export['load_s']:.1f} s of which ONNX export "
