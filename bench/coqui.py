@@ -244,7 +244,7 @@ def run_export(model_path: str, config_path: str, threads: int | None) -> dict:
     loaded = CoquiEngine.load("cpu").model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path))
     return {"runtime": loaded.runtime, "load_s": time.perf_counter() - started,
             "export_s": loaded.onnx.export_s if loaded.onnx is not None else None,
-            "graph_mb": sum(p.stat().st_size for p in getattr(loaded.onnx, "paths", [loaded.onnx.path]) if p) / 1e6
+            "graph_mb": sum(p.stat().st_size for p in loaded.onnx.paths if p) / 1e6
             if loaded.onnx is not None else None,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

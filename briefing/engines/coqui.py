@@ -51,9 +51,9 @@ log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda")
 RUNTIME_ENV = "BRIEFING_COQUI_RUNTIME"
-RUNTIMES = ("auto", "torch")
+RUNTIMES = ("auto", "torch")  # auto: ONNX Runtime or OpenVINO for VITS on CPU when they import; torch: never
 PRECISION_ENV = "BRIEFING_COQUI_PRECISION"
-PRECISIONS = ("auto", "fp32", "bf16")  # auto: bf16 where the CPU computes it natively and openvino is installed  # auto: ONNX Runtime for VITS on CPU when onnxruntime imports; torch: never
+PRECISIONS = ("auto", "fp32", "bf16")  # auto: bf16 where the CPU computes it natively and openvino is installed
 DOWNLOAD_HINT = "run `briefing voices --download` once on a machine with internet, or give the preset model_path and config_path"
 INSTALL_HINT = "install the Coqui extra: pip install torch==2.9.1 torchaudio==2.9.1 && pip install -e '.[coqui]' (or run `make run`)"
 # Checkpoint names Coqui's ModelManager looks for in a downloaded model folder.
@@ -342,9 +342,14 @@ def resolve_runtime() -> str:
     return runtime
 
 
+def asked_precision() -> str:
+    """BRIEFING_COQUI_PRECISION as written (auto when unset), not yet checked."""
+    return os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
+
+
 def resolve_precision() -> str:
-    """The precision asked for by BRIEFING_COQUI_PRECISION (auto when unset)."""
-    precision = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
+    """The precision asked for by BRIEFING_COQUI_PRECISION, checked."""
+    precision = asked_precision()
     if precision not in PRECISIONS:
         raise UsageError(f"{PRECISION_ENV}={precision!r}: choose one of: {', '.join(PRECISIONS)}")
     return precision
@@ -424,8 +429,7 @@ class CoquiEngine(Engine):
                 files.append((str(path), None, None))
         # The precision asked for, not the one it resolves to (that would import torch and
         # openvino): a cache lives on one machine, where auto always resolves the same way.
-        precision = os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
-        return {**super().cache_identity(preset), "coqui-tts": tts_version, "files": files, "precision": precision}
+        return {**super().cache_identity(preset), "coqui-tts": tts_version, "files": files, "precision": asked_precision()}
 
     @classmethod
     def load(cls, device: str = "auto") -> "CoquiEngine":

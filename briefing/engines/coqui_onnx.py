@@ -19,9 +19,9 @@ the decoder's multiply-adds; keeping the flow and the last stage in float32 keep
 from float32 audio ~60 dB below the signal, where the whole decoder in bfloat16 leaves it 38 dB
 below (measured by bench/coqui.py on a full-size VITS).
 
-The cache: one `.onnx` file per model (per part for the three graphs), named by a SHA-256 of what the graph contains (the
-flow's and decoder's weights after weight norm is folded, their architecture, the torch version,
-the opset and EXPORT_VERSION), in `<user cache dir>/briefing/coqui-onnx/` (XDG_CACHE_HOME on
+The cache: one `.onnx` file per model (one per part for the three graphs), named by a SHA-256
+of what the graph contains (the flow's and decoder's weights after weight norm is folded, their
+architecture, the torch version, the opset and EXPORT_VERSION), in `<user cache dir>/briefing/coqui-onnx/` (XDG_CACHE_HOME on
 Linux). A `.sha256` file beside it holds the digest of the `.onnx` bytes. Both are written under
 temporary names and renamed; a file whose bytes do not match its digest (truncated, damaged, the
 digest missing) is exported again.
@@ -253,6 +253,14 @@ def session_options(threads: int):
     return options
 
 
+def feeds(z_p, y_mask, g=None) -> dict:
+    """The front end's tensors as the graphs' named numpy inputs (g only for a conditioned graph)."""
+    named = {"z_p": z_p.detach().cpu().numpy(), "y_mask": y_mask.detach().cpu().numpy()}
+    if g is not None:
+        named["g"] = g.detach().cpu().numpy()
+    return named
+
+
 class OnnxVits:
     """The back half of one Vits on ONNX Runtime; called with the front end's z_p, y_mask, g."""
 
@@ -262,13 +270,11 @@ class OnnxVits:
         self.session = session
         self.conditioned = conditioned
         self.path = path  # the cached graph (None when it could not be cached)
+        self.paths = [path]  # as OpenVinoVits has them
         self.export_s = export_s  # seconds spent exporting in this process; None when the cache served
 
     def __call__(self, z_p, y_mask, g=None) -> np.ndarray:
-        feeds = {"z_p": z_p.detach().cpu().numpy(), "y_mask": y_mask.detach().cpu().numpy()}
-        if self.conditioned:
-            feeds["g"] = g.detach().cpu().numpy()
-        return self.session.run(None, feeds)[0]
+        return self.session.run(None, feeds(z_p, y_mask, g if self.conditioned else None))[0]
 
 
 def conditioned_on_speaker(vits) -> bool:
@@ -317,16 +323,13 @@ class OpenVinoVits:
     def __init__(self, requests, conditioned: bool, paths: list[Path | None], export_s: float | None):
         self.flow, self.head, self.tail = requests
         self.conditioned = conditioned
-        self.paths = paths
-        self.path = paths[0]
+        self.paths = paths  # the cached flow, head and tail graphs (None where one could not be cached)
         self.export_s = export_s
 
     def __call__(self, z_p, y_mask, g=None) -> np.ndarray:
-        feeds = {"z_p": z_p.detach().cpu().numpy(), "y_mask": y_mask.detach().cpu().numpy()}
-        if self.conditioned:
-            feeds["g"] = g.detach().cpu().numpy()
-        x = self.flow.infer(feeds)[0]
-        head = {"x": x, "g": feeds["g"]} if self.conditioned else {"x": x}
+        inputs = feeds(z_p, y_mask, g if self.conditioned else None)
+        x = self.flow.infer(inputs)[0]
+        head = {"x": x, "g": inputs["g"]} if self.conditioned else {"x": x}
         x = self.head.infer(head)[0]
         return self.tail.infer({"x": x})[0].copy()  # the request reuses its output buffer
 
