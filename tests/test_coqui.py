@@ -20,6 +20,7 @@ import torch  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
+from briefing.engines.coqui_onnx import openvino_bf16  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
 from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
 from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
@@ -31,15 +32,9 @@ HAS_ORT = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "
 needs_ort = pytest.mark.skipif(not HAS_ORT, reason="onnxruntime or onnx is not installed")
 
 
-def _native_bf16() -> bool:
-    from briefing.engines.coqui_onnx import openvino_bf16
-
-    return openvino_bf16()
-
-
 # A capability, not a feature switch: OpenVINO computes bfloat16 natively only on CPUs with
 # AVX512-BF16 or AMX (this project's machines have it); elsewhere the engine stays in float32.
-needs_bf16 = pytest.mark.skipif(not _native_bf16(), reason="openvino is not installed or this CPU has no native bfloat16")
+needs_bf16 = pytest.mark.skipif(not openvino_bf16(), reason="openvino is not installed or this CPU has no native bfloat16")
 
 
 @pytest.fixture(scope="session", autouse=True)
