@@ -153,12 +153,12 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
     if variant == "coqui-onnx":
         import onnxruntime as ort
 
-        from briefing.engines import coqui_onnx
+        from briefing.engines.coqui import vits_onnx as coqui_onnx
         from briefing.engines.coqui import CoquiEngine
 
         engine = CoquiEngine.load("cpu")
         engine.runtime = "torch"  # only its lean model: Coqui's export below is the one measured
-        vits = engine.model(preset).vits
+        vits = engine.model(preset).model
         onnx_path = Path(tempfile.mkdtemp(prefix="briefing-onnx-")) / "vits.onnx"
         vits.export_onnx(str(onnx_path), verbose=False)
         options = coqui_onnx.session_options(threads or torch.get_num_threads())
@@ -181,7 +181,7 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
         engine.prepare(preset)
         loaded_model = engine.model(preset)
         if variant == "engine-int8":
-            torch.ao.quantization.quantize_dynamic(loaded_model.vits, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+            torch.ao.quantization.quantize_dynamic(loaded_model.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
         speak = lambda text: engine.synthesize(text, preset).samples  # noqa: E731
         rate = loaded_model.sample_rate
         runtime = loaded_model.runtime
@@ -261,7 +261,7 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
     texts = segments()[:3]
     plain = TTS(model_path=model_path, config_path=config_path, progress_bar=False).to(device).synthesizer.tts_model
     engine = CoquiEngine.load(device)
-    lean = engine.model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).vits
+    lean = engine.model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).model
     same_len, max_err, min_corr = True, 0.0, 1.0
     for i, text in enumerate(texts):
         torch.manual_seed(i)

@@ -20,7 +20,7 @@ import torch  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
-from briefing.engines.coqui_onnx import openvino_bf16  # noqa: E402
+from briefing.engines.coqui.vits_onnx import openvino_bf16  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
 from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
 from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
@@ -143,7 +143,7 @@ def test_speakers_are_passed_and_sound_different(coqui_voices):
     engine.prepare(bruno)
     assert len(engine._models) == 1  # two presets, one model loaded once
     got = engine.synthesize(TEXT, ana).samples
-    vits = engine.model(ana).vits
+    vits = engine.model(ana).model
     seed = segment_seed(TEXT, ana)
     with torch.inference_mode():
         torch.manual_seed(seed)
@@ -168,7 +168,7 @@ def test_lean_path_sounds_like_coqui_own_path(tiny):
     from briefing.voices import VoicePreset
 
     preset = VoicePreset(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
-    lean = engine.model(preset).vits
+    lean = engine.model(preset).model
     assert not any(torch.nn.utils.parametrize.is_parametrized(m) for m in lean.modules())
     with torch.inference_mode():
         torch.manual_seed(7)
@@ -388,9 +388,9 @@ def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, a
 def test_split_graphs_compute_the_back_half_exactly(tiny, kind, monkeypatch):
     """The three parts OpenVINO runs (flow, decoder head, decoder tail), chained in torch, are
     the back half itself: the cut loses nothing, whatever precision each part then runs in."""
-    from briefing.engines.coqui_onnx import DecoderPart, FlowPart, VitsBackEnd, split_unsupported
+    from briefing.engines.coqui.vits_onnx import DecoderPart, FlowPart, VitsBackEnd, split_unsupported
 
-    vits = torch_engine(monkeypatch).model(tiny_preset(tiny, kind)).vits
+    vits = torch_engine(monkeypatch).model(tiny_preset(tiny, kind)).model
     assert split_unsupported(vits) is None
     decoder = vits.waveform_decoder
     last = decoder.num_upsamples - 1

@@ -16,6 +16,7 @@ class Audio:
 
     samples: np.ndarray
     sample_rate: int
+    notes: tuple[str, ...] = ()  # what the engine had to do to speak it whole (a split, a bounded runaway)
 
 
 class Engine(ABC):
@@ -52,6 +53,18 @@ class Engine(ABC):
         settings, the engine's version, the model files. Part of the segment cache key, so it
         must be cheap (no model loading) and change whenever the audio would."""
         return {"engine": cls.name, "preset": preset.identity()}
+
+    @classmethod
+    def max_chars(cls, preset: VoicePreset) -> int | None:
+        """The longest text (in characters) one call can speak in `preset`'s voice without being
+        cut, when the engine has such a limit (None: the script's own cap applies). Cheap: no
+        model is loaded. The script stage cuts that voice's segments to fit."""
+        return None
+
+    @classmethod
+    def speakers(cls, preset: VoicePreset) -> tuple[str, ...]:
+        """The speaker names `preset`'s model offers, read cheaply (empty: one voice, or unknown)."""
+        return ()
 
     @classmethod
     def load(cls, device: str = "auto") -> "Engine":
