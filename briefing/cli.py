@@ -18,7 +18,7 @@ from typing import Optional
 import typer
 
 from briefing import __version__
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, UsageError
 
 app = typer.Typer(
     name="briefing",
@@ -183,8 +183,6 @@ def _progress(enabled: bool):
 def _parse_date(value: str | None):
     import datetime as dt
 
-    from briefing.errors import UsageError
-
     if value is None:
         return None
     try:
@@ -194,8 +192,6 @@ def _parse_date(value: str | None):
 
 
 def _check_bitrate(bitrate: str) -> str:
-    from briefing.errors import UsageError
-
     value = bitrate.lower().removesuffix("k")
     if not value.isdigit() or not 64 <= int(value) <= 128:
         raise UsageError(f"bitrate {bitrate!r} is outside 64k-128k")
@@ -208,6 +204,7 @@ def script(
     as_json: bool = typer.Option(False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."),
     voices: Optional[Path] = VoicesOpt,
     lexicon: Optional[Path] = LexiconOpt,
+    engine: str = typer.Option("auto", "--engine", help="Cast as `speak --engine` would: auto, coqui or espeak (never downloads)."),
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
     max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters."),
     max_articles: int = typer.Option(10, "--max-articles", min=1, help="Newest items taken from each feed."),
@@ -219,10 +216,13 @@ def script(
 
     def action():
         from briefing.pipeline import Options, make_script
+        from briefing.render import ENGINE_MODES, RenderOptions
         from briefing.script import ScriptOptions
 
+        if engine not in ENGINE_MODES:
+            raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINE_MODES)}")
         script_options = ScriptOptions(max_chars=max_chars, title=title, briefing=briefing, date=_parse_date(date))
-        options = Options(voices_dir=voices, lexicon=lexicon, max_articles=max_articles, script=script_options)
+        options = Options(voices_dir=voices, lexicon=lexicon, max_articles=max_articles, script=script_options, render=RenderOptions(engine=engine))
         result = make_script(inputs, options)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.errors import InputError, RenderError, UsageError
+from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
 from briefing.export import DEFAULT_BITRATE, EpisodeInfo, remove_stale_parts, write_episode
 from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness, resample
 from briefing.model import Article, Cue, Script
 from briefing.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from briefing.executors import EXECUTORS, Executor, make_executor
-from briefing.render import ProgressCallback, RenderOptions, RenderStats, check_device, choose_presets, render
+from briefing.render import Casted, ProgressCallback, RenderOptions, RenderStats, check_device, choose_presets, render, voice_limits
 from briefing.rss import DEFAULT_MAX_ARTICLES
 from briefing.script import ScriptOptions, build_script
 from briefing.sources import load_sources
@@ -80,13 +80,40 @@ def load_articles(sources: list[str], options: Options = Options()) -> list[Arti
 
 
 def make_script(sources: list[str], options: Options = Options(), book: VoiceBook | None = None) -> Script:
-    """Read the sources and build their Script (no audio)."""
-    book = book or load_voices(options.voices_dir)
+    """Read the sources and build their Script (no audio), as `speak` would with these options:
+    segments are sized to the limits of the voices that can run here (no download, no failure
+    when one cannot)."""
+    return plan(sources, options, book, strict=False)[0]
+
+
+def plan(sources: list[str], options: Options = Options(), book: VoiceBook | None = None, strict: bool = True) -> tuple[Script, dict[str, Casted]]:
+    """The Script and the preset that speaks each of its voices.
+
+    The voices folder is cast as the engine mode asks (`--engine coqui` casts quotes only to
+    voices with a Coqui preset); each voice's preset is chosen (`choose_presets`: its engine,
+    or its fallback under auto; a named engine may download); then, when a chosen preset's
+    engine speaks less per call than the segment cap (a Tacotron2 decoder's budget), the
+    Script is built again with that voice's segments cut to fit. `strict=False` leaves the
+    voices that cannot run here uncast instead of failing.
+    """
+    book = (book or load_voices(options.voices_dir)).for_engine(options.render.engine)
     lexicon = dict(book.lexicon)
     if options.lexicon is not None:
         lexicon.update(load_lexicon(options.lexicon))
     script_options = dataclasses.replace(options.script, lexicon=lexicon)
-    return build_script(load_articles(sources, options), book, script_options)
+    articles = load_articles(sources, options)
+    script = build_script(articles, book, script_options)
+    voices = {s.voice for s in script.segments}
+    try:
+        casting = choose_presets(book, voices, options.render.engine, fetch=strict)
+    except EngineUnavailable:
+        if strict:
+            raise
+        return script, {}
+    limits = voice_limits(casting)
+    if any(limits[v] < script_options.max_chars for v in limits):
+        script = build_script(articles, book, dataclasses.replace(script_options, voice_limits=limits))
+    return script, casting
 
 
 def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
@@ -113,9 +140,7 @@ def make_episode(
             raise InputError(f"{path}: no such {what}")
     if options.cover is not None and Path(options.cover).suffix.lower() not in (".jpg", ".jpeg", ".png"):
         raise InputError(f"{options.cover}: the cover must be a .jpg or .png image")
-    book = load_voices(options.voices_dir)
-    script = make_script(sources, options, book)
-    casting = choose_presets(book, {s.voice for s in script.segments}, options.render.engine)
+    script, casting = plan(sources, options)
     for casted in casting.values():
         if casted.note:
             log.warning(casted.note)

@@ -44,25 +44,25 @@ class Casted:
     note: str | None = None
 
 
-def choose_presets(book: VoiceBook, names: set[str], mode: str) -> dict[str, Casted]:
+def choose_presets(book: VoiceBook, names: set[str], mode: str, fetch: bool = True) -> dict[str, Casted]:
     """For each voice name, the preset that speaks it under `--engine mode`.
 
     `auto` walks each preset's fallback chain to the first one whose engine can run here
     with what is already on disk (it never downloads); a named engine takes the first preset
     of the chain on that engine, fetches its model when missing (Coqui zoo models), and never
-    falls back to another engine.
+    falls back to another engine. `fetch=False` never downloads (a missing model is then an error).
     """
     if mode not in ENGINE_MODES:
         raise UsageError(f"unknown engine {mode!r}; choose one of: {', '.join(ENGINE_MODES)}")
     chosen = {}
     for name in sorted(names):
-        chain = _chain(book, name)
+        chain = book.chain(name)
         if mode != "auto":
             on_engine = [p for p in chain if p.engine == mode]
             if not on_engine:
                 raise UsageError(f"voice {name!r} has no {mode} preset in its fallback chain ({' -> '.join(p.name for p in chain)})")
             preset = on_engine[0]
-            reason = obtain(preset)  # asked for by name: fetch a missing model rather than fall back
+            reason = (obtain if fetch else unavailable_reason)(preset)  # asked for by name: fetch rather than fall back
             if reason:
                 raise EngineUnavailable(f"voice {name!r}: {reason}")
             chosen[name] = Casted(preset)
@@ -80,21 +80,22 @@ def choose_presets(book: VoiceBook, names: set[str], mode: str) -> dict[str, Cas
     return chosen
 
 
-def _chain(book: VoiceBook, name: str) -> list[VoicePreset]:
-    chain, seen = [], set()
-    while name is not None and name not in seen:
-        seen.add(name)
-        preset = book[name]
-        chain.append(preset)
-        name = preset.fallback
-    return chain
-
-
 def unavailable_reason(preset: VoicePreset) -> str | None:
     """None when `preset` can run here with what is on disk, else a one-line reason (no network)."""
     if preset.engine not in ENGINE_NAMES:
         return f"engine {preset.engine!r} is not available in this version (engines: {', '.join(ENGINE_NAMES)})"
     return engine_class(preset.engine).unavailable_reason(preset)
+
+
+def voice_limits(casting: dict[str, Casted]) -> dict[str, int]:
+    """For each voice, the longest text its engine speaks in one call without a cut, where the
+    engine has such a limit (a Tacotron2 decoder's budget, XTTS's text limit)."""
+    limits = {}
+    for voice, casted in casting.items():
+        limit = engine_class(casted.preset.engine).max_chars(casted.preset)
+        if limit:
+            limits[voice] = limit
+    return limits
 
 
 def obtain(preset: VoicePreset) -> str | None:

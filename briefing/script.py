@@ -48,12 +48,15 @@ class ScriptOptions:
     # announced with its source, an outro. None: only when there are several articles.
     briefing: bool | None = None
     date: dt.date | None = None  # the briefing's date; today by default
+    # The longest text some voices can speak in one call (their engine's limit, e.g. a Tacotron2
+    # decoder's budget); their segments are cut to it as to max_chars.
+    voice_limits: Mapping[str, int] = field(default_factory=dict)
 
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
     casting = Casting(book)
-    builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon))
+    builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
     chapters = [a.title for a in articles]
     if briefing:
@@ -89,11 +92,12 @@ def from_publisher(name: str) -> str:
 
 
 class _Builder:
-    def __init__(self, narrator: str, casting: Casting, max_chars: int, normaliser: Normaliser):
+    def __init__(self, narrator: str, casting: Casting, max_chars: int, normaliser: Normaliser, voice_limits: Mapping[str, int]):
         self.narrator = narrator
         self.normaliser = normaliser
         self.casting = casting
         self.max_chars = max_chars
+        self.voice_limits = voice_limits
         self.segments: list[Segment] = []
         self.speakers: list[str] = []  # named speakers in order of appearance
         self.last_speaker: str | None = None
@@ -177,7 +181,7 @@ class _Builder:
 
     def capped(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
         """Emit `text` cut to the length cap: clause pauses inside, `pause_ms` after the last piece."""
-        pieces = cap_length(text, self.max_chars)
+        pieces = cap_length(text, min(self.max_chars, self.voice_limits.get(voice, self.max_chars)))
         for j, piece in enumerate(pieces):
             self.emit(role, piece, voice, speaker, pause_ms if j == len(pieces) - 1 else PAUSE_CLAUSE, chapter)
 

@@ -9,6 +9,7 @@ a voice ("Emmanuel Macron" = "quote-m7").
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -105,6 +106,31 @@ class VoiceBook:
             return self.presets[name]
         except KeyError:
             raise VoiceError(f"unknown voice {name!r}; voices here: {', '.join(sorted(self.presets))}") from None
+
+    def chain(self, name: str) -> list[VoicePreset]:
+        """The preset `name`, then its fallback, then that one's fallback, and so on."""
+        chain, seen = [], set()
+        while name is not None and name not in seen:
+            seen.add(name)
+            preset = self[name]
+            chain.append(preset)
+            name = preset.fallback
+        return chain
+
+    def for_engine(self, engine: str) -> VoiceBook:
+        """The book as `--engine engine` casts it: quotes go only to voices with a preset on that
+        engine in their fallback chain (the narrator's voice when none has), so that a named
+        engine never meets a voice it cannot speak. `auto` keeps the book as it is."""
+        if engine == "auto":
+            return self
+
+        def speaks(name: str) -> bool:
+            return any(p.engine == engine for p in self.chain(name))
+
+        pool = tuple(v for v in self.quote_pool if speaks(v)) or (self.narrator,)
+        default = self.default_quote if speaks(self.default_quote) else pool[0]
+        pinned = {speaker: voice for speaker, voice in self.pinned.items() if speaks(voice)}
+        return dataclasses.replace(self, quote_pool=pool, default_quote=default, pinned=pinned)
 
 
 def load_voices(folder: Path | str | None = None) -> VoiceBook:

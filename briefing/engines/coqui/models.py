@@ -99,7 +99,7 @@ class CoquiModel:
         if vocoder is not None:
             from TTS.utils.audio import AudioProcessor
 
-            self.vocoder_ap = AudioProcessor(**vocoder_config.audio)
+            self.vocoder_ap = AudioProcessor(vocoder_config.audio)
         audio = config.audio
         self.sample_rate = int(vocoder_config.audio["sample_rate"] if vocoder is not None else (audio.get("output_sample_rate") or audio["sample_rate"]))
         self.speakers, self._speaker_keys, self.one_voice = self._find_speakers()
@@ -238,17 +238,17 @@ class CoquiModel:
     # -- the no-cut mechanism of autoregressive models --
 
     def speak_whole(self, text: str, attempt, depth: int = 0) -> Spoken:
-        """Speak `text` with `attempt(text) -> (samples, status)`, status being "stopped" (the
-        model ended by itself), "budget" (it reached the model's own limit: maybe cut) or
-        "runaway" (it reached the runaway bound: everything was said, the end is bounded).
-        A "budget" text is halved at its most natural break and each half spoken the same way."""
-        samples, status = attempt(text)
+        """Speak `text` with `attempt(text) -> (status, seconds, render)`, status being "stopped"
+        (the model ended by itself), "budget" (it reached the model's own limit: maybe cut) or
+        "runaway" (it reached the runaway bound: everything was said, the end is bounded), and
+        `render()` giving the samples (a cut attempt is never vocoded). A "budget" text is halved
+        at its most natural break and each half spoken the same way."""
+        status, seconds, render = attempt(text)
         if status == "stopped":
-            return Spoken(samples)
+            return Spoken(render())
         pieces = halves(text)
-        seconds = len(samples) / self.sample_rate
         if status == "runaway" or depth >= MAX_SPLIT_DEPTH or len(pieces) < 2:
-            return Spoken(samples, (f"no stop token on {text[:50]!r}: audio bounded at {seconds:.1f} s",))
+            return Spoken(render(), (f"no stop token on {text[:50]!r}: audio bounded at {seconds:.1f} s",))
         pause = np.zeros(round(SPLIT_PAUSE_S * self.sample_rate), dtype=np.float32)
         parts, notes = [], [f"model limit reached on {text[:50]!r} ({seconds:.1f} s): split in {len(pieces)} and spoken again"]
         for i, piece in enumerate(pieces):
@@ -332,8 +332,9 @@ class TacotronModel(CoquiModel):
                 status = "stopped"
             else:
                 status = "budget" if runaway >= self.budget_steps else "runaway"
-            samples = _samples(outputs["wav"]) if self.vocoder is None else self.vocode(outputs["outputs"]["model_outputs"][0])
-            return samples, status
+            if self.vocoder is None:
+                return status, steps * self.frames_per_step * self.frame_s, lambda: _samples(outputs["wav"])
+            return status, steps * self.frames_per_step * self.frame_s, lambda: self.vocode(outputs["outputs"]["model_outputs"][0])
 
         return self.speak_whole(text, attempt)
 
@@ -369,7 +370,7 @@ class XttsModel(CoquiModel):
         generated = []
         generate = gpt.generate
 
-        def counting_generate(*args, **kwargs):  # the codes the GPT produced, to see whether it stopped
+        def counting_generate(*args, **kwargs):  # keeps the codes the GPT produced: did it stop?
             codes = generate(*args, **kwargs)
             generated.append(codes)
             return codes
@@ -378,19 +379,20 @@ class XttsModel(CoquiModel):
             runaway = math.ceil(runaway_seconds(piece) / self.token_s)
             bound = min(self.budget_tokens, runaway)
             generated.clear()
-            gpt.generate = counting_generate
+            gpt.generate, gpt.max_gen_mel_tokens = counting_generate, bound  # generate's max_length
             try:
-                with zoo.coqui_logs_at(logging.ERROR):
-                    out = self.model.synthesize(piece, speaker=speaker, speaker_wav=speaker_wav, voice_dir=self.voice_dir,
-                                                language=preset.language, speed=preset.speed, max_new_tokens=bound)
+                out = self.model.synthesize(piece, speaker=speaker, speaker_wav=speaker_wav, voice_dir=self.voice_dir,
+                                            language=preset.language, speed=preset.speed)
             finally:
                 del gpt.generate  # the class's own method again
+                gpt.max_gen_mel_tokens = self.budget_tokens
             codes = generated[-1].reshape(-1) if generated else None
             if codes is None or len(codes) < bound or int(codes[-1]) == gpt.stop_audio_token:
                 status = "stopped"
             else:
                 status = "budget" if runaway >= self.budget_tokens else "runaway"
-            return _samples(out["wav"]), status
+            samples = _samples(out["wav"])
+            return status, len(samples) / self.sample_rate, lambda: samples
 
         return self.speak_whole(text, attempt)
 

@@ -222,7 +222,7 @@ def coqui_logs_at(level: int):
     if logging.getLogger("briefing").isEnabledFor(logging.DEBUG):  # --debug: let everything through
         yield
         return
-    loggers = [logging.getLogger(n) for n in ("TTS", "huggingface_hub", "trainer")]
+    loggers = [logging.getLogger(n) for n in ("TTS", "huggingface_hub", "trainer", "transformers")]
     saved = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(level)
