@@ -239,22 +239,52 @@ def script(
 def voices_cmd(
     voices: Optional[Path] = VoicesOpt,
     download: bool = typer.Option(False, "--download", help="Download the Coqui models these presets name (needs internet; once)."),
+    check: bool = typer.Option(False, "--check", help="Have every voice that can run here say one French sentence and report what it did; exit 1 if one fails."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda, for --check."),
+    as_json: bool = typer.Option(False, "--json", help="Print the presets (and the check) as JSON."),
     debug: bool = DebugOpt,
 ) -> None:
-    """List the voice presets, their engine, and whether each can run here."""
+    """List the voice presets, their engine, their model's speakers, and whether each can run here."""
 
     def action():
-        from briefing.render import obtain, unavailable_reason
+        from briefing.checks import check_table, check_voices, model_of
+        from briefing.engines import ENGINE_NAMES, engine_class
+        from briefing.render import check_device, obtain, unavailable_reason
         from briefing.voices import load_voices
 
         book = load_voices(voices)
-        typer.echo(f"voices in {book.folder} (narrator: {book.narrator}; default quote voice: {book.default_quote})")
+        check_device(device)
+        rows = []
         for name, preset in sorted(book.presets.items()):
             reason = (obtain if download else unavailable_reason)(preset)
-            status = "available" if reason is None else f"unavailable: {reason}"
-            what = preset.voice if preset.engine == "espeak" else (preset.model or preset.model_path or "")
-            extra = f", fallback {preset.fallback}" if preset.fallback else ""
-            typer.echo(f"  {name:<24} {preset.role:<9} {preset.engine:<7} {what:<30} {status}{extra}")
+            speakers = engine_class(preset.engine).speakers(preset) if preset.engine in ENGINE_NAMES else None
+            rows.append({
+                "name": name, "role": preset.role, "engine": preset.engine, "model": model_of(preset),
+                "speaker": preset.speaker, "language": preset.language, "fallback": preset.fallback,
+                "available": reason is None, "reason": reason, "licence": preset.licence, "description": preset.description,
+                "speakers": list(speakers.names) if speakers else [], "one_voice": bool(speakers and speakers.one_voice),
+            })
+        results = check_voices(book, device) if check else []
+        if as_json:
+            for row, result in zip(rows, results):
+                row["check"] = result.to_dict()
+            folder = {"folder": str(book.folder), "narrator": book.narrator, "default_quote": book.default_quote}
+            typer.echo(json.dumps({**folder, "voices": rows}, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(f"voices in {book.folder} (narrator: {book.narrator}; default quote voice: {book.default_quote})")
+            for row in rows:
+                status = "available" if row["available"] else f"unavailable: {row['reason']}"
+                extra = f", fallback {row['fallback']}" if row["fallback"] else ""
+                typer.echo(f"  {row['name']:<24} {row['role']:<9} {row['engine']:<7} {row['model']:<32} {status}{extra}")
+                if row["speakers"]:
+                    names = row["speakers"]
+                    shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
+                    kind = " (several names for one voice)" if row["one_voice"] else ""
+                    typer.echo(f"  {'':<24} speakers: {shown}{kind}")
+            if check:
+                typer.echo(check_table(results))
+        if any(not r.ok and not r.skipped for r in results):
+            raise typer.Exit(1)
 
     _run(debug, False, action)
 

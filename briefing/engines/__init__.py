@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-from briefing.engines.base import Audio, Engine
+from briefing.engines.base import Audio, Engine, Speakers
 from briefing.errors import UsageError
 
 _REGISTRY = {
@@ -25,4 +25,4 @@ def engine_class(name: str) -> type[Engine]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-__all__ = ["Audio", "Engine", "ENGINE_NAMES", "engine_class"]
+__all__ = ["Audio", "Engine", "ENGINE_NAMES", "Speakers", "engine_class"]

@@ -10,6 +10,14 @@ import numpy as np
 from briefing.voices import VoicePreset
 
 
+@dataclass(frozen=True)
+class Speakers:
+    """The speakers a voice's model offers, as users name them in presets."""
+
+    names: tuple[str, ...] = ()
+    one_voice: bool = False  # several names for one voice (the css10 VITS's "fr" and "gilles")
+
+
 @dataclass(frozen=True, eq=False)
 class Audio:
     """Mono float32 samples in [-1, 1] at `sample_rate` Hz."""
@@ -17,6 +25,7 @@ class Audio:
     samples: np.ndarray
     sample_rate: int
     notes: tuple[str, ...] = ()  # what the engine had to do to speak it whole (a split, a bounded runaway)
+    complete: bool = True  # False when the model never ended by itself and was stopped at a bound
 
 
 class Engine(ABC):
@@ -62,9 +71,9 @@ class Engine(ABC):
         return None
 
     @classmethod
-    def speakers(cls, preset: VoicePreset) -> tuple[str, ...]:
-        """The speaker names `preset`'s model offers, read cheaply (empty: one voice, or unknown)."""
-        return ()
+    def speakers(cls, preset: VoicePreset) -> Speakers:
+        """The speakers `preset`'s model offers, read cheaply (no names: one voice, or unknown)."""
+        return Speakers()
 
     @classmethod
     def load(cls, device: str = "auto") -> "Engine":

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.engines.base import Audio, Engine
+from briefing.engines.base import Audio, Engine, Speakers
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate
 from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
@@ -219,12 +219,12 @@ class CoquiEngine(Engine):
             return None
 
     @classmethod
-    def speakers(cls, preset: VoicePreset) -> tuple[str, ...]:
-        """The speaker names of the preset's model, read from its files (empty: one voice or not here)."""
+    def speakers(cls, preset: VoicePreset) -> Speakers:
+        """The speakers of the preset's model, read from its files (none: one voice, or not here)."""
         try:
             return speakers_on_disk(locate(preset))
         except ModelFilesError:
-            return ()
+            return Speakers()
 
     @classmethod
     def check_device(cls, device: str) -> None:
@@ -276,7 +276,9 @@ class CoquiEngine(Engine):
 
     def model(self, preset: VoicePreset) -> CoquiModel:
         """The loaded model of `preset`, loading it on first use (under the engine's lock)."""
-        found = self._by_preset.get(repr(preset.identity()))
+        # The preset and where its model would be found (the environment may point elsewhere now).
+        known = repr((preset.identity(), str(zoo.coqui_cache_dir()), str(zoo.hub_cache_dir())))
+        found = self._by_preset.get(known)
         if found is not None:
             return found
         reason = self.unavailable_reason(preset)
@@ -287,7 +289,7 @@ class CoquiEngine(Engine):
         loaded = self._models.get(key)
         if loaded is None:
             loaded = self._models[key] = self._load_model(preset, files)
-        self._by_preset[repr(preset.identity())] = loaded
+        self._by_preset[known] = loaded
         return loaded
 
     def _load_model(self, preset: VoicePreset, files: ModelFiles) -> CoquiModel:
@@ -363,7 +365,7 @@ class CoquiEngine(Engine):
                 self._noted.add(preset.name)
                 log.warning("voice %r: %s (further notes of this voice with --debug)", preset.name, note)
         samples = np.clip(spoken.samples, -1.0, 1.0)
-        return Audio(np.ascontiguousarray(samples, dtype=np.float32), loaded.sample_rate, spoken.notes)
+        return Audio(np.ascontiguousarray(samples, dtype=np.float32), loaded.sample_rate, spoken.notes, spoken.complete)
 
     def describe(self, preset: VoicePreset) -> str:
         what = preset.model or preset.model_path

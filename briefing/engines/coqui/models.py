@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing.engines.base import Speakers
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles
 from briefing.errors import VoiceError
@@ -59,6 +60,7 @@ class Spoken:
 
     samples: np.ndarray
     notes: tuple[str, ...] = ()
+    complete: bool = True  # False: some part never ended by itself and was stopped at its runaway bound
 
 
 def runaway_seconds(text: str) -> float:
@@ -187,8 +189,25 @@ class CoquiModel:
 
     # -- synthesis --
 
+    def unspeakable(self, text: str, preset: VoicePreset) -> bool:
+        """True when no character of `text` is in the model's alphabet: Coqui would hand its
+        encoder an empty sequence and crash ("Kernel size can't be greater than actual input
+        size", coqui-ai/TTS#2167 with the mai Tacotron2)."""
+        to_ids = getattr(getattr(self.model, "tokenizer", None), "text_to_ids", None)
+        if to_ids is None:
+            return False
+        language = preset.language if self.languages else None
+        with zoo.coqui_logs_at(logging.ERROR):
+            return len(to_ids(text, language=language)) == 0
+
+    def silence(self, text: str) -> Spoken:
+        return Spoken(np.zeros(round(SPLIT_PAUSE_S * self.sample_rate), dtype=np.float32),
+                      (f"nothing in {text[:50]!r} is in this model's alphabet: a short silence instead",))
+
     def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
         self._note_speed(preset)
+        if self.unspeakable(text, preset):
+            return self.silence(text)
         outputs = self.model.synthesize(
             text,
             speaker=self._speaker_arg(preset),
@@ -239,23 +258,28 @@ class CoquiModel:
 
     def speak_whole(self, text: str, attempt, depth: int = 0) -> Spoken:
         """Speak `text` with `attempt(text) -> (status, seconds, render)`, status being "stopped"
-        (the model ended by itself), "budget" (it reached the model's own limit: maybe cut) or
-        "runaway" (it reached the runaway bound: everything was said, the end is bounded), and
+        (the model ended by itself), "budget" (it reached the model's own limit: maybe cut),
+        "runaway" (it reached the runaway bound: everything was said, the end is bounded) or
+        "silence" (nothing of the text is in the model's alphabet), and
         `render()` giving the samples (a cut attempt is never vocoded). A "budget" text is halved
         at its most natural break and each half spoken the same way."""
         status, seconds, render = attempt(text)
+        if status == "silence":
+            return self.silence(text)
         if status == "stopped":
             return Spoken(render())
         pieces = halves(text)
         if status == "runaway" or depth >= MAX_SPLIT_DEPTH or len(pieces) < 2:
-            return Spoken(render(), (f"no stop token on {text[:50]!r}: audio bounded at {seconds:.1f} s",))
+            return Spoken(render(), (f"no stop token on {text[:50]!r}: audio bounded at {seconds:.1f} s",), complete=False)
         pause = np.zeros(round(SPLIT_PAUSE_S * self.sample_rate), dtype=np.float32)
         parts, notes = [], [f"model limit reached on {text[:50]!r} ({seconds:.1f} s): split in {len(pieces)} and spoken again"]
+        complete = True
         for i, piece in enumerate(pieces):
             spoken = self.speak_whole(piece, attempt, depth + 1)
             parts += [pause, spoken.samples] if i else [spoken.samples]
             notes += spoken.notes
-        return Spoken(np.concatenate(parts), tuple(notes))
+            complete = complete and spoken.complete
+        return Spoken(np.concatenate(parts), tuple(notes), complete)
 
 
 class VitsModel(CoquiModel):
@@ -273,6 +297,8 @@ class VitsModel(CoquiModel):
         return self.onnx.runtime if self.onnx is not None else "torch"
 
     def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
+        if self.unspeakable(text, preset):
+            return self.silence(text)
         vits = self.model
         # VITS speed: durations are multiplied by length_scale, so a faster voice is a smaller one.
         vits.length_scale = self.base_length_scale / preset.speed
@@ -319,8 +345,10 @@ class TacotronModel(CoquiModel):
         decoder = self.model.decoder
 
         def attempt(piece: str):
+            if self.unspeakable(piece, preset):
+                return "silence", 0.0, None
             runaway = math.ceil(runaway_seconds(piece) / (self.frame_s * self.frames_per_step))
-            decoder.max_decoder_steps = min(self.budget_steps, runaway)
+            bound = decoder.max_decoder_steps = min(self.budget_steps, runaway)
             try:
                 outputs = self.model.synthesize(piece, speaker=speaker, speaker_wav=speaker_wav, language=language,
                                                 use_griffin_lim=self.vocoder is None, voice_dir=self.voice_dir)
@@ -328,7 +356,7 @@ class TacotronModel(CoquiModel):
                 decoder.max_decoder_steps = self.budget_steps
             stop_tokens = outputs["outputs"]["stop_tokens"].reshape(-1)
             steps = len(stop_tokens)
-            if steps < decoder.max_decoder_steps or float(stop_tokens[-1]) > decoder.stop_threshold:
+            if steps < bound or float(stop_tokens[-1]) > decoder.stop_threshold:
                 status = "stopped"
             else:
                 status = "budget" if runaway >= self.budget_steps else "runaway"
@@ -498,18 +526,19 @@ def lean_vits(vits) -> None:
     vits.eval()
 
 
-def speakers_on_disk(files: ModelFiles) -> tuple[str, ...]:
-    """A model's speaker names read from its files without loading it (JSON, or torch for .pth)."""
+def speakers_on_disk(files: ModelFiles) -> Speakers:
+    """A model's speakers read from its files without loading it (JSON, or torch for .pth)."""
     try:
         config, _ = files.resolved_config()
     except Exception:  # noqa: BLE001
-        return ()
+        return Speakers()
     args = config.get("model_args") or {}
 
     def get(key):
         return config.get(key) or args.get(key)
 
     names: list[str] = []
+    one_voice = False
     if str(config.get("model", "")).lower() == "xtts":
         folder = files.checkpoint if files.checkpoint.is_dir() else files.checkpoint.parent
         names = list(_load(folder / "speakers_xtts.pth") or {})
@@ -520,7 +549,8 @@ def speakers_on_disk(files: ModelFiles) -> tuple[str, ...]:
     elif get("use_speaker_embedding") and get("speakers_file"):
         data = _load(Path(get("speakers_file"))) or {}
         names = list(data)
-    return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+        one_voice = len(data) > 1 and len(set(map(str, data.values()))) == 1
+    return Speakers(tuple(dict.fromkeys(n.strip() for n in names if n.strip())), one_voice)
 
 
 def _load(path: Path):

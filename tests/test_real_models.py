@@ -1,0 +1,382 @@
+"""The bundled and optional voices against replicas of the real Coqui models (tests/replicas.py),
+laid out where Coqui's download puts them: the product as a user with internet has it.
+
+No network: the replicas are built here, Coqui's folder and the Hub cache point at them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
+
+import torch  # noqa: E402
+
+import replicas  # noqa: E402
+from briefing import executors  # noqa: E402
+from briefing.cli import app  # noqa: E402
+from briefing.engines.coqui import CoquiEngine  # noqa: E402
+from briefing.engines.coqui.models import RUNAWAY_CHARS_PER_S, runaway_seconds  # noqa: E402
+from briefing.voices import VoicePreset, load_preset, load_voices  # noqa: E402
+from conftest import ROOT, SHARED_SAMPLES  # noqa: E402
+from test_cli import assert_one_line_error  # noqa: E402
+
+BUNDLED = ROOT / "voices"
+OPTIONAL = BUNDLED / "optional"
+SAMPLE = SHARED_SAMPLES / "sora-fuite.txt"
+LONG_QUOTE = (
+    "Nous avons voté ce budget parce que les écoles de la ville en ont besoin, parce que les familles attendent "
+    "depuis des années des cantines dignes de ce nom, et parce que personne, dans cette salle, ne peut prétendre "
+    "le contraire sans mentir aux habitants."
+)
+
+
+@pytest.fixture(scope="session")
+def models(tmp_path_factory) -> replicas.Replicas:
+    """Every replica, built once (about 11 s), in Coqui's and the Hub's layouts."""
+    return replicas.build_all(tmp_path_factory.mktemp("replicas"))
+
+
+@pytest.fixture
+def zoo(models, monkeypatch) -> replicas.Replicas:
+    """Coqui's folder and the Hub cache at the replicas; engines loaded afresh for the test."""
+    monkeypatch.setenv("TTS_HOME", str(models.tts_home))
+    monkeypatch.setenv("HF_HOME", str(models.hf_home))
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "COQUI_TOS_AGREED", "XDG_DATA_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(executors, "_engines", {})
+    monkeypatch.setattr(executors, "_prepared", set())
+    return models
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory) -> Path:
+    """One segment cache for the renders of this module (the auto render reuses coqui's mai segments)."""
+    return tmp_path_factory.mktemp("segments")
+
+
+def cues(vtt: Path) -> list[tuple[float, str]]:
+    """(duration s, spoken text) of each cue of a WebVTT file."""
+    found = []
+    for start, end, text in re.findall(r"(\d+:\d\d:\d\d\.\d+) --> (\d+:\d\d:\d\d\.\d+)\n<v [^>]*>(.*?)</v>", vtt.read_text(encoding="utf-8")):
+        seconds = [sum(float(x) * 60**i for i, x in enumerate(reversed(t.split(":")))) for t in (start, end)]
+        found.append((seconds[1] - seconds[0], text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")))
+    return found
+
+
+def script_json(runner, *args) -> dict:
+    result = runner.invoke(app, ["script", *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+# --- the bundled voices, end to end ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["coqui", "auto"])
+def test_bundled_voices_render_the_sample_article(runner, zoo, tmp_path, cache_dir, engine):
+    """The sample article through `briefing speak` with the bundled voices: Coqui voices speak,
+    nothing falls back, every cue's length fits its text (no Tacotron2 cue cut at 8 s)."""
+    out = tmp_path / "sora.mp3"
+    result = runner.invoke(app, ["speak", str(SAMPLE), "--engine", engine, "--cache-dir", str(cache_dir), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines()[-1].startswith("segments: "), result.stderr
+    assert "using '" not in result.stderr and "because" not in result.stderr  # no fallback
+    script = script_json(runner, str(SAMPLE), "--engine", engine)
+    book = load_voices(BUNDLED)
+    voices = {s["voice"] for s in script["segments"]}
+    coqui = {v for v in voices if book[v].engine == "coqui"}
+    assert {"coqui-narrator", "coqui-quote-mai"} <= coqui
+    if engine == "coqui":
+        assert coqui == voices  # the anonymous quotes too: every role has a Coqui voice
+    timeline = cues(out.with_suffix(".vtt"))
+    assert [text for _, text in timeline] == [s["text"] for s in script["segments"]]
+    for (seconds, text), segment in zip(timeline, script["segments"]):
+        # neither cut nor runaway: French is read at 10-18 characters a second
+        assert len(text) / 40 <= seconds <= 1.0 + len(text) / 4, (segment["voice"], seconds, text)
+        if segment["voice"] == "coqui-quote-mai":
+            assert len(text) <= CoquiEngine.max_chars(book["coqui-quote-mai"]) == 86
+            assert seconds >= len(text) / 25, (seconds, text)  # the replica speaks ~14 characters a second
+
+
+def test_voices_lists_the_replicas_as_available_and_check_passes(runner, zoo):
+    result = runner.invoke(app, ["voices", "--check", "--device", "cpu"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    narrator = next(i for i, line in enumerate(lines) if line.strip().startswith("coqui-narrator "))
+    assert " available" in lines[narrator] and "unavailable" not in lines[narrator]
+    assert lines[narrator + 1].split() == ["speakers:", "fr,", "gilles", "(several", "names", "for", "one", "voice)"]
+    table = result.stdout[result.stdout.index("check sentence"):]
+    for preset in ("coqui-narrator", "coqui-quote-mai", "espeak-narrator"):
+        row = next(line for line in table.splitlines() if line.startswith(preset + " "))
+        assert row.endswith("  ok"), row
+    assert "coqui-quote-mai            coqui   tts_models/fr/mai/tacotron2-DDC" in table and " 24000 " in table
+    assert re.search(r"\n6 checked, 0 failed, 0 skipped$", result.stdout.rstrip())
+
+
+def test_voices_json_lists_presets_and_speakers(runner, zoo):
+    data = json.loads(runner.invoke(app, ["voices", "--json"]).stdout)
+    assert data["narrator"] == "coqui-narrator"
+    by_name = {v["name"]: v for v in data["voices"]}
+    assert by_name["coqui-narrator"]["speakers"] == ["fr", "gilles"] and by_name["coqui-narrator"]["one_voice"]
+    assert by_name["coqui-quote-mai"]["available"] and by_name["coqui-quote-mai"]["speakers"] == []
+    assert by_name["espeak-quote-m7"]["model"] == "fr+m7" and by_name["espeak-quote-m7"]["engine"] == "espeak"
+
+
+# --- speakers ------------------------------------------------------------------------------------------
+
+
+def preset(folder: Path, name: str, **keys) -> VoicePreset:
+    lines = [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in keys.items()]
+    path = folder / f"{name}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_preset(path)
+
+
+def test_two_names_for_one_voice_is_one_speaker(zoo, tmp_path):
+    """css10's speaker_ids.json is {"fr": 0, "gilles": 0}: no speaker needed, either name allowed, one voice."""
+    engine = CoquiEngine.load("cpu")
+    plain = preset(tmp_path, "plain", engine="coqui", role="narrator", model=replicas.CSS10)
+    gilles = preset(tmp_path, "gilles", engine="coqui", role="narrator", model=replicas.CSS10, speaker="gilles")
+    for p in (plain, gilles):
+        engine.prepare(p)
+        assert engine.synthesize("Le conseil municipal a voté le budget.", p).samples.size > 0
+    loaded = engine.model(plain)
+    assert len(engine._models) == 1 and loaded.one_voice and not loaded.multi_speaker
+    samples = {}
+    for name in ("fr", "gilles"):  # the same seed, either name: the same samples
+        torch.manual_seed(3)
+        with torch.inference_mode():
+            samples[name] = loaded.model.synthesize("Le budget est voté.", speaker=name)["wav"]
+    assert np.array_equal(samples["fr"], samples["gilles"])
+
+
+def test_a_wrong_speaker_name_lists_the_valid_ones(runner, zoo, tmp_path, article):
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    preset(voices, "n", engine="coqui", role="narrator", model=replicas.CSS10, speaker="marie")
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, "unknown speaker 'marie'; speakers of this model: fr, gilles")
+
+
+def test_your_tts_speakers_are_named_without_their_newlines(runner, zoo, tmp_path):
+    folder = tmp_path / "voices"
+    shutil.copytree(BUNDLED, folder, ignore=shutil.ignore_patterns("optional"))
+    for name in ("coqui-quote-yourtts-f", "coqui-quote-yourtts-m"):
+        shutil.copy(OPTIONAL / f"{name}.toml", folder)
+    listed = runner.invoke(app, ["voices", "--voices", str(folder)])
+    line = listed.stdout.splitlines()[listed.stdout.splitlines().index(next(ln for ln in listed.stdout.splitlines() if ln.strip().startswith("coqui-quote-yourtts-f"))) + 1]
+    assert line.split("speakers: ")[1] == "female-en-5, female-pt-4, male-en-2, male-pt-3"
+    engine = CoquiEngine.load("cpu")
+    female, male = load_preset(folder / "coqui-quote-yourtts-f.toml"), load_preset(folder / "coqui-quote-yourtts-m.toml")
+    pt = preset(tmp_path, "pt", engine="coqui", model=replicas.YOURTTS, speaker="male-pt-3", language="fr-fr")  # stored as "male-pt-3\n"
+    for p in (female, male, pt):
+        engine.prepare(p)
+        audio = engine.synthesize("Nous voterons contre ce budget.", p)
+        assert audio.sample_rate == 16000 and audio.samples.size > 0
+    assert engine.model(pt).speaker_key("male-pt-3") == "male-pt-3\n"
+    assert engine.model(female).speaker_key("female-en-5") == "female-en-5"  # the exact name wins
+    no_language = preset(tmp_path, "nl", engine="coqui", model=replicas.YOURTTS, speaker="male-en-2")
+    with pytest.raises(Exception, match="is multilingual; set language to one of: en, fr-fr, pt-br"):
+        engine.prepare(no_language)
+
+
+# --- local copies of a zoo model ----------------------------------------------------------------------
+
+
+def test_a_copied_zoo_folder_loads_through_model_path(runner, zoo, tmp_path, article):
+    copy = tmp_path / "my-css10"
+    shutil.copytree(zoo.zoo_folder(replicas.CSS10), copy)
+    config_before = (copy / "config.json").read_bytes()
+    assert "/home/neon/" in json.loads(config_before)["model_args"]["speakers_file"]  # a path from another machine
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    preset(voices, "n", engine="coqui", role="narrator", model_path=str(copy / "model_file.pth.tar"), config_path=str(copy / "config.json"))
+    out = tmp_path / "local.mp3"
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert (copy / "config.json").read_bytes() == config_before  # nothing rewritten on disk
+
+
+def test_a_missing_file_of_a_copied_folder_is_named_with_where_it_was_looked_for(runner, zoo, tmp_path, article):
+    copy = tmp_path / "my-css10"
+    shutil.copytree(zoo.zoo_folder(replicas.CSS10), copy)
+    (copy / "speaker_ids.json").unlink()
+    voices = tmp_path / "voices"
+    voices.mkdir()
+    preset(voices, "n", engine="coqui", role="narrator", model_path=str(copy / "model_file.pth.tar"), config_path=str(copy / "config.json"))
+    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    assert_one_line_error(result, 2, f"{copy / 'config.json'}: speakers_file is {replicas.FOREIGN_HUB}/speaker_ids.json, which does not exist here, and {copy} holds no speaker_ids.json, speaker_ids.pth")
+    listed = runner.invoke(app, ["voices", "--voices", str(voices)])
+    assert "unavailable: " in listed.stdout and "speakers_file" in listed.stdout
+
+
+# --- Tacotron2: no cut, no runaway, no crash ---------------------------------------------------------
+
+
+def test_tacotron2_never_cuts_a_long_text(zoo):
+    """240 characters need ~17 s; the released config stops the decoder at 500 steps (8 s). The
+    engine splits such a text at a natural break and speaks both halves: nothing is lost."""
+    engine = CoquiEngine.load("cpu")
+    mai = load_preset(BUNDLED / "coqui-quote-mai.toml")
+    audio = engine.synthesize(LONG_QUOTE, mai)
+    seconds = len(audio.samples) / audio.sample_rate
+    assert audio.sample_rate == 24000 and audio.complete
+    assert seconds > 12.0, seconds  # far beyond the 8 s a single call could give
+    assert any("model limit reached" in note and "split in 2" in note for note in audio.notes), audio.notes
+    # the same model through Coqui's own decoder call stops at max_decoder_steps: what a user got before
+    model = engine.model(mai).model
+    with torch.inference_mode():
+        outputs = model.synthesize(LONG_QUOTE)["outputs"]
+    assert outputs["model_outputs"].shape[1] == model.decoder.max_decoder_steps == 500
+
+
+@pytest.fixture(scope="module")
+def stubborn(tmp_path_factory):
+    """A Hub cache with Tacotron2 replicas whose stop token never fires, or fires at once."""
+    caches = {}
+    for stop in ("never", "early"):
+        root = tmp_path_factory.mktemp(f"mai-{stop}")
+        replicas.hub_layout(root / "hub", replicas.MAI_REPO, replicas.build_mai(root / "scratch", stop=stop))
+        caches[stop] = root
+    return caches
+
+
+def test_a_decoder_that_never_stops_is_bounded(zoo, stubborn, monkeypatch, runner):
+    monkeypatch.setenv("HF_HOME", str(stubborn["never"]))
+    engine = CoquiEngine.load("cpu")
+    mai = load_preset(BUNDLED / "coqui-quote-mai.toml")
+    for text in ("Oui, bien sûr.", "Nous ne reculerons pas devant la difficulté."):
+        audio = engine.synthesize(text, mai)
+        seconds = len(audio.samples) / audio.sample_rate
+        assert seconds <= runaway_seconds(text) + 0.05 and seconds >= runaway_seconds(text) - 0.1, (text, seconds)
+        assert not audio.complete and "no stop token" in audio.notes[0]
+    assert runaway_seconds("x" * 70) == pytest.approx(0.75 + 70 / RUNAWAY_CHARS_PER_S)
+    result = runner.invoke(app, ["voices", "--check", "--device", "cpu"])
+    assert result.exit_code == 1
+    row = next(line for line in result.stdout.splitlines() if line.startswith("coqui-quote-mai "))
+    assert "FAILED: the model never ended by itself" in row
+
+
+def test_very_short_inputs_and_outputs_do_not_crash(zoo, stubborn, monkeypatch):
+    """Text with nothing in the model's alphabet gives Coqui's encoder an empty sequence
+    ("Kernel size can't be greater than actual input size", coqui-ai/TTS#2167): the engine says a
+    short silence instead. A decoder that stops after a frame or two is padded for the vocoder."""
+    engine = CoquiEngine.load("cpu")
+    mai = load_preset(BUNDLED / "coqui-quote-mai.toml")
+    model = engine.model(mai).model
+    with torch.inference_mode(), pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        model.synthesize("—")  # Coqui's own call
+    audio = engine.synthesize("—", mai)
+    assert 0 < len(audio.samples) / audio.sample_rate < 0.5 and not np.any(audio.samples)
+    assert "is in this model's alphabet" in audio.notes[0]
+    monkeypatch.setenv("HF_HOME", str(stubborn["early"]))
+    loaded = engine.model(mai)
+    with torch.inference_mode():
+        assert loaded.model.synthesize("Non.")["outputs"]["model_outputs"].shape[1] <= 3  # stops at once
+    for text in ("Non.", "Oui", "Ah !"):
+        audio = engine.synthesize(text, mai)
+        assert 0 < len(audio.samples) <= 4 * 256 * 1.5 and np.isfinite(audio.samples).all()
+
+
+def test_script_sizes_segments_to_the_voice_that_speaks_them(runner, zoo, tmp_path, monkeypatch):
+    """mai's 500 steps hold ~8 s: its quotes are cut to 86 characters; without the model the same
+    voice falls back to espeak, which has no such limit, and keeps the 250-character cap."""
+    with_models = script_json(runner, str(SAMPLE))
+    mai = [s for s in with_models["segments"] if s["voice"] == "coqui-quote-mai"]
+    assert mai and max(len(s["text"]) for s in mai) <= 86 and max(len(s["text"]) for s in with_models["segments"]) > 86
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hub"))
+    without = script_json(runner, str(SAMPLE))
+    quotes = [s for s in without["segments"] if s["voice"] == "coqui-quote-mai"]
+    assert quotes and max(len(s["text"]) for s in quotes) > 86
+    spoken = " ".join(s["text"] for s in with_models["segments"] if s["role"] == "quote")
+    assert spoken.split() == " ".join(s["text"] for s in without["segments"] if s["role"] == "quote").split()  # only cut, never changed
+
+
+# --- the segment cache key follows Hub models ---------------------------------------------------------
+
+
+def test_cache_key_covers_the_hub_snapshot_and_the_vocoder(zoo, tmp_path):
+    mai = load_preset(BUNDLED / "coqui-quote-mai.toml")
+    before = CoquiEngine.cache_identity(mai)
+    files = {Path(f[0]).name for f in before["model"]["files"]}
+    assert {"model_file.pth", "config.json", "scale_stats.npy"} <= files  # the snapshot's
+    assert before["model"]["revision"] == zoo.snapshot(replicas.MAI_REPO).name
+    assert any("fullband-melgan" in f[0] for f in before["model"]["files"])  # the vocoder's
+    vocoder = zoo.zoo_folder(replicas.MELGAN) / "model_file.pth"
+    vocoder.touch()
+    assert CoquiEngine.cache_identity(mai) != before
+    # an updated model: a new snapshot named by refs/main
+    repo = zoo.snapshot(replicas.MAI_REPO).parent.parent
+    old = zoo.snapshot(replicas.MAI_REPO)
+    new = repo / "snapshots" / ("f" * 40)
+    shutil.copytree(old, new, symlinks=True)
+    (repo / "refs" / "main").write_text("f" * 40)
+    try:
+        after = CoquiEngine.cache_identity(mai)
+        assert after["model"]["revision"] == "f" * 40 and after != before
+    finally:
+        (repo / "refs" / "main").write_text(old.name)
+        shutil.rmtree(new)
+
+
+# --- XTTS v2, reduced --------------------------------------------------------------------------------
+
+
+def test_xtts_replica_speaks_french_with_a_studio_speaker(zoo, tmp_path):
+    xtts = load_preset(OPTIONAL / "coqui-quote-xtts.toml")
+    assert CoquiEngine.unavailable_reason(xtts) is None  # tos_agreed.txt in Coqui's folder
+    engine = CoquiEngine.load("cpu")
+    engine.prepare(xtts)
+    assert "Claribel Dervla" in engine.model(xtts).speakers and engine.model(xtts).languages[2] == "fr"
+    audio = engine.synthesize("Bonjour à tous.", xtts)
+    seconds = len(audio.samples) / audio.sample_rate
+    assert audio.sample_rate == 24000 and 0.5 < seconds <= runaway_seconds("Bonjour à tous.") + 0.1
+    assert not audio.complete  # a random GPT never emits its stop code: bounded, and said
+    bad = preset(tmp_path, "x", engine="coqui", model=replicas.XTTS, speaker="Nobody Here", language="fr")
+    with pytest.raises(Exception, match="unknown speaker 'Nobody Here'; speakers of this model: Claribel Dervla, Daisy Studious"):
+        engine.prepare(bad)
+
+
+def test_xtts_needs_its_licence_and_transformers_below_5(zoo, monkeypatch):
+    import importlib.metadata
+
+    xtts = load_preset(OPTIONAL / "coqui-quote-xtts.toml")
+    tos = zoo.zoo_folder(replicas.XTTS) / "tos_agreed.txt"
+    saved = tos.read_bytes()
+    tos.unlink()
+    try:
+        assert "needs its licence (CPML) accepted: set COQUI_TOS_AGREED=1" in CoquiEngine.unavailable_reason(xtts)
+        monkeypatch.setenv("COQUI_TOS_AGREED", "1")
+        assert CoquiEngine.unavailable_reason(xtts) is None
+    finally:
+        tos.write_bytes(saved)
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "5.0.0" if name == "transformers" else real(name))
+    assert CoquiEngine.unavailable_reason(xtts) == "XTTS needs transformers < 5 (installed: 5.0.0); pip install 'transformers>=4.57,<5'"
+
+
+def test_replicas_have_the_released_shapes(zoo):
+    """Guards on the replicas themselves: the properties the engine must cope with are there."""
+    css10 = zoo.zoo_folder(replicas.CSS10)
+    config = json.loads((css10 / "config.json").read_text())
+    assert config["characters"]["blank"] == "<BLNK>" and config["add_blank"] and not config["use_phonemes"]
+    assert json.loads((css10 / "speaker_ids.json").read_text()) == {"fr": 0, "gilles": 0}
+    assert not Path(config["speakers_file"]).exists()
+    state = torch.load(css10 / "model_file.pth.tar", map_location="cpu", weights_only=True)["model"]
+    assert any(k.endswith("weight_g") for k in state) and not any("parametrizations" in k for k in state)
+    mai = json.loads((zoo.snapshot(replicas.MAI_REPO) / "config.json").read_text())
+    assert (mai["audio"]["sample_rate"], mai["max_decoder_steps"], mai["phoneme_language"]) == (16000, 500, "fr-fr")
+    assert (zoo.snapshot(replicas.MAI_REPO) / "model_file.pth").is_symlink()
+    names = {v["name"] for v in json.loads((zoo.zoo_folder(replicas.YOURTTS) / "speakers.json").read_text()).values()}
+    assert "male-en-2\n" in names and "male-en-2" in names
+    speakers = torch.load(zoo.snapshot(replicas.XTTS_REPO) / "speakers_xtts.pth", weights_only=True)
+    assert list(speakers["Claribel Dervla"]) == ["gpt_cond_latent", "speaker_embedding"]
+    assert speakers["Claribel Dervla"]["speaker_embedding"].shape == (1, 512, 1)
