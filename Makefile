@@ -2,7 +2,10 @@
 #   make run    system packages, .venv with briefing and the Coqui extra (torch), the Coqui
 #               models when there is internet (else espeak-ng speaks), then render examples/
 #   make test   the same set-up plus the dev extra, then pytest
-# Both are idempotent: a stamp file per set-up, redone only when pyproject.toml changes.
+# Both are idempotent: a stamp file per set-up, redone only when pyproject.toml or the
+# constraints change. Every pip install takes .ci/constraints.txt: the exact versions CI tested,
+# so a fresh clone next month installs what passed here (`make constraints` rewrites it from
+# the current .venv after an upgrade has passed the tests).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,12 +13,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 SYSTEM_PACKAGES := espeak-ng ffmpeg
 OUTPUT := output
+CONSTRAINTS := .ci/constraints.txt
+PIP := $(BIN)/pip install -q -c $(CONSTRAINTS)
 # The listening page's browser tests: Debian's Chromium and its driver, axe-core from npm into a
 # git-ignored folder (tests/test_page_browser.py reads it from there).
 AXE_VERSION := 4.10.3
 AXE := .tools/node_modules/axe-core/axe.min.js
 
-.PHONY: run test sysdeps testdeps bench clean
+.PHONY: run test sysdeps testdeps bench clean constraints
 
 run: sysdeps $(VENV)/.stamp-run
 	@# Once per machine; offline it says why and the voices fall back to espeak-ng.
@@ -57,15 +62,20 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # torch first and pinned, so that coqui-tts cannot pull another build of it.
-$(VENV)/.stamp-run: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q torch==2.9.1 torchaudio==2.9.1
-	$(BIN)/pip install -q -e '.[coqui]'
+$(VENV)/.stamp-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP) torch==2.9.1 torchaudio==2.9.1
+	$(PIP) -e '.[coqui]'
 	touch $@
 
-$(VENV)/.stamp-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q torch==2.9.1 torchaudio==2.9.1
-	$(BIN)/pip install -q -e '.[dev,coqui,ray]'
+$(VENV)/.stamp-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(PIP) torch==2.9.1 torchaudio==2.9.1
+	$(PIP) -e '.[dev,coqui,ray]'
 	touch $@ $(VENV)/.stamp-run
+
+# After upgrading a dependency in .venv and passing `make test`: record the tested versions.
+constraints:
+	(echo "# The versions make run and make test install: what CI tested (regenerate with make constraints)."; \
+	 $(BIN)/pip freeze --exclude-editable | grep -v -i '^briefing') > $(CONSTRAINTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis .tools

@@ -100,18 +100,18 @@ def check_voices(book: VoiceBook, device: str = "auto", text: str = CHECK_TEXT) 
 def check_table(results: list[VoiceCheck], text: str = CHECK_TEXT) -> str:
     """The results as a table, one preset a line, then the notes."""
     lines = [f'check sentence ({len(text)} characters): "{text}"']
-    header = f"{'preset':<26} {'engine':<7} {'model':<42} {'rate':>6} {'audio s':>8} {'load s':>7} {'RTF':>6} {'peak dBFS':>9}  result"
+    header = f"{'preset':<26} {'engine':<7} {'model':<46} {'rate':>6} {'audio s':>8} {'load s':>7} {'RTF':>6} {'peak dBFS':>9}  result"
     lines += [header, "-" * len(header)]
     for r in results:
         if r.skipped:
-            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:42]:<42} {'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}  skipped: {r.skipped}")
+            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}  skipped: {r.skipped}")
             continue
         if r.duration_s is None:
-            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:42]:<42} {'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}  FAILED: {'; '.join(r.problems)}")
+            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}  FAILED: {'; '.join(r.problems)}")
             continue
         result = "ok" if r.ok else "FAILED: " + "; ".join(r.problems)
         lines.append(
-            f"{r.preset:<26} {r.engine:<7} {r.model[:42]:<42} {r.sample_rate:>6} {r.duration_s:>8.2f} {r.load_s:>7.2f} "
+            f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {r.sample_rate:>6} {r.duration_s:>8.2f} {r.load_s:>7.2f} "
             f"{r.rtf:>6.3f} {r.peak_dbfs:>9.1f}  {result}"
         )
     for r in results:
