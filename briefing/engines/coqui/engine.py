@@ -33,7 +33,7 @@ import numpy as np
 
 from briefing.engines.base import Audio, Engine, Speakers
 from briefing.engines.coqui import zoo
-from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate
+from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
 from briefing.voices import VoicePreset
@@ -380,8 +380,6 @@ class CoquiEngine(Engine):
 
 def _zoo_missing(name: str) -> bool:
     try:
-        from briefing.engines.coqui.files import locate_zoo
-
         locate_zoo(name)
         return False
     except ModelFilesError:

@@ -15,7 +15,7 @@ Nothing here imports torch: locating and the cache identity are cheap disk reads
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.engines.coqui import zoo
@@ -51,7 +51,6 @@ class ModelFiles:
     revision: str | None = None  # the Hub snapshot's revision
     vocoder: ModelFiles | None = None
     whole_folder: bool = False  # a downloaded folder: every file in it belongs to the model
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def folder(self) -> Path:
@@ -118,8 +117,8 @@ def find_checkpoint(folder: Path) -> Path | None:
     for name in CHECKPOINT_NAMES:
         if (folder / name).is_file():
             return folder / name
-    found = [p for p in folder.rglob("*.pt*") if p.is_file() and not p.name.startswith(("model_se.", "speakers"))]
-    found = [p for p in found if p.name not in ("speakers_xtts.pth", "mel_stats.pth", "dvae.pth", "model_se.pth")]
+    side_files = ("model_se.", "speakers", "mel_stats.", "dvae.")  # a speaker encoder, d-vectors, XTTS's extras
+    found = [p for p in folder.rglob("*.pt*") if p.is_file() and not p.name.startswith(side_files)]
     return found[0] if len(found) == 1 else None
 
 
@@ -188,9 +187,8 @@ def resolve_paths(config: dict, folder: Path) -> tuple[dict, list[str]]:
     """Point each file field of `config` at an existing file, searching `folder`; see the module doc."""
     config = json.loads(json.dumps(config))  # a deep copy: the caller's dict stays as read
     notes: list[str] = []
-    fields = [(key, names) for key, names in PATH_FIELDS.items()]
     audio = config.get("audio") if isinstance(config.get("audio"), dict) else None
-    for key, names in fields:
+    for key, names in PATH_FIELDS.items():
         for holder in _field(config, key):
             value = holder[key]
             values = value if isinstance(value, list) else [value]
