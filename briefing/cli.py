@@ -241,13 +241,14 @@ def voices_cmd(
     download: bool = typer.Option(False, "--download", help="Download the Coqui models these presets name (needs internet; once)."),
     check: bool = typer.Option(False, "--check", help="Have every voice that can run here say one French sentence and report what it did; exit 1 if one fails."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda, for --check."),
+    text: Optional[str] = typer.Option(None, "--text", help="The sentence --check has each voice say (already spelled out; default: a 66-character greeting).", show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the presets (and the check) as JSON."),
     debug: bool = DebugOpt,
 ) -> None:
     """List the voice presets, their engine, their model's speakers, and whether each can run here."""
 
     def action():
-        from briefing.checks import check_table, check_voices, model_of
+        from briefing.checks import CHECK_TEXT, check_table, check_voices, model_of
         from briefing.engines import ENGINE_NAMES, engine_class
         from briefing.render import check_device, obtain, unavailable_reason
         from briefing.voices import load_voices
@@ -264,7 +265,10 @@ def voices_cmd(
                 "available": reason is None, "reason": reason, "licence": preset.licence, "description": preset.description,
                 "speakers": list(speakers.names) if speakers else [], "one_voice": bool(speakers and speakers.one_voice),
             })
-        results = check_voices(book, device) if check else []
+        sentence = " ".join((text or CHECK_TEXT).split())
+        if not sentence:
+            raise UsageError("--text is empty")
+        results = check_voices(book, device, sentence) if check else []
         if as_json:
             for row, result in zip(rows, results):
                 row["check"] = result.to_dict()
@@ -282,7 +286,7 @@ def voices_cmd(
                     kind = " (several names for one voice)" if row["one_voice"] else ""
                     typer.echo(f"  {'':<24} speakers: {shown}{kind}")
             if check:
-                typer.echo(check_table(results))
+                typer.echo(check_table(results, sentence))
         if any(not r.ok and not r.skipped for r in results):
             raise typer.Exit(1)
 
