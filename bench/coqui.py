@@ -119,8 +119,8 @@ def build_model(folder: Path) -> tuple[Path, Path, float]:
 
 def segments() -> list[str]:
     """The article as briefing's front end cuts it: what each synthesize() call receives."""
-    from briefing.script import build_script
-    from briefing.sources import load_article
+    from briefing.text.script import build_script
+    from briefing.inputs.sources import load_article
     from briefing.voices import load_voices
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.errors import BriefingError, UsageError
-from briefing.executors import EXECUTORS, default_jobs, make_executor
+from briefing.synthesis.executors import EXECUTORS, default_jobs, make_executor
 from briefing.pipeline import Options, Result, make_episode
-from briefing.render import RenderOptions
-from briefing.script import ScriptOptions
+from briefing.synthesis.render import RenderOptions
+from briefing.text.script import ScriptOptions
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from briefing.errors import BriefingError
-from briefing.executors import prepared_engine
-from briefing.render import unavailable_reason
+from briefing.synthesis.local import prepared_engine
+from briefing.synthesis.casting import unavailable_reason
 from briefing.voices import VoiceBook, VoicePreset
 
 CHECK_TEXT = "Bonjour, voici la voix qui vous lira les informations de ce matin."

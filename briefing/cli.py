@@ -121,8 +121,8 @@ def speak(
 ) -> None:
     """Render INPUT... into one podcast MP3."""
     from briefing.pipeline import Options
-    from briefing.render import RenderOptions
-    from briefing.script import ScriptOptions
+    from briefing.synthesis.render import RenderOptions
+    from briefing.text.script import ScriptOptions
 
     def action():
         from briefing.pipeline import make_episode
@@ -216,8 +216,9 @@ def script(
 
     def action():
         from briefing.pipeline import Options, make_script
-        from briefing.render import ENGINE_MODES, RenderOptions
-        from briefing.script import ScriptOptions
+        from briefing.synthesis.casting import ENGINE_MODES
+        from briefing.synthesis.render import RenderOptions
+        from briefing.text.script import ScriptOptions
 
         if engine not in ENGINE_MODES:
             raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINE_MODES)}")
@@ -250,7 +251,7 @@ def voices_cmd(
     def action():
         from briefing.checks import CHECK_TEXT, check_table, check_voices, model_of
         from briefing.engines import ENGINE_NAMES, engine_class
-        from briefing.render import check_device, obtain, unavailable_reason
+        from briefing.synthesis.casting import check_device, obtain, unavailable_reason
         from briefing.voices import load_voices
 
         book = load_voices(voices)
@@ -307,7 +308,7 @@ def batch(
 
     def action():
         from briefing.batch import load_manifest, run_batch, summary_table
-        from briefing.executors import default_jobs
+        from briefing.synthesis.executors import default_jobs
 
         episodes, run = load_manifest(manifest)
         outcomes = run_batch(
@@ -337,7 +338,7 @@ def feed(
     """Write DIR/feed.xml, an RSS 2.0 podcast feed (itunes and podcast namespaces) for the episodes in DIR."""
 
     def action():
-        from briefing.feed import FeedOptions, write_feed
+        from briefing.publish.feed import FeedOptions, write_feed
 
         path, count = write_feed(folder, FeedOptions(base_url=base_url, title=title, description=description, author=author, image=image))
         typer.echo(str(path))
@@ -358,7 +359,7 @@ def serve(
     def action():
         import signal
 
-        from briefing.serve import ServeOptions, make_server
+        from briefing.publish.serve import ServeOptions, make_server
 
         server = make_server(ServeOptions(folder=folder, host=host, port=port))
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager or `kill` stops it like Ctrl-C

@@ -19,15 +19,21 @@ from pathlib import Path
 import numpy as np
 
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
-from briefing.export import DEFAULT_BITRATE, EpisodeInfo, remove_stale_parts, write_episode
-from briefing.mix import EPISODE_RATE, add_music, assemble, finish_loudness, resample
+from briefing.publish.episode import remove_stale_parts, write_episode
+from briefing.publish.info import EpisodeInfo
+from briefing.publish.mp3 import DEFAULT_BITRATE
+from briefing.audio.assembly import EPISODE_RATE, assemble, resample
+from briefing.audio.loudness import finish_loudness
+from briefing.audio.music import add_music, decode_audio
 from briefing.model import Article, Cue, Script
-from briefing.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
-from briefing.executors import EXECUTORS, Executor, make_executor
-from briefing.render import Casted, ProgressCallback, RenderOptions, RenderStats, check_device, choose_presets, render, voice_limits
-from briefing.rss import DEFAULT_MAX_ARTICLES
-from briefing.script import ScriptOptions, build_script
-from briefing.sources import load_sources
+from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
+from briefing.synthesis.executors import EXECUTORS, make_executor
+from briefing.synthesis.local import Executor
+from briefing.synthesis.casting import Casted, check_device, choose_presets, voice_limits
+from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
+from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES
+from briefing.text.script import ScriptOptions, build_script
+from briefing.inputs.sources import load_sources
 from briefing.text.clean import guess_language
 from briefing.voices import VoiceBook, load_lexicon, load_voices
 
@@ -209,23 +215,6 @@ def _work_dir(parent: Path) -> Iterator[Path]:
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def decode_audio(path: Path, rate: int) -> np.ndarray:
-    """A short user audio file (a jingle, a music bed) in any format ffmpeg reads, as mono
-    float32 at `rate`: pydub decodes it, soxr resamples it."""
-    from pydub import AudioSegment
-    from pydub.exceptions import CouldntDecodeError
-
-    try:
-        audio = AudioSegment.from_file(str(path)).set_channels(1)
-    except (CouldntDecodeError, OSError, IndexError) as exc:
-        raise InputError(f"{path}: not an audio file ffmpeg can read ({str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else type(exc).__name__})") from None
-    if len(audio) == 0:
-        raise InputError(f"{path}: holds no audio")
-    scale = float(1 << (8 * audio.sample_width - 1))
-    samples = np.asarray(audio.get_array_of_samples(), dtype=np.float32) / scale
-    return resample(samples, audio.frame_rate, rate)
 
 
 def slugify(title: str, max_len: int = 60) -> str:

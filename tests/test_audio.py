@@ -4,12 +4,13 @@ import numpy as np
 import pytest
 
 from audio_checks import decode, ffprobe, median_f0
-from briefing import pcm
+from briefing.audio import pcm
 from briefing.engines import engine_class
-from briefing.mix import EPISODE_RATE, assemble
+from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.model import Clip, Script, Segment
 from briefing.pipeline import Options, make_episode
-from briefing.render import RenderOptions, choose_presets
+from briefing.synthesis.casting import choose_presets
+from briefing.synthesis.render import RenderOptions
 from briefing.voices import load_voices
 
 RATE = 22050  # decode rate for measurements
@@ -118,7 +119,7 @@ def test_assemble_levels_resamples_and_places_pauses(tmp_path):
 def test_streaming_loudness_meter_matches_pyloudnorm():
     import pyloudnorm
 
-    from briefing.mix import LoudnessMeter
+    from briefing.audio.loudness import LoudnessMeter
 
     rng = np.random.default_rng(1)
     rate = 44100
@@ -134,7 +135,7 @@ def test_streaming_loudness_meter_matches_pyloudnorm():
 
 
 def test_loudness_and_limiter_on_a_long_file(tmp_path):
-    from briefing.mix import finish_loudness, integrated_lufs, sample_peaks
+    from briefing.audio.loudness import finish_loudness, integrated_lufs, sample_peaks
     from briefing.model import Episode
 
     rng = np.random.default_rng(2)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from briefing.cache import SegmentCache, cache_key
+from briefing.synthesis.cache import SegmentCache, cache_key
 
 
 def test_round_trip_and_key_depends_on_everything(tmp_path):

@@ -366,7 +366,7 @@ def test_damaged_onnx_cache_is_exported_again(tiny, tmp_path, monkeypatch, caplo
 
 
 def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, article, coqui_voices, tmp_path):
-    from briefing import executors
+    from briefing.synthesis import local as executors
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv(RUNTIME_ENV, "torch")
@@ -457,7 +457,7 @@ def test_fp32_keeps_onnx_runtime_and_precision_is_in_the_cache_key(tiny, monkeyp
 
 
 def test_bad_precision_requests_are_one_line_errors(monkeypatch, runner, article, coqui_voices, tmp_path):
-    from briefing import executors
+    from briefing.synthesis import local as executors
 
     monkeypatch.setattr(executors, "_engines", {})
     monkeypatch.setattr(executors, "_prepared", set())

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from briefing.cli import app
-from briefing.page import Page, PageChapter, PageCue, clock, french_date, spoken_duration, to_html
-from briefing.serve import ServeOptions, parse_range, serve_in_thread
+from briefing.publish.page import Page, PageChapter, PageCue, clock, french_date, spoken_duration, to_html
+from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = "briefing-2026-11-24"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from briefing.page import to_html
-from briefing.serve import ServeOptions, serve_in_thread
+from briefing.publish.page import to_html
+from briefing.publish.serve import ServeOptions, serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")

@@ -16,7 +16,7 @@ from mutagen.id3 import ID3
 
 from audio_checks import decode, ffprobe
 from briefing.cli import app
-from briefing.sources import load_sources
+from briefing.inputs.sources import load_sources
 
 PAGE = """<!doctype html><html lang="fr"><head><title>{title} - Le Courrier du Port</title>
 <meta property="og:site_name" content="Le Courrier du Port">

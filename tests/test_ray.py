@@ -13,10 +13,11 @@ import torch  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.errors import RenderError  # noqa: E402
-from briefing.mix import assemble  # noqa: E402
+from briefing.audio.assembly import assemble  # noqa: E402
 from briefing.pipeline import Options, make_script  # noqa: E402
-from briefing.ray_executor import RayExecutor  # noqa: E402
-from briefing.render import RenderOptions, choose_presets, render  # noqa: E402
+from briefing.synthesis.ray_actors import RayExecutor  # noqa: E402
+from briefing.synthesis.casting import choose_presets  # noqa: E402
+from briefing.synthesis.render import RenderOptions, render  # noqa: E402
 from briefing.voices import load_voices  # noqa: E402
 from test_coqui import coqui_voices, tiny, write_preset  # noqa: E402,F401 - fixtures
 

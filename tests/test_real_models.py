@@ -19,7 +19,7 @@ pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test ins
 import torch  # noqa: E402
 
 import replicas  # noqa: E402
-from briefing import executors  # noqa: E402
+from briefing.synthesis import local as executors  # noqa: E402
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
 from briefing.engines.coqui.models import RUNAWAY_CHARS_PER_S, runaway_seconds  # noqa: E402

@@ -1,7 +1,7 @@
 """Script-level tests on whole articles: roles, speakers, voices, pauses, lengths."""
 
-from briefing.script import PAUSE_PARAGRAPH, PAUSE_SECTION, PAUSE_SENTENCE, PAUSE_TITLE, ScriptOptions, build_script
-from briefing.sources import parse_text
+from briefing.text.script import PAUSE_PARAGRAPH, PAUSE_SECTION, PAUSE_SENTENCE, PAUSE_TITLE, ScriptOptions, build_script
+from briefing.inputs.sources import parse_text
 from briefing.voices import load_voices
 from conftest import ARTICLE, SHARED_SAMPLES
 

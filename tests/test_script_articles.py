@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from briefing.script import ScriptOptions, build_script
-from briefing.sources import parse_markdown, parse_text
+from briefing.text.script import ScriptOptions, build_script
+from briefing.inputs.sources import parse_markdown, parse_text
 from briefing.voices import load_voices
 from conftest import SHARED_SAMPLES
 

@@ -2,7 +2,7 @@ import pytest
 
 from briefing.errors import InputError
 from briefing.model import Block
-from briefing.sources import load_article, parse_markdown, parse_text
+from briefing.inputs.sources import load_article, parse_markdown, parse_text
 
 
 def test_text_title_kicker_and_headings():

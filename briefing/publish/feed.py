@@ -16,7 +16,8 @@ from urllib.parse import quote, urlsplit
 
 from briefing import __version__
 from briefing.errors import InputError, UsageError
-from briefing.export import GUID_TAG, atomic_path, sidecars
+from briefing.publish.episode import atomic_path, sidecars
+from briefing.publish.mp3 import GUID_TAG
 
 FEED_FILE = "feed.xml"
 NS = {

@@ -16,7 +16,7 @@ import os
 
 from briefing.engines import Audio
 from briefing.errors import BriefingError, EngineUnavailable, RenderError
-from briefing.executors import Executor
+from briefing.synthesis.local import Executor
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,13 @@ class _Worker:
         return os.getpid()
 
     def prepare(self, presets: list[VoicePreset]) -> None:
-        from briefing.executors import prepared_engine
+        from briefing.synthesis.local import prepared_engine
 
         for preset in presets:
             prepared_engine(preset, self.device)
 
     def synthesize(self, index: int, text: str, preset: VoicePreset):
-        from briefing.executors import synthesize
+        from briefing.synthesis.local import synthesize
 
         audio = synthesize(index, text, preset, self.device)
         return audio.samples, audio.sample_rate

@@ -20,11 +20,11 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from briefing.errors import InputError
-from briefing.fetch import MAX_BYTES, fetch, is_url
+from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
 from briefing.model import Article, Block
-from briefing.rss import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
+from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
 from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
-from briefing.web import article_from_html, looks_like_html
+from briefing.inputs.pages import article_from_html, looks_like_html
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}

@@ -1,5 +1,5 @@
-"""Episode in, files out: the MP3 (ID3v2.4 tags and chapters), WebVTT and SRT transcripts,
-Podcasting 2.0 JSON chapters, and the listening page (briefing/page.py).
+"""Episode in, files out: the MP3 (`mp3`), WebVTT and SRT transcripts and Podcasting 2.0 JSON
+chapters (`transcripts`), and the listening page (`page`).
 
 Every file is written under a temporary name beside its target and renamed into place only when
 all of them are complete, the MP3 last, so a failure never leaves a partial episode.
@@ -16,37 +16,15 @@ import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefing import __version__
 from briefing.errors import InputError, RenderError
 from briefing.model import Episode, Script
-from briefing.page import Page, PageChapter, PageCue, to_html
+from briefing.publish.mp3 import DEFAULT_BITRATE, encode_mp3, tag_mp3
+from briefing.publish.page import Page, PageChapter, PageCue, to_html
+from briefing.publish.info import Chapter, EpisodeInfo
+from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt, to_webvtt
 
-DEFAULT_BITRATE = "96k"  # mono speech: transparent at 96 kbit/s, inside the 64-128 podcast norm
-NARRATOR_LABEL = "Narrateur"
-UNKNOWN_SPEAKER_LABEL = "Citation"
-GUID_TAG = "briefing_guid"
-
-
-@dataclass(frozen=True)
-class EpisodeInfo:
-    """What the files say about the episode: tags, feed fields."""
-
-    title: str
-    podcast: str = "briefing"  # artist and album: the show's name
-    date: str = ""  # ISO 8601 date or date-time
-    description: str = ""
-    cover: Path | None = None  # a JPEG or PNG
-    sources: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class Chapter:
-    title: str
-    start_ms: int
-    end_ms: int
 
 
 @contextlib.contextmanager
@@ -159,101 +137,14 @@ def write_episode(episode: Episode, script: Script, target: Path, info: EpisodeI
         srt.write_text(to_srt(script, episode), encoding="utf-8")
         chap.write_text(to_chapters_json(chapters, info), encoding="utf-8")
         page.write_text(to_page(script, episode, chapters, info, target), encoding="utf-8")
-        _encode_mp3(episode, mp3, bitrate)
-        _tag_mp3(mp3, info, chapters, guid_for(target, info))
+        encode_mp3(episode, mp3, bitrate)
+        tag_mp3(mp3, info, chapters, guid_for(target, info))
     return [target, side["vtt"], side["srt"], side["chapters"], side["html"]]
 
 
 def guid_for(target: Path, info: EpisodeInfo) -> str:
     """Stable across re-renders of the same episode (same file name and date)."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{target.name}:{info.date}"))
-
-
-def _encode_mp3(episode: Episode, path: Path, bitrate: str) -> None:
-    """LAME through ffmpeg, reading the episode's raw float32 file (LAME takes float input, so
-    no 16-bit step and no dither: the same episode gives the same bytes)."""
-    cmd = [
-        "ffmpeg", "-v", "error", "-nostdin", "-y",
-        "-f", "f32le", "-ar", str(episode.sample_rate), "-ac", "1", "-i", str(episode.path),
-        "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
-        "-id3v2_version", "0",  # no tag from ffmpeg: mutagen writes them all afterwards
-        "-f", "mp3", str(path),
-    ]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, check=False)
-    except OSError as exc:
-        raise RenderError(f"cannot run ffmpeg: {exc.strerror or exc}") from None
-    if proc.returncode != 0:
-        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise RenderError(f"ffmpeg could not encode the MP3: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
-
-
-def _tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -> None:
-    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TSSE, TXXX, CTOCFlags
-
-    tags = ID3()
-    tags.add(TIT2(encoding=3, text=info.title))
-    tags.add(TPE1(encoding=3, text=info.podcast))
-    tags.add(TALB(encoding=3, text=info.podcast))
-    tags.add(TCON(encoding=3, text="Podcast"))
-    tags.add(TLAN(encoding=3, text="fra"))
-    tags.add(TSSE(encoding=3, text=f"briefing {__version__}"))
-    tags.add(TXXX(encoding=3, desc=GUID_TAG, text=guid))
-    if info.date:
-        tags.add(TDRC(encoding=3, text=info.date))
-    comment = info.description or ("Sources : " + ", ".join(info.sources) if info.sources else "")
-    if comment:
-        tags.add(COMM(encoding=3, lang="fra", desc="", text=comment))
-    if info.cover is not None:
-        mime = "image/png" if info.cover.suffix.lower() == ".png" else "image/jpeg"
-        tags.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=info.cover.read_bytes()))
-    ids = [f"chp{i}" for i in range(len(chapters))]
-    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                  sub_frames=[TIT2(encoding=3, text=info.title)]))
-    for element_id, chapter in zip(ids, chapters):
-        tags.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
-                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=chapter.title)]))
-    tags.save(str(path), v2_version=4)
-
-
-# --- transcripts ------------------------------------------------------------------------------------
-
-
-def speaker_label(segment) -> str:
-    if segment.role != "quote":
-        return NARRATOR_LABEL
-    return segment.speaker or UNKNOWN_SPEAKER_LABEL
-
-
-def _stamp(ms: int, sep: str) -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}{sep}{millis:03d}"
-
-
-def _vtt_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def to_webvtt(script: Script, episode: Episode) -> str:
-    """WebVTT with one cue per segment and a <v Speaker> voice span naming who speaks."""
-    lines = ["WEBVTT", f"NOTE {_vtt_escape(script.title)}", ""]
-    for n, cue in enumerate(episode.cues, 1):
-        seg = script.segments[cue.index]
-        label = _vtt_escape(speaker_label(seg)).replace(">", "")
-        lines += [str(n), f"{_stamp(cue.start_ms, '.')} --> {_stamp(cue.end_ms, '.')}", f"<v {label}>{_vtt_escape(seg.text)}</v>", ""]
-    return "\n".join(lines)
-
-
-def to_srt(script: Script, episode: Episode) -> str:
-    """SRT, one cue per segment; quotations are prefixed with their speaker."""
-    lines = []
-    for n, cue in enumerate(episode.cues, 1):
-        seg = script.segments[cue.index]
-        text = seg.text if seg.role != "quote" else f"{speaker_label(seg)} : {seg.text}"
-        lines += [str(n), f"{_stamp(cue.start_ms, ',')} --> {_stamp(cue.end_ms, ',')}", text, ""]
-    return "\n".join(lines)
 
 
 def to_page(script: Script, episode: Episode, chapters: list[Chapter], info: EpisodeInfo, target: Path) -> str:
@@ -275,15 +166,3 @@ def to_page(script: Script, episode: Episode, chapters: list[Chapter], info: Epi
         files=(("transcription WebVTT", side["vtt"].name), ("sous-titres SRT", side["srt"].name), ("chapitres JSON", side["chapters"].name)),
     )
     return to_html(page)
-
-
-def to_chapters_json(chapters: list[Chapter], info: EpisodeInfo) -> str:
-    """Podcasting 2.0 JSON chapters (application/json+chapters), times in seconds."""
-    data = {
-        "version": "1.2.0",
-        "title": info.title,
-        "chapters": [
-            {"startTime": round(c.start_ms / 1000, 3), "endTime": round(c.end_ms / 1000, 3), "title": c.title} for c in chapters
-        ],
-    }
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -1,9 +1,5 @@
-"""Where segments are synthesised: threads in this process (`local`), or Ray actors (`ray`).
-
-Both take the same requests (segment index, spoken text, voice preset) and give back the same
-Audio, so the cache, the mixing and the MP3 are the same whichever ran the engine. An executor
-is created once per run (a `briefing batch` shares one across its episodes) and closed at the end.
-"""
+"""Engines in this process (loaded once, their presets prepared once), the Executor interface,
+and the local executor: threads in this process. `ray_actors` runs the same requests on Ray."""
 
 from __future__ import annotations
 
@@ -19,8 +15,6 @@ from briefing.errors import BriefingError, RenderError, UsageError
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
-
-EXECUTORS = ("local", "ray")
 
 # --- engines in this process ------------------------------------------------------------------
 
@@ -118,18 +112,4 @@ class LocalExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def make_executor(name: str, jobs: int, device: str, ray_address: str | None = None, ray_cpus: int = 1) -> Executor:
-    if name == "local":
-        return LocalExecutor(jobs, device)
-    if name == "ray":
-        from briefing.ray_executor import RayExecutor
-
-        return RayExecutor(jobs, device, address=ray_address, cpus_per_actor=ray_cpus)
-    raise UsageError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1
-
-
-__all__ = ["EXECUTORS", "Executor", "LocalExecutor", "load_engine", "make_executor", "synthesize"]
+__all__ = ["Executor", "LocalExecutor", "load_engine", "prepared_engine", "synthesize"]

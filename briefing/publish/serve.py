@@ -30,8 +30,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from briefing.errors import InputError, UsageError
-from briefing.feed import FEED_FILE, read_episode
-from briefing.page import INDEX_CSP, IndexEntry, index_html
+from briefing.publish.feed import FEED_FILE, read_episode
+from briefing.publish.page import INDEX_CSP, IndexEntry, index_html
 
 log = logging.getLogger(__name__)
 

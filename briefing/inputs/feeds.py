@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 from briefing.errors import InputError
 from briefing.model import Article
-from briefing.web import article_from_fragment, article_from_html
+from briefing.inputs.pages import article_from_fragment, article_from_html
 
 DEFAULT_MAX_ARTICLES = 10
 _FEED_HEAD = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)

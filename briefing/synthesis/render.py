@@ -1,4 +1,4 @@
-"""Script in, Clips out: choose the engine for each voice, load it once, synthesise in order."""
+"""Script in, Clips out: each segment from the cache or synthesised, in order, memory bounded."""
 
 from __future__ import annotations
 
@@ -9,18 +9,14 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from briefing.cache import SegmentCache, cache_key
-from briefing.engines import ENGINE_NAMES, engine_class
-from briefing.errors import EngineUnavailable, UsageError
-from briefing.executors import Executor, LocalExecutor, load_engine  # noqa: F401 - load_engine re-exported
+from briefing.engines import engine_class
 from briefing.model import Clip, Script
-from briefing.voices import VoiceBook, VoicePreset
+from briefing.synthesis.cache import SegmentCache, cache_key
+from briefing.synthesis.casting import Casted
+from briefing.synthesis.local import Executor, LocalExecutor
 
 log = logging.getLogger(__name__)
 
-# The CLI contract (DESIGN.md); an engine not built into this version says so when a voice needs it.
-ENGINE_MODES = ("auto", "coqui", "espeak")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -34,75 +30,6 @@ class RenderOptions:
     executor: str = "local"  # local or ray
     ray_address: str | None = None  # None: a local Ray instance started for the run
     ray_cpus: int = 1  # CPUs (and torch threads) per Ray actor
-
-
-@dataclass(frozen=True)
-class Casted:
-    """The preset that will actually speak for a voice name, and why, when it is a fallback."""
-
-    preset: VoicePreset
-    note: str | None = None
-
-
-def choose_presets(book: VoiceBook, names: set[str], mode: str, fetch: bool = True) -> dict[str, Casted]:
-    """For each voice name, the preset that speaks it under `--engine mode`.
-
-    `auto` walks each preset's fallback chain to the first one whose engine can run here
-    with what is already on disk (it never downloads); a named engine takes the first preset
-    of the chain on that engine, fetches its model when missing (Coqui zoo models), and never
-    falls back to another engine. `fetch=False` never downloads (a missing model is then an error).
-    """
-    if mode not in ENGINE_MODES:
-        raise UsageError(f"unknown engine {mode!r}; choose one of: {', '.join(ENGINE_MODES)}")
-    chosen = {}
-    for name in sorted(names):
-        chain = book.chain(name)
-        if mode != "auto":
-            on_engine = [p for p in chain if p.engine == mode]
-            if not on_engine:
-                raise UsageError(f"voice {name!r} has no {mode} preset in its fallback chain ({' -> '.join(p.name for p in chain)})")
-            preset = on_engine[0]
-            reason = (obtain if fetch else unavailable_reason)(preset)  # asked for by name: fetch rather than fall back
-            if reason:
-                raise EngineUnavailable(f"voice {name!r}: {reason}")
-            chosen[name] = Casted(preset)
-            continue
-        reasons = []
-        for preset in chain:
-            reason = unavailable_reason(preset)
-            if reason is None:
-                note = f"voice {name!r}: using {preset.name!r} ({preset.engine}) because {reasons[0]}" if reasons else None
-                chosen[name] = Casted(preset, note)
-                break
-            reasons.append(reason)
-        else:
-            raise EngineUnavailable(f"voice {name!r} cannot run here: {'; '.join(reasons)}")
-    return chosen
-
-
-def unavailable_reason(preset: VoicePreset) -> str | None:
-    """None when `preset` can run here with what is on disk, else a one-line reason (no network)."""
-    if preset.engine not in ENGINE_NAMES:
-        return f"engine {preset.engine!r} is not available in this version (engines: {', '.join(ENGINE_NAMES)})"
-    return engine_class(preset.engine).unavailable_reason(preset)
-
-
-def voice_limits(casting: dict[str, Casted]) -> dict[str, int]:
-    """For each voice, the longest text its engine speaks in one call without a cut, where the
-    engine has such a limit (a Tacotron2 decoder's budget, XTTS's text limit)."""
-    limits = {}
-    for voice, casted in casting.items():
-        limit = engine_class(casted.preset.engine).max_chars(casted.preset)
-        if limit:
-            limits[voice] = limit
-    return limits
-
-
-def obtain(preset: VoicePreset) -> str | None:
-    """Like `unavailable_reason`, after fetching what is missing (downloads a Coqui zoo model)."""
-    if preset.engine not in ENGINE_NAMES:
-        return unavailable_reason(preset)
-    return engine_class(preset.engine).obtain(preset)
 
 
 @dataclass
@@ -189,9 +116,3 @@ def render(
     finally:
         if own:
             executor.close()
-
-
-def check_device(device: str) -> str:
-    if device not in DEVICES:
-        raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
-    return device

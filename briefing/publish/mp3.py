@@ -1,0 +1,61 @@
+"""The MP3: LAME through ffmpeg from the episode's raw samples, then ID3v2.4 tags and chapters."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from briefing import __version__
+from briefing.errors import RenderError
+from briefing.model import Episode
+from briefing.publish.info import Chapter, EpisodeInfo
+
+DEFAULT_BITRATE = "96k"  # mono speech: transparent at 96 kbit/s, inside the 64-128 podcast norm
+GUID_TAG = "briefing_guid"
+
+
+def encode_mp3(episode: Episode, path: Path, bitrate: str) -> None:
+    """LAME through ffmpeg, reading the episode's raw float32 file (LAME takes float input, so
+    no 16-bit step and no dither: the same episode gives the same bytes)."""
+    cmd = [
+        "ffmpeg", "-v", "error", "-nostdin", "-y",
+        "-f", "f32le", "-ar", str(episode.sample_rate), "-ac", "1", "-i", str(episode.path),
+        "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
+        "-id3v2_version", "0",  # no tag from ffmpeg: mutagen writes them all afterwards
+        "-f", "mp3", str(path),
+    ]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, check=False)
+    except OSError as exc:
+        raise RenderError(f"cannot run ffmpeg: {exc.strerror or exc}") from None
+    if proc.returncode != 0:
+        lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(f"ffmpeg could not encode the MP3: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+
+
+def tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -> None:
+    from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TSSE, TXXX, CTOCFlags
+
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=info.title))
+    tags.add(TPE1(encoding=3, text=info.podcast))
+    tags.add(TALB(encoding=3, text=info.podcast))
+    tags.add(TCON(encoding=3, text="Podcast"))
+    tags.add(TLAN(encoding=3, text="fra"))
+    tags.add(TSSE(encoding=3, text=f"briefing {__version__}"))
+    tags.add(TXXX(encoding=3, desc=GUID_TAG, text=guid))
+    if info.date:
+        tags.add(TDRC(encoding=3, text=info.date))
+    comment = info.description or ("Sources : " + ", ".join(info.sources) if info.sources else "")
+    if comment:
+        tags.add(COMM(encoding=3, lang="fra", desc="", text=comment))
+    if info.cover is not None:
+        mime = "image/png" if info.cover.suffix.lower() == ".png" else "image/jpeg"
+        tags.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=info.cover.read_bytes()))
+    ids = [f"chp{i}" for i in range(len(chapters))]
+    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
+                  sub_frames=[TIT2(encoding=3, text=info.title)]))
+    for element_id, chapter in zip(ids, chapters):
+        tags.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
+                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=chapter.title)]))
+    tags.save(str(path), v2_version=4)
