@@ -73,7 +73,7 @@ def test_jobs_do_not_change_the_audio(runner, article, tmp_path):
 
 
 def test_script_json(runner, article):
-    result = runner.invoke(app, ["script", str(article), "--json"])
+    result = runner.invoke(app, ["script", str(article), "--json", *ESPEAK])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["title"] == "Le conseil municipal adopte le budget"
@@ -88,7 +88,7 @@ def test_script_json(runner, article):
 
 
 def test_script_plain_text(runner, article):
-    result = runner.invoke(app, ["script", str(article)])
+    result = runner.invoke(app, ["script", str(article), *ESPEAK])
     assert result.exit_code == 0
     assert result.stdout.startswith("# Le conseil municipal adopte le budget\n")
     assert "(Paul Girard)" in result.stdout

@@ -57,7 +57,7 @@ def _long_script(tmp_path):
     src = tmp_path / "long.txt"
     src.write_text("Un long sujet\n\n" + "\n\n".join(f"Le paragraphe numéro {i} parle du conseil municipal et de son budget." for i in range(1, 25)), encoding="utf-8")
     book = load_voices()
-    script = make_script([str(src)], Options(), book)
+    script = make_script([str(src)], Options(render=RenderOptions(engine="espeak")), book)
     return script, choose_presets(book, {s.voice for s in script.segments}, "espeak")
 
 
