@@ -4,22 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
-
-# Written for these tests: a title, a sub-heading, a speech quote with an attribution after it,
-# a second speaker, a scare-quoted term and a pronoun attribution.
-ARTICLE = """\
-Le conseil municipal adopte le budget
-
-Le conseil municipal de Nantes a adopté lundi soir son budget pour l'année prochaine, après quatre heures de débat.
-
-« Nous investissons dans les écoles avant tout le reste, parce que c'est là que tout commence », a déclaré la maire, Sophie Marchand.
-
-Une opposition divisée
-
-L'opposition a dénoncé un budget « cosmétique ». « Les impôts locaux augmentent encore et personne n'ose le dire aux habitants », a répliqué Paul Girard. « Nous voterons contre », a-t-il ajouté.
-"""
+from helpers import ARTICLE, PORT_ARTICLE, write_preset
 
 
 @pytest.fixture
@@ -48,6 +33,37 @@ def _system_tools():
     missing = [tool for tool in ("espeak-ng", "ffmpeg", "ffprobe") if shutil.which(tool) is None]
     if missing:
         pytest.exit(f"missing system tools: {', '.join(missing)}; run `make test` to install them", returncode=2)
+
+
+# --- tiny Coqui models (tests/test_coqui.py, tests/test_ray.py) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """A single-speaker and a three-speaker tiny VITS, built once for the whole run (test_coqui, test_ray)."""
+    pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
+    from coqui_models import SPEAKERS, build_tiny_vits
+
+    root = tmp_path_factory.mktemp("coqui-models")
+    return {
+        "single": build_tiny_vits(root / "single"),
+        "multi": build_tiny_vits(root / "multi", SPEAKERS),
+    }
+
+
+@pytest.fixture
+def coqui_voices(tmp_path, tiny) -> Path:
+    """A voices folder: a single-speaker narrator and two quote voices, speakers of the other model."""
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    (single_model, single_config), (multi_model, multi_config) = tiny["single"], tiny["multi"]
+    write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
+    write_preset(folder, "esp-q", engine="espeak", voice="fr+f2")
+    write_preset(folder, "narrateur", role="narrator", engine="coqui", model_path=str(single_model), config_path=str(single_config), fallback="esp-n")
+    write_preset(folder, "q-ana", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="ana", fallback="esp-q")
+    write_preset(folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno")
+    (folder / "casting.toml").write_text('default_quote = "q-ana"\n', encoding="utf-8")
+    return folder
 
 
 # --- a local web server (127.0.0.1 only) for pages and feeds -------------------------------------
@@ -111,17 +127,6 @@ def web(tmp_path):
 
 
 # --- a folder of episodes as `briefing serve` sees it (tests/test_page*.py) ------------------------
-
-PORT_ARTICLE = """\
-# Le port de Brest & ses « quais » <rénovés>
-
-Le conseil portuaire a voté lundi un plan de 45 millions d'euros pour rénover les quais.
-
-« Nous allons accueillir deux fois plus de navires d'ici à 2030 », a déclaré le directeur du port, Hugo Lambert.
-
-Les travaux commenceront au printemps et dureront dix-huit mois.
-"""
-
 
 @pytest.fixture(scope="session")
 def episode_folder(tmp_path_factory):

@@ -2,26 +2,12 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from audio_checks import ffprobe
 from briefing.cli import app
-
-
-def assert_one_line_error(result, code, fragment):
-    assert result.exit_code == code, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("briefing: error: ")
-    assert fragment in lines[0]
-    assert "Traceback" not in result.output
-
-
-def no_episode_files(folder: Path) -> bool:
-    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name]
-
+from helpers import assert_one_line_error, no_episode_files
 
 # The bundled narrator is a Coqui voice; these tests pin espeak so that they check the same audio
 # (and print no fallback note) whether or not Coqui models are downloaded on this machine.

@@ -22,8 +22,7 @@ from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.engines.coqui.vits_onnx import openvino_bf16  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
-from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
-from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
+from helpers import assert_one_line_error, no_episode_files, write_preset  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
@@ -50,38 +49,6 @@ def onnx_cache(tmp_path_factory) -> Path:
         mp.delenv(RUNTIME_ENV, raising=False)
         mp.setenv(PRECISION_ENV, "fp32")
         yield cache / "briefing" / "coqui-onnx"
-
-
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
-    """A single-speaker and a three-speaker tiny VITS, built once for the whole run."""
-    root = tmp_path_factory.mktemp("coqui-models")
-    return {
-        "single": build_tiny_vits(root / "single"),
-        "multi": build_tiny_vits(root / "multi", SPEAKERS),
-    }
-
-
-def write_preset(folder: Path, name: str, **keys) -> Path:
-    lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in keys.items()]
-    path = folder / f"{name}.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def coqui_voices(tmp_path, tiny) -> Path:
-    """A voices folder: a single-speaker narrator and two quote voices, speakers of the other model."""
-    folder = tmp_path / "voices"
-    folder.mkdir()
-    (single_model, single_config), (multi_model, multi_config) = tiny["single"], tiny["multi"]
-    write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
-    write_preset(folder, "esp-q", engine="espeak", voice="fr+f2")
-    write_preset(folder, "narrateur", role="narrator", engine="coqui", model_path=str(single_model), config_path=str(single_config), fallback="esp-n")
-    write_preset(folder, "q-ana", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="ana", fallback="esp-q")
-    write_preset(folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno")
-    (folder / "casting.toml").write_text('default_quote = "q-ana"\n', encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from briefing.cli import app
-from briefing.publish.page import Page, PageChapter, PageCue, clock, french_date, spoken_duration, to_html
+from briefing.publish.page import clock, french_date, spoken_duration, to_html
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
+from helpers import hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = "briefing-2026-11-24"
@@ -42,27 +43,6 @@ class Tree(HTMLParser):
 
     def all(self, tag):
         return [attrs for t, attrs in self.tags if t == tag]
-
-
-HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">"\'&'
-
-
-def hostile_page() -> Page:
-    return Page(
-        title="Titre " + HOSTILE,
-        audio='épisode "1" #2.mp3',
-        duration_ms=125_000,
-        chapters=(PageChapter("Sommaire </title>" + HOSTILE, 0, 60_000), PageChapter("Deux", 60_000, 125_000)),
-        cues=(
-            PageCue(0, 2_000, "Narrateur", "Bonjour. " + HOSTILE),
-            PageCue(2_500, 5_000, "Jean <b onmouseover=alert(1)>Dupont</b>", "« Une citation » </p><script>alert(1)</script>"),
-            PageCue(61_000, 64_000, "Narrateur", "Deuxième sujet."),
-        ),
-        date="2026-11-24",
-        podcast="Le <i>briefing</i>",
-        sources=("https://exemple.fr/a?x=1&y=\"2\"<", "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
-        files=(("transcription WebVTT", "épisode.vtt"),),
-    )
 
 
 def test_everything_from_articles_is_escaped():

@@ -13,6 +13,7 @@ import pytest
 
 from briefing.publish.page import to_html
 from briefing.publish.serve import ServeOptions, serve_in_thread
+from helpers import hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -272,8 +273,6 @@ def test_without_javascript_audio_and_transcript_still_work(browser, site):
 
 
 def test_nothing_from_an_article_is_executed(browser, episode_folder, tmp_path):
-    from test_page import hostile_page
-
     folder = tmp_path / "hostile"
     folder.mkdir()
     os.link(episode_folder / f"{EPISODE}.mp3", folder / f"{EPISODE}.mp3")

@@ -17,6 +17,7 @@ from mutagen.id3 import ID3
 from audio_checks import decode, ffprobe
 from briefing.cli import app
 from briefing.inputs.sources import load_sources
+from helpers import ARTICLE
 
 # The bundled narrator is a Coqui voice: pinned to espeak, these renders are the same whether or
 # not Coqui models are downloaded on this machine.
@@ -127,8 +128,6 @@ def test_feed_without_items(runner, web, tmp_path):
 @pytest.fixture(scope="module")
 def briefing_render(tmp_path_factory):
     """One daily briefing from two articles, with a cover image, rendered once for many checks."""
-    from conftest import ARTICLE
-
     folder = tmp_path_factory.mktemp("briefing")
     first = folder / "budget.txt"
     first.write_text(ARTICLE, encoding="utf-8")
