@@ -36,15 +36,21 @@ needs_ort = pytest.mark.skipif(not HAS_ORT, reason="onnxruntime or onnx is not i
 needs_bf16 = pytest.mark.skipif(not openvino_bf16(), reason="openvino is not installed or this CPU has no native bfloat16")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def onnx_cache(tmp_path_factory) -> Path:
     """The user cache dir (where exported ONNX graphs go) in a temporary folder, shared by the module.
 
     The engine in float32 unless a test says otherwise: most tests compare its samples with
     Coqui's own torch path, which float32 matches to rounding; the bfloat16 tests set auto or bf16.
+    Module-scoped, with the process's engines too (the CLI keeps one loaded engine per process,
+    made under this environment): the modules after this one run as they would without it.
     """
+    from briefing.synthesis import local as executors
+
     cache = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(executors, "_engines", {})
+        mp.setattr(executors, "_prepared", set())
         mp.setenv("XDG_CACHE_HOME", str(cache))
         mp.delenv(RUNTIME_ENV, raising=False)
         mp.setenv(PRECISION_ENV, "fp32")

@@ -39,9 +39,14 @@ def test_espeak_on_actors_equals_the_local_render(runner, article, tmp_path):
     assert ray.is_initialized()  # the run used the running instance and left it up
 
 
-def test_tiny_coqui_model_on_actors_equals_the_local_render(runner, article, coqui_voices, tmp_path):
+def test_tiny_coqui_model_on_actors_equals_the_local_render(runner, article, coqui_voices, tmp_path, monkeypatch):
     import torch  # here, not at the top: coqui_voices has skipped this test where Coqui is not installed
 
+    from briefing.synthesis import local as executors
+
+    # The local render loads its engine under this test's environment, as the actor does.
+    monkeypatch.setattr(executors, "_engines", {})
+    monkeypatch.setattr(executors, "_prepared", set())
     base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--no-cache"]
     local, remote = tmp_path / "local" / "ep.mp3", tmp_path / "ray" / "ep.mp3"
     assert runner.invoke(app, [*base, "-o", str(local)]).exit_code == 0
