@@ -9,6 +9,8 @@ from briefing.publish.page import Page, PageChapter, PageCue
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
+# `python RUN_BRIEFING ARGS...`: briefing in a child process that takes Ctrl-C as in a terminal.
+RUN_BRIEFING = Path(__file__).with_name("run_briefing.py")
 
 # Written for these tests: a title, a sub-heading, a speech quote with an attribution after it,
 # a second speaker, a scare-quoted term and a pronoun attribution.

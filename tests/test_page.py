@@ -16,7 +16,7 @@ import pytest
 from briefing.cli import app
 from briefing.publish.page import clock, french_date, spoken_duration, to_html
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
-from helpers import hostile_page
+from helpers import RUN_BRIEFING, hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = "briefing-2026-11-24"
@@ -255,7 +255,7 @@ def test_serve_rejects_a_missing_folder_and_a_busy_port(runner, tmp_path, server
 
 def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(episode_folder):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "briefing", "serve", str(episode_folder), "--port", "0"],
+        [sys.executable, str(RUN_BRIEFING), "serve", str(episode_folder), "--port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
