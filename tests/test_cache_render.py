@@ -106,13 +106,17 @@ def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
     assert out.read_bytes() == fresh.read_bytes()
 
 
-def test_progress_bar_on_a_terminal_only(article, tmp_path):
+def test_progress_bar_on_a_terminal_only(tmp_path):
     """Under a pseudo-terminal (util-linux `script`) the bar shows segments, audio and ETA;
     with --quiet, or when stderr is not a terminal, only the summary line is printed."""
     import shutil
 
     assert shutil.which("script"), "util-linux `script` is needed for this test"
-    cmd = f"{sys.executable} -m briefing speak {article} -o {tmp_path / 'a.mp3'} --no-cache --engine espeak"
+    # Three short segments: the bar is drawn at least once whatever the render's length (rich
+    # draws it again when it stops), and three renders of a short text take a few seconds.
+    src = tmp_path / "court.txt"
+    src.write_text("Un court sujet\n\nLe conseil a voté le budget.\n\nLes travaux commencent au printemps.", encoding="utf-8")
+    cmd = f"{sys.executable} -m briefing speak {src} -o {tmp_path / 'a.mp3'} --no-cache --engine espeak"
     tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=120)
     screen = tty.stdout.decode("utf-8", "replace")
     assert tty.returncode == 0, screen
