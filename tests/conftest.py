@@ -69,19 +69,27 @@ def coqui_voices(tmp_path, tiny) -> Path:
 # --- a local web server (127.0.0.1 only) for pages and feeds -------------------------------------
 import http.server  # noqa: E402
 import threading  # noqa: E402
-import time  # noqa: E402
+
+# How long a held answer waits at most (s): the test releases it when it ends, so only a client
+# that never gives up sees an answer this late.
+HOLD_S = 60
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     routes: dict = {}
+    requests: list = []  # the paths of fixed answers asked for, in order
+    answered: list = []  # the paths of fixed answers sent
+    release: threading.Event
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         route = self.routes.get(self.path)
         if route is None:
             return super().do_GET()
-        status, content_type, body, headers, delay = route
-        if delay:
-            time.sleep(delay)  # a server that answers too late
+        status, content_type, body, headers, hold = route
+        self.requests.append(self.path)
+        if hold:
+            self.release.wait(HOLD_S)  # a server that answers too late: not before the test is over
+        self.answered.append(self.path)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -99,10 +107,12 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def web(tmp_path):
-    """Serve tmp_path/www on 127.0.0.1; `web.route(path, body, type, status)` adds a fixed answer."""
+    """Serve tmp_path/www on 127.0.0.1; `web.route(path, body, type, status)` adds a fixed answer,
+    and `hold=True` holds it back until the test is over. `web.requests` and `web.answered` list
+    the fixed answers asked for and sent."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = type("Handler", (_Handler,), {"routes": {}})
+    handler = type("Handler", (_Handler,), {"routes": {}, "requests": [], "answered": [], "release": threading.Event()})
 
     def factory(*args, **kwargs):
         return handler(*args, directory=str(root), **kwargs)
@@ -114,14 +124,17 @@ def web(tmp_path):
     class Web:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         folder = root
+        requests = handler.requests
+        answered = handler.answered
 
         @staticmethod
-        def route(path, body, content_type="text/html; charset=utf-8", status=200, headers=None, delay=0.0):
+        def route(path, body, content_type="text/html; charset=utf-8", status=200, headers=None, hold=False):
             data = body.encode("utf-8") if isinstance(body, str) else body
-            handler.routes[path] = (status, content_type, data, headers or {}, delay)
+            handler.routes[path] = (status, content_type, data, headers or {}, hold)
             return Web.base + path
 
     yield Web
+    handler.release.set()
     server.shutdown()
     server.server_close()
 
