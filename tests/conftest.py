@@ -20,11 +20,19 @@ def article(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _private_cache(tmp_path_factory):
-    """The segment cache of the tests lives in a temporary folder, never the user's."""
-    import os
-
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+def _private_folders(tmp_path_factory):
+    """The user's folders stay out of the tests: the segment cache (XDG_CACHE_HOME) and Coqui's
+    model folders (TTS_HOME, and the Hub cache in HF_HOME) are empty temporary folders, so the
+    suite runs the same whether or not `make run` has downloaded Coqui models on this machine.
+    Tests of those models point them at their own folders (tests/test_real_models.py, the zoo
+    tests of tests/test_coqui.py). Restored when the session ends."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        mp.setenv("TTS_HOME", str(tmp_path_factory.mktemp("tts-home")))
+        mp.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+        for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):  # these win over HF_HOME
+            mp.delenv(var, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
