@@ -60,15 +60,32 @@ def onnx_cache(tmp_path_factory) -> Path:
 
 class _HangUp(socketserver.BaseRequestHandler):
     def handle(self):
-        self.server.connections += 1  # then the server closes the connection
+        self.request.settimeout(5)
+        try:  # the request line: "CONNECT github.com:443 HTTP/1.0", "GET http://host/path HTTP/1.1"
+            line = self.request.recv(512).split(b"\r\n", 1)[0].decode("latin-1")
+        except OSError:
+            line = ""
+        self.server.requests.append(line)  # then the server closes the connection
+
+
+class ClosedNetwork(socketserver.TCPServer):
+    """A port on 127.0.0.1 that hangs up on every connection and records what each one asked for."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _HangUp)
+        self.requests: list[str] = []
+
+    def tries(self) -> list[str]:
+        """The requests made through it as a proxy; a stray connection from another program on this
+        machine (one that found this port number reused by the test) is not one."""
+        return [r for r in self.requests if r.startswith("CONNECT ") or r.partition(" ")[2].startswith("http")]
 
 
 @pytest.fixture
-def network(monkeypatch) -> socketserver.TCPServer:
-    """No way out to the network: every proxy is a port on 127.0.0.1 that hangs up at once and
-    counts the connections made to it (`network.connections`)."""
-    server = socketserver.TCPServer(("127.0.0.1", 0), _HangUp)
-    server.connections = 0
+def network(monkeypatch) -> ClosedNetwork:
+    """No way out to the network: every proxy is a ClosedNetwork, which hangs up at once and tells
+    what was tried (`network.tries()`)."""
+    server = ClosedNetwork()
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # stops within 0.05 s
     for var in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
         monkeypatch.setenv(var, f"http://127.0.0.1:{server.server_address[1]}")
@@ -209,7 +226,7 @@ def test_device_auto_and_cpu_and_missing_cuda(runner, article, coqui_voices, tmp
 def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache, network):
     voices = zoo_voices(tmp_path / "voices")
     result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
-    assert network.connections == 1  # one try, no retries: it fails as soon as the network does
+    assert len(network.tries()) == 1, network.requests  # one try, no retries: it fails as soon as the network does
     assert_one_line_error(result, 2, f"Coqui model {ZOO_ID} is not downloaded and could not be downloaded")
     assert "briefing voices --download" in result.stderr and "model_path and config_path" in result.stderr
     assert no_episode_files(tmp_path)
@@ -222,7 +239,7 @@ def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, o
     out = tmp_path / "auto.mp3"
     result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert network.connections == 0  # auto never downloads
+    assert network.tries() == [], network.requests  # auto never downloads
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, result.stderr
     assert lines[0].startswith("briefing: voice 'zoo-n': using 'esp-n' (espeak) because Coqui model tts_models/fr/css10/vits is not downloaded")
@@ -245,7 +262,7 @@ def test_a_cached_zoo_model_is_used_without_network(runner, article, tmp_path, o
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("segments: ")
     assert ffprobe(out)["stream"]["codec_name"] == "mp3"
-    assert network.connections == 0
+    assert network.tries() == [], network.requests
 
 
 def test_voices_reports_coqui_presets_truthfully(runner, coqui_voices, tmp_path, offline_cache):
