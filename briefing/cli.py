@@ -216,7 +216,7 @@ def script(
 
     def action():
         from briefing.pipeline import Options, make_script
-        from briefing.synthesis.casting import ENGINE_MODES
+        from briefing.engines import ENGINE_MODES
         from briefing.synthesis.render import RenderOptions
         from briefing.text.script import ScriptOptions
 
@@ -250,7 +250,7 @@ def voices_cmd(
 
     def action():
         from briefing.checks import CHECK_TEXT, check_table, check_voices, model_of
-        from briefing.engines import ENGINE_NAMES, engine_class
+        from briefing.engines import engine_class
         from briefing.synthesis.casting import check_device, obtain, unavailable_reason
         from briefing.voices import load_voices
 
@@ -259,10 +259,10 @@ def voices_cmd(
         rows = []
         for name, preset in sorted(book.presets.items()):
             reason = (obtain if download else unavailable_reason)(preset)
-            speakers = engine_class(preset.engine).speakers(preset) if preset.engine in ENGINE_NAMES else None
+            speakers = engine_class(preset.engine).speakers(preset)
             rows.append({
                 "name": name, "role": preset.role, "engine": preset.engine, "model": model_of(preset),
-                "speaker": preset.speaker, "language": preset.language, "fallback": preset.fallback,
+                "speaker": preset.get("speaker"), "language": preset.get("language"), "fallback": preset.fallback,
                 "available": reason is None, "reason": reason, "licence": preset.licence, "description": preset.description,
                 "speakers": list(speakers.names) if speakers else [], "one_voice": bool(speakers and speakers.one_voice),
             })

@@ -167,7 +167,7 @@ def test_lean_path_sounds_like_coqui_own_path(tiny):
     engine = CoquiEngine.load("cpu")
     from briefing.voices import VoicePreset
 
-    preset = VoicePreset(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
+    preset = VoicePreset.of(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
     lean = engine.model(preset).model
     assert not any(torch.nn.utils.parametrize.is_parametrized(m) for m in lean.modules())
     with torch.inference_mode():
@@ -278,11 +278,11 @@ def test_engine_coqui_needs_a_coqui_preset(runner, article, tmp_path):
 def test_bundled_and_optional_presets(tmp_path):
     """The bundled folder casts Coqui voices with espeak fallbacks; the optional ones drop in."""
     book = load_voices(BUNDLED)
-    assert book[book.narrator].engine == "coqui" and book[book.narrator].model == ZOO_ID
+    assert book[book.narrator].engine == "coqui" and book[book.narrator].get("model") == ZOO_ID
     for preset in book.presets.values():
         if preset.engine == "coqui":
             assert preset.licence and book[preset.fallback].engine == "espeak"
-    assert "tts_models/fr/mai/tacotron2-DDC" in {book[n].model for n in book.quote_pool}
+    assert "tts_models/fr/mai/tacotron2-DDC" in {book[n].get("model") for n in book.quote_pool}
     merged = tmp_path / "voices"
     shutil.copytree(BUNDLED, merged, ignore=shutil.ignore_patterns("optional"))
     for path in (BUNDLED / "optional").glob("coqui-quote-*.toml"):
@@ -299,7 +299,7 @@ def tiny_preset(tiny, kind: str, **keys):
     from briefing.voices import VoicePreset
 
     model_path, config_path = tiny[kind]
-    return VoicePreset(name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys)
+    return VoicePreset.of(name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys)
 
 
 def torch_engine(monkeypatch) -> CoquiEngine:
