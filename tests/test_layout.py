@@ -15,7 +15,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "briefing"
 LAYERS = {
-    "briefing": 0, "briefing.model": 0, "briefing.errors": 0, "briefing.voices": 0.5,
+    "briefing": 0, "briefing.model": 0, "briefing.errors": 0, "briefing.paths": 0, "briefing.voices": 0.5,
     "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
     "briefing.text": 1,
     "briefing.inputs": 2, "briefing.engines": 2,

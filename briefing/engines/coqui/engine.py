@@ -37,6 +37,7 @@ from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
+from briefing.paths import user_cache_dir
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,6 @@ def _import_marker() -> Path | None:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        import platformdirs
-
         versions = [sys.version, sys.prefix]
         for dist in ("torch", "torchaudio", "torchcodec", "coqui-tts", "numpy"):
             try:
@@ -125,7 +124,7 @@ def _import_marker() -> Path | None:
     except Exception:  # noqa: BLE001 - no marker: import every time, as before
         return None
     digest = hashlib.sha256("|".join(versions).encode()).hexdigest()[:16]
-    return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / f"coqui-imports-ok-{digest}"
+    return user_cache_dir() / f"coqui-imports-ok-{digest}"
 
 
 def segment_seed(text: str, preset: VoicePreset) -> int:
