@@ -82,6 +82,14 @@ class IndexEntry:
     duration_s: float
 
 
+@dataclass(frozen=True)
+class FeedLink:
+    """The folder's podcast feed, which the index links to."""
+
+    href: str  # its file name
+    media_type: str
+
+
 STYLE = """
 :root{color-scheme:light dark;--bg:#fff;--fg:#1b1b1b;--muted:#4a4a4a;--link:#0b4fa8;--line:#bdbdbd;
 --now-bg:#fff1a8;--now-fg:#1b1b1b;--focus:#b3006b;--panel:#f3f3f3}
@@ -435,11 +443,11 @@ def _transcript(page: Page) -> list[str]:
     return out
 
 
-def index_html(entries: list[IndexEntry], title: str = "Épisodes", feed: str | None = None) -> str:
+def index_html(entries: list[IndexEntry], title: str = "Épisodes", feed: FeedLink | None = None) -> str:
     """The list of a folder's episodes, newest first as given, for `briefing serve`."""
     out = [_head(title, INDEX_CSP)]
     if feed:
-        out.append(f'<link rel="alternate" type="application/rss+xml" title="Flux du podcast" href="{_href(feed)}">\n')
+        out.append(f'<link rel="alternate" type="{_e(feed.media_type)}" title="Flux du podcast" href="{_href(feed.href)}">\n')
     out.append("</head>\n<body>\n")
     out.append(f'<header class="site"><div class="wrap"><h1>{_e(title)}</h1>\n')
     count = len(entries)
@@ -459,6 +467,6 @@ def index_html(entries: list[IndexEntry], title: str = "Épisodes", feed: str | 
         out.append("<p>Aucun épisode dans ce dossier pour l'instant.</p>\n")
     out.append("</div></main>\n")
     if feed:
-        out.append(f'<footer class="site"><div class="wrap"><p><a href="{_href(feed)}">Flux RSS du podcast</a></p></div></footer>\n')
+        out.append(f'<footer class="site"><div class="wrap"><p><a href="{_href(feed.href)}">Flux RSS du podcast</a></p></div></footer>\n')
     out.append("</body>\n</html>\n")
     return "".join(out)
