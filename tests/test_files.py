@@ -131,3 +131,11 @@ def test_serve_answers_each_registered_kind_with_its_type(server, episode_folder
     assert status == 200 and content_type == kind.content_type
     assert body == (episode_folder / name).read_bytes()
 
+
+
+def test_serve_answers_nothing_unregistered(server, episode_folder):
+    (episode_folder / "donnees.json").write_text("{}", encoding="utf-8")
+    try:
+        assert get(server, "/donnees.json")[0] == 404
+    finally:
+        (episode_folder / "donnees.json").unlink()

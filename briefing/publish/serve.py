@@ -41,8 +41,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CHUNK = 64 * 1024  # bytes per write while streaming a file
 
-# Served too, though no episode has such a file: any other .json, as before the registry.
-OTHER_TYPES = ((".json", "application/json"),)
 # The pages carry their own, stricter policy (hashes of their one style and one script).
 HTML_CSP = "default-src 'none'; media-src 'self'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -57,12 +55,9 @@ class ServeOptions:
 
 def content_type(name: str) -> str | None:
     """The Content-Type a file is served with, or None when it is not served: the kinds that
-    `files` registers, and OTHER_TYPES."""
+    `files` registers, nothing else."""
     kind = kind_of(name)
-    if kind is not None:
-        return kind.content_type
-    lower = name.lower()
-    return next((kind for ending, kind in OTHER_TYPES if lower.endswith(ending)), None)
+    return kind.content_type if kind is not None else None
 
 
 def resolve(root: Path, url_path: str) -> Path | None:
@@ -166,7 +161,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def _file(self, target: Path, body: bool) -> None:
         kind = kind_of(target.name)
-        served_as = content_type(target.name)
         try:
             handle = open(target, "rb")  # noqa: SIM115 - closed below, after streaming
         except OSError:
@@ -193,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
                 headers["Content-Range"] = f"bytes {first}-{last}/{size}"
             length = max(0, last - first + 1)
             self.send_response(status)
-            self._headers(served_as, length, headers)
+            self._headers(kind.content_type, length, headers)
             if not body or length == 0:
                 return
             handle.seek(first)
