@@ -26,6 +26,8 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 
+from briefing.text import dates
+
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 SKIP_S = 10  # what the -10 s / +10 s buttons and the J / L keys move by
 
@@ -39,8 +41,6 @@ SHORTCUTS = (
     ("S", "chapitre suivant"),
 )
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
-_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 @dataclass(frozen=True)
@@ -128,10 +128,7 @@ def _seconds(ms: int) -> str:
 
 def clock(ms: int) -> str:
     """2:05 or 1:02:05: how a player shows a time."""
-    total = max(0, round(ms / 1000))
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+    return dates.clock(ms / 1000, hours=True)
 
 
 def spoken_duration(ms: int) -> str:
@@ -158,7 +155,7 @@ def french_date(value: str | dt.date) -> str:
         except ValueError:
             return str(value)
     first = "1er" if day.day == 1 else str(day.day)
-    return f"{_DAYS[day.weekday()]} {first} {_MONTHS[day.month - 1]} {day.year}"
+    return f"{dates.WEEKDAYS[day.weekday()]} {first} {dates.MONTHS[day.month - 1]} {day.year}"
 
 
 @dataclass(frozen=True)
