@@ -7,12 +7,9 @@ is created once per run (a `briefing batch` shares one across its episodes) and 
 
 from __future__ import annotations
 
-import os
-
 from briefing.errors import UsageError
+from briefing.options import EXECUTORS, default_jobs  # noqa: F401 - default_jobs: the CLI and batch still import it here
 from briefing.synthesis.local import Executor, LocalExecutor
-
-EXECUTORS = ("local", "ray")
 
 
 def make_executor(name: str, jobs: int, device: str, ray_address: str | None = None, ray_cpus: int = 1) -> Executor:
@@ -23,8 +20,4 @@ def make_executor(name: str, jobs: int, device: str, ray_address: str | None = N
 
         return RayExecutor(jobs, device, address=ray_address, cpus_per_actor=ray_cpus)
     raise UsageError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1
 

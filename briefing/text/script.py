@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from briefing.model import Article, Script, Segment
+from briefing.options import SpeakOptions
 from briefing.text.clean import has_words
 from briefing.text.normalize import Normaliser
 from briefing.text.numbers import JOIN, cardinal, ordinal
@@ -31,7 +32,7 @@ PAUSE_CHAPTER = 1800  # between two articles
 PAUSE_END = 600
 PAUSE_TRANSITION = 500  # after "Sujet suivant, ..."
 
-DEFAULT_MAX_CHARS = 250
+DEFAULT_MAX_CHARS = SpeakOptions.max_chars
 INTRO_CHAPTER = "Sommaire"
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
