@@ -282,26 +282,20 @@ def voices_cmd(
 def batch(
     manifest: Path = typer.Argument(..., metavar="MANIFEST.toml", help="The episodes to render (see README: Batch).", show_default=False),
     executor: Optional[str] = typer.Option(None, "--executor", help="local or ray (default: the manifest's, else local).", show_default=False),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Workers shared by all episodes (default: the manifest's, else the number of cores).", show_default=False),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help=_ranged("Workers shared by all episodes (default: the manifest's, else the number of cores).", "jobs"), show_default=False),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster for --executor ray.", show_default=False),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
+    ray_cpus: Optional[int] = typer.Option(None, "--ray-cpus", help=_ranged(f"CPUs, and so torch threads, each Ray actor asks for (default: the manifest's, else {DEFAULTS.ray_cpus}).", "ray_cpus"), show_default=False),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda (for Coqui voices), for every episode (default: each episode's, else auto).", show_default=False),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary table."),
     debug: bool = DebugOpt,
 ) -> None:
-    """Render many episodes in one run (one shared executor and cache); a table sums them up."""
+    """Render many episodes in one run (shared workers and cache); a table sums them up."""
 
     def action():
         from briefing.batch import load_manifest, run_batch, summary_table
-        from briefing.synthesis.executors import default_jobs
 
-        episodes, run = load_manifest(manifest)
-        outcomes = run_batch(
-            episodes,
-            executor or run.get("executor", "local"),
-            jobs or run.get("jobs", default_jobs()),
-            device,
-            ray_address or run.get("ray_address"),
-        )
+        overrides = {"executor": executor, "jobs": jobs, "ray_address": ray_address, "ray_cpus": ray_cpus, "device": device}
+        outcomes = run_batch(load_manifest(manifest, overrides))
         typer.echo(summary_table(outcomes))
         if any(o.result is None for o in outcomes):
             raise typer.Exit(1)

@@ -2,13 +2,14 @@
 
 Both take the same requests (segment index, spoken text, voice preset) and give back the same
 Audio, so the cache, the mixing and the MP3 are the same whichever ran the engine. An executor
-is created once per run (a `briefing batch` shares one across its episodes) and closed at the end.
+is created once per run (a `briefing batch` shares one across its episodes on the same device)
+and closed at the end.
 """
 
 from __future__ import annotations
 
 from briefing.errors import UsageError
-from briefing.options import EXECUTORS, default_jobs  # noqa: F401 - default_jobs: the CLI and batch still import it here
+from briefing.options import EXECUTORS
 from briefing.synthesis.local import Executor, LocalExecutor
 
 
