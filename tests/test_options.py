@@ -187,3 +187,15 @@ def test_a_bad_value_is_refused_whoever_builds_the_options():
         SpeakOptions.from_mapping({"bitrate": "256k"}, where="config.toml [speak]")
     with pytest.raises(UsageError, match=r"^unknown setting 'output'; valid: date, title$"):
         SpeakOptions.from_mapping({"output": "x.mp3"}, keys=("title", "date"))
+
+
+def test_the_readme_manifest_loads(tmp_path):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Many episodes") :]
+    start = section.index("```toml\n") + len("```toml\n")
+    manifest = tmp_path / "daily.toml"
+    manifest.write_text(section[start : section.index("```", start)], encoding="utf-8")
+    monde, sport = batch.load_manifest(manifest)
+    assert (monde.options.title, monde.options.max_articles, monde.options.jobs) == ("Le monde ce matin", 5, 8)
+    assert (sport.options.bitrate, sport.options.date, sport.options.device, sport.options.executor) == ("64k", dt.date(2026, 11, 24), "cpu", "ray")
+    assert sport.inputs[0] == str(tmp_path / "sport.md") and monde.out == tmp_path / "episodes" / "monde.mp3"
