@@ -215,6 +215,25 @@ def test_device_auto_and_cpu_and_missing_cuda(runner, article, coqui_voices, tmp
     assert no_episode_files(tmp_path)
 
 
+def test_a_manifest_device_cuda_fails_as_device_cuda_does(runner, article, coqui_voices, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: cuda is a valid device here")
+    spoken = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")])
+    message = spoken.stderr.strip().removeprefix("briefing: error: ")
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(
+        f'[defaults]\nvoices = "{coqui_voices}"\ncache = false\n'
+        f'[[episode]]\nname = "gpu"\ninputs = ["{article}"]\ndevice = "cuda"\n'
+        f'[[episode]]\nname = "cpu"\ninputs = ["{article}"]\ndevice = "cpu"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["batch", str(manifest)])
+    assert result.exit_code == 1, result.output  # the cuda episode failed; the cpu one was written
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert rows["gpu"].endswith(f"FAILED: {message}") and "PyTorch sees no CUDA GPU" in message
+    assert rows["cpu"].endswith(str(tmp_path / "output" / "cpu.mp3"))
+
+
 def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache):
     voices = zoo_voices(tmp_path / "voices")
     started = time.monotonic()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from briefing.voices import VoicePreset
+
+if TYPE_CHECKING:  # numpy only names the samples' type here: --help need not load it
+    import numpy as np
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from briefing import __version__
 from briefing.errors import RenderError
 from briefing.model import Episode
 from briefing.publish.info import Chapter, EpisodeInfo
+from briefing.options import SpeakOptions
 
-DEFAULT_BITRATE = "96k"  # mono speech: transparent at 96 kbit/s, inside the 64-128 podcast norm
+DEFAULT_BITRATE = SpeakOptions.bitrate  # written once, in briefing.options
 GUID_TAG = "briefing_guid"
 
 

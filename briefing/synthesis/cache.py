@@ -20,12 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing.options import MB, SpeakOptions
 from briefing.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-DEFAULT_MAX_BYTES = 2 * 1024**3
+DEFAULT_MAX_BYTES = SpeakOptions.cache_size * MB
 _MAGIC = b"briefing-segment"
 
 

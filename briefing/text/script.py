@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from briefing.model import Article, Script, Segment
+from briefing.options import SpeakOptions
 from briefing.text.clean import has_words
 from briefing.text.dates import MONTHS, WEEKDAYS
 from briefing.text.normalize import Normaliser
@@ -32,7 +33,7 @@ PAUSE_CHAPTER = 1800  # between two articles
 PAUSE_END = 600
 PAUSE_TRANSITION = 500  # after "Sujet suivant, ..."
 
-DEFAULT_MAX_CHARS = 250
+DEFAULT_MAX_CHARS = SpeakOptions.max_chars
 INTRO_CHAPTER = "Sommaire"
 
 
