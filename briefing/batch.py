@@ -29,6 +29,7 @@ from briefing.errors import BriefingError, UsageError
 from briefing.options import OPTION_NAMES, SpeakOptions
 from briefing.synthesis.executors import make_executor
 from briefing.pipeline import Options, Result, make_episode
+from briefing.text.dates import clock
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -140,8 +141,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         if o.result is not None:
             r = o.result
-            minutes, seconds = divmod(round(r.duration_ms / 1000), 60)
-            rows.append((o.job.name, str(len(r.script.segments)), str(r.synthesised), str(r.cached), f"{minutes}:{seconds:02d}", f"{o.wall_s:.1f} s", str(r.path)))
+            rows.append((o.job.name, str(len(r.script.segments)), str(r.synthesised), str(r.cached), clock(r.duration_ms / 1000), f"{o.wall_s:.1f} s", str(r.path)))
         else:
             rows.append((o.job.name, "-", "-", "-", "-", f"{o.wall_s:.1f} s", f"FAILED: {o.error}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]

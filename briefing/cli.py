@@ -137,6 +137,7 @@ def speak(
 
     def action():
         from briefing.pipeline import Options, make_episode
+        from briefing.text.dates import clock
 
         settings = SpeakOptions.from_mapping({
             "engine": engine, "voices": voices, "lexicon": lexicon, "device": device, "speed": speed, "jobs": jobs,
@@ -148,10 +149,9 @@ def speak(
         with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
             result = make_episode(inputs, output, Options.from_speak(settings), progress=progress)
         typer.echo(str(result.path))
-        minutes, seconds = divmod(round(result.duration_ms / 1000), 60)
         typer.echo(
             f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, {result.cached} from cache; "
-            f"audio {minutes}:{seconds:02d}; wall {result.wall_s:.1f} s",
+            f"audio {clock(result.duration_ms / 1000)}; wall {result.wall_s:.1f} s",
             err=True,
         )
 
@@ -173,12 +173,13 @@ def _progress(enabled: bool):
     )
     task = None
 
+    from briefing.text.dates import clock
+
     def update(stats) -> None:
         nonlocal task
         if task is None:
             task = bar.add_task("render", total=stats.total, audio="0:00")
-        minutes, seconds = divmod(int(stats.audio_s), 60)
-        bar.update(task, completed=stats.done, audio=f"{minutes}:{seconds:02d}")
+        bar.update(task, completed=stats.done, audio=clock(stats.audio_s))
 
     with bar:
         yield update
