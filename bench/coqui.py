@@ -148,7 +148,7 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
     texts = segments()
     from briefing.voices import VoicePreset
 
-    preset = VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    preset = VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
     runtime, export_s = ("onnxruntime" if variant == "coqui-onnx" else "torch"), None
     if variant == "coqui-onnx":
         import onnxruntime as ort
@@ -241,7 +241,7 @@ def run_export(model_path: str, config_path: str, threads: int | None) -> dict:
     from briefing.voices import VoicePreset
 
     started = time.perf_counter()
-    loaded = CoquiEngine.load("cpu").model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path))
+    loaded = CoquiEngine.load("cpu").model(VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path))
     return {"runtime": loaded.runtime, "load_s": time.perf_counter() - started,
             "export_s": loaded.onnx.export_s if loaded.onnx is not None else None,
             "graph_mb": sum(p.stat().st_size for p in loaded.onnx.paths if p) / 1e6
@@ -261,7 +261,7 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
     texts = segments()[:3]
     plain = TTS(model_path=model_path, config_path=config_path, progress_bar=False).to(device).synthesizer.tts_model
     engine = CoquiEngine.load(device)
-    lean = engine.model(VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).model
+    lean = engine.model(VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).model
     same_len, max_err, min_corr = True, 0.0, 1.0
     for i, text in enumerate(texts):
         torch.manual_seed(i)
@@ -282,7 +282,7 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
     # match (float32: to rounding; bfloat16: to the SNR it reports).
     from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV
 
-    preset = VoicePreset(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    preset = VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
     os.environ[RUNTIME_ENV] = "torch"
     slow = CoquiEngine.load("cpu")
     del os.environ[RUNTIME_ENV]

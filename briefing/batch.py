@@ -4,42 +4,41 @@
     [defaults]                       # speak's settings for every episode (all optional)
     engine = "auto"
     max_articles = 5
+    jobs = 4                         # run settings (executor, jobs, ray_address, ray_cpus): here only
     [[episode]]
     name = "monde"                   # the file name: episodes/monde.mp3 (+ .vtt, .srt, ...)
     inputs = ["monde.txt", "https://exemple.fr/monde/rss.xml"]
-    title = "Le monde ce matin"      # any default may be overridden here
+    title = "Le monde ce matin"      # any other default may be overridden here
 
+A setting is any option of `speak` (briefing/options.py), checked as the command line checks it.
 Episodes are rendered one after the other; each is written atomically, and one that fails does
-not stop the others. The workers (threads or Ray actors) and their loaded models are shared.
+not stop the others. The workers (threads or Ray actors) and their loaded models are shared by
+the episodes on the same device.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.errors import BriefingError, UsageError
-from briefing.synthesis.executors import EXECUTORS, default_jobs, make_executor
+from briefing.options import OPTION_NAMES, SpeakOptions
+from briefing.synthesis.executors import make_executor
 from briefing.pipeline import Options, Result, make_episode
-from briefing.synthesis.render import RenderOptions
-from briefing.text.script import ScriptOptions
+from briefing.text.dates import clock
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-# Settings an episode or [defaults] may give, with their type.
-SETTINGS = {
-    "engine": str, "voices": str, "lexicon": str, "device": str, "speed": (int, float), "max_chars": int,
-    "max_articles": int, "briefing": bool, "date": str, "podcast": str, "cover": str, "intro_music": str,
-    "bitrate": str, "cache": bool, "cache_dir": str, "title": str,
-}
-RUN_SETTINGS = {"executor": str, "jobs": int, "ray_address": str}  # shared by the whole run: [defaults] only
+# Settings of the workers, shared by the whole run: [defaults] (or the command line) only.
+RUN_SETTINGS = ("executor", "jobs", "ray_address", "ray_cpus")
+EPISODE_SETTINGS = tuple(name for name in OPTION_NAMES if name not in RUN_SETTINGS)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 
 
@@ -47,7 +46,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$")
 class EpisodeJob:
     name: str
     inputs: tuple[str, ...]
-    options: Options
+    options: SpeakOptions
     out: Path
 
 
@@ -59,8 +58,10 @@ class Outcome:
     wall_s: float
 
 
-def load_manifest(path: Path) -> tuple[list[EpisodeJob], dict]:
-    """The episodes of a manifest and its run settings (executor, jobs, ray_address)."""
+def load_manifest(path: Path, overrides: Mapping[str, object] | None = None) -> list[EpisodeJob]:
+    """The episodes of a manifest, each with its options: the episode's own settings over
+    [defaults], under `overrides` (the batch command's options; None: not given). Every setting
+    is checked as `speak` checks its options, with the same messages, before anything renders."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -72,13 +73,19 @@ def load_manifest(path: Path) -> tuple[list[EpisodeJob], dict]:
     if unknown:
         raise UsageError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected output_dir, [defaults], [[episode]]")
     base = path.parent
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    SpeakOptions.from_mapping(overrides)  # a bad command-line value: the same message as speak's
     defaults = data.get("defaults", {})
-    _check(defaults, {**SETTINGS, **RUN_SETTINGS}, f"{path} [defaults]")
-    run = {k: defaults[k] for k in RUN_SETTINGS if k in defaults}
+    if not isinstance(defaults, dict):
+        raise UsageError(f"{path}: [defaults] must be a table")
+    SpeakOptions.from_mapping(defaults, f"{path} [defaults]", base)
     episodes = data.get("episode", [])
     if not isinstance(episodes, list) or not episodes:
         raise UsageError(f"{path}: no [[episode]] to render")
-    out_dir = base / data.get("output_dir", "output")
+    output_dir = data.get("output_dir", "output")
+    if not isinstance(output_dir, str):
+        raise UsageError(f"{path}: output_dir must be a string (got {output_dir!r})")
+    out_dir = base / output_dir
     jobs, names = [], set()
     for i, episode in enumerate(episodes, 1):
         where = f"{path} episode {i}"
@@ -93,63 +100,40 @@ def load_manifest(path: Path) -> tuple[list[EpisodeJob], dict]:
         if not isinstance(inputs, list) or not inputs or not all(isinstance(x, str) for x in inputs):
             raise UsageError(f"{where}: inputs must be a non-empty list of files or URLs")
         settings = {k: v for k, v in episode.items() if k not in ("name", "inputs")}
-        _check(settings, SETTINGS, where)
-        merged = {**{k: v for k, v in defaults.items() if k in SETTINGS}, **settings}
+        for key in settings:
+            if key in RUN_SETTINGS:
+                raise UsageError(f"{where}: {key} is shared by the whole run; set it in [defaults]")
+        SpeakOptions.from_mapping(settings, where, base, keys=EPISODE_SETTINGS)
+        # Each part is checked above, where its errors belong; together they cannot fail.
+        options = SpeakOptions.from_mapping({**defaults, **settings, **overrides}, where, base)
         resolved = [x if re.match(r"^[a-z]+://", x) or x == "-" else str(base / x) for x in inputs]
-        jobs.append(EpisodeJob(name, tuple(resolved), _options(merged, run, base, where), out_dir / f"{name}.mp3"))
-    return jobs, run
+        jobs.append(EpisodeJob(name, tuple(resolved), options, out_dir / f"{name}.mp3"))
+    return jobs
 
 
-def _check(settings: dict, allowed: dict, where: str) -> None:
-    for key, value in settings.items():
-        if key not in allowed:
-            raise UsageError(f"{where}: unknown setting {key!r}; valid: {', '.join(sorted(allowed))}")
-        if not isinstance(value, allowed[key]) or (isinstance(value, bool) and allowed[key] is not bool):
-            raise UsageError(f"{where}: {key} has the wrong type ({value!r})")
+def run_batch(jobs: list[EpisodeJob]) -> list[Outcome]:
+    """Render every episode; failures are collected, not raised, and come back in `jobs`' order.
 
-
-def _options(s: dict, run: dict, base: Path, where: str) -> Options:
-    def path(key):
-        return base / s[key] if key in s else None
-
-    date = None
-    if "date" in s:
-        try:
-            date = dt.date.fromisoformat(s["date"])
-        except ValueError:
-            raise UsageError(f"{where}: date {s['date']!r} is not like 2026-11-24") from None
-    return Options(
-        voices_dir=path("voices"),
-        lexicon=path("lexicon"),
-        max_articles=s.get("max_articles", 10),
-        script=ScriptOptions(max_chars=s.get("max_chars", 250), title=s.get("title"), briefing=s.get("briefing"), date=date),
-        render=RenderOptions(
-            engine=s.get("engine", "auto"), device=s.get("device", "auto"), speed=float(s.get("speed", 1.0)),
-            jobs=run.get("jobs", default_jobs()), executor=run.get("executor", "local"), ray_address=run.get("ray_address"),
-        ),
-        bitrate=s.get("bitrate", "96k"),
-        podcast=s.get("podcast", "briefing"),
-        cover=path("cover"),
-        intro_music=path("intro_music"),
-        cache=s.get("cache", True),
-        cache_dir=path("cache_dir"),
-    )
-
-
-def run_batch(jobs: list[EpisodeJob], executor: str, workers: int, device: str, ray_address: str | None) -> list[Outcome]:
-    """Render every episode with one shared executor; failures are collected, not raised."""
-    if executor not in EXECUTORS:
-        raise UsageError(f"unknown executor {executor!r}; choose one of: {', '.join(EXECUTORS)}")
-    outcomes = []
-    with make_executor(executor, workers, device, ray_address) as shared:
-        for job in jobs:
-            started = time.perf_counter()
-            try:
-                result = make_episode(list(job.inputs), job.out, job.options, executor=shared)
-                outcomes.append(Outcome(job, result, None, time.perf_counter() - started))
-            except BriefingError as exc:
-                outcomes.append(Outcome(job, None, str(exc), time.perf_counter() - started))
-    return outcomes
+    Episodes that ask for the same workers (executor, jobs, device, Ray address and CPUs; as
+    the run settings are shared, in practice the same device) are rendered together on one
+    executor, made for them and closed after them: the models load once per device, and two
+    sets of workers never wait on each other for the same CPUs or GPU."""
+    groups: dict[tuple, list[int]] = {}
+    for i, job in enumerate(jobs):
+        o = job.options
+        groups.setdefault((o.executor, o.jobs, o.device, o.ray_address, o.ray_cpus), []).append(i)
+    outcomes: dict[int, Outcome] = {}
+    for (executor, workers, device, ray_address, ray_cpus), members in groups.items():
+        with make_executor(executor, workers, device, ray_address, ray_cpus) as shared:
+            for i in members:
+                job = jobs[i]
+                started = time.perf_counter()
+                try:
+                    result = make_episode(list(job.inputs), job.out, Options.from_speak(job.options), executor=shared)
+                    outcomes[i] = Outcome(job, result, None, time.perf_counter() - started)
+                except BriefingError as exc:
+                    outcomes[i] = Outcome(job, None, str(exc), time.perf_counter() - started)
+    return [outcomes[i] for i in range(len(jobs))]
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
@@ -157,8 +141,7 @@ def summary_table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         if o.result is not None:
             r = o.result
-            minutes, seconds = divmod(round(r.duration_ms / 1000), 60)
-            rows.append((o.job.name, str(len(r.script.segments)), str(r.synthesised), str(r.cached), f"{minutes}:{seconds:02d}", f"{o.wall_s:.1f} s", str(r.path)))
+            rows.append((o.job.name, str(len(r.script.segments)), str(r.synthesised), str(r.cached), clock(r.duration_ms / 1000), f"{o.wall_s:.1f} s", str(r.path)))
         else:
             rows.append((o.job.name, "-", "-", "-", "-", f"{o.wall_s:.1f} s", f"FAILED: {o.error}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from briefing.engines import engine_class
 from briefing.errors import BriefingError
 from briefing.synthesis.local import prepared_engine
 from briefing.synthesis.casting import unavailable_reason
@@ -30,7 +31,7 @@ MIN_CHARS_PER_S, MAX_CHARS_PER_S = 3.0, 40.0
 class VoiceCheck:
     preset: str
     engine: str
-    model: str  # the zoo id, the model path or the espeak voice
+    model: str  # what the engine says it speaks with: a model id, a voice
     skipped: str | None = None  # why it was not checked (it cannot run here)
     sample_rate: int | None = None
     duration_s: float | None = None
@@ -53,7 +54,8 @@ class VoiceCheck:
 
 
 def model_of(preset: VoicePreset) -> str:
-    return (preset.voice or "fr") if preset.engine == "espeak" else (preset.model or preset.model_path or "")
+    """What the preset speaks with, as its engine names it (a model id, a voice)."""
+    return engine_class(preset.engine).label(preset)
 
 
 def check_preset(preset: VoicePreset, device: str = "auto", text: str = CHECK_TEXT) -> VoiceCheck:

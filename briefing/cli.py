@@ -19,6 +19,7 @@ import typer
 
 from briefing import __version__
 from briefing.errors import BriefingError, UsageError
+from briefing.options import SpeakOptions, bounds
 
 app = typer.Typer(
     name="briefing",
@@ -40,6 +41,19 @@ DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs."
 LexiconOpt = typer.Option(
     None, "--lexicon", help="A TOML file of pronunciations (\"OpenAI\" = \"Opène Aï\") added over voices/lexicon.toml.", show_default=False
 )
+# Defaults, ranges and checks of `speak`'s options live in briefing/options.py; typer only parses.
+DEFAULTS = SpeakOptions()
+
+
+def _ranged(text: str, name: str) -> str:
+    """`text` followed by the option's range, as typer shows its own: "[0.5<=x<=2.0]", "[1<=x]"
+    (not "[x>=1]": rich would take it for a markup tag and drop it)."""
+    low, high = bounds(name)
+    return f"{text} [{low}<=x<={high}]" if high is not None else f"{text} [{low}<=x]"
+
+
+MaxArticlesOpt = typer.Option(DEFAULTS.max_articles, "--max-articles", help=_ranged("Newest items taken from each feed.", "max_articles"))
+DateOpt = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False)
 
 
 def _version(value: bool) -> None:
@@ -95,59 +109,49 @@ def _run(debug: bool, quiet: bool, action):
 def speak(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False),
-    engine: str = typer.Option("auto", "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."),
+    engine: str = typer.Option(DEFAULTS.engine, "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."),
     voices: Optional[Path] = VoicesOpt,
     lexicon: Optional[Path] = LexiconOpt,
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
-    speed: float = typer.Option(1.0, "--speed", min=0.5, max=2.0, help="Speaking rate, multiplying each voice's own speed."),
-    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Segments synthesised at once (threads locally, actors on Ray)."),
-    executor: str = typer.Option("local", "--executor", help="Where segments are synthesised: local (threads here) or ray (Ray actors)."),
+    device: str = typer.Option(DEFAULTS.device, "--device", help="auto, cpu or cuda (for Coqui voices)."),
+    speed: float = typer.Option(DEFAULTS.speed, "--speed", help=_ranged("Speaking rate, multiplying each voice's own speed.", "speed")),
+    jobs: int = typer.Option(DEFAULTS.jobs, "--jobs", "-j", help=_ranged("Segments synthesised at once (threads locally, actors on Ray).", "jobs")),
+    executor: str = typer.Option(DEFAULTS.executor, "--executor", help="Where segments are synthesised: local (threads here) or ray (Ray actors)."),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster to use with --executor ray (default: start a local one).", show_default=False),
-    ray_cpus: int = typer.Option(1, "--ray-cpus", min=1, help="CPUs, and so torch threads, each Ray actor asks for."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."),
+    ray_cpus: int = typer.Option(DEFAULTS.ray_cpus, "--ray-cpus", help=_ranged("CPUs, and so torch threads, each Ray actor asks for.", "ray_cpus")),
+    no_cache: bool = typer.Option(not DEFAULTS.cache, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."),
     cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments).", show_default=False),
-    cache_size: int = typer.Option(2048, "--cache-size", min=1, help="Segment cache cap in MB; least recently used entries go first."),
+    cache_size: int = typer.Option(DEFAULTS.cache_size, "--cache-size", help=_ranged("Segment cache cap in MB; least recently used entries go first.", "cache_size")),
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's title, or 'Briefing du <date>').", show_default=False),
-    max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters, before it is cut at a natural break."),
-    max_articles: int = typer.Option(10, "--max-articles", min=1, help="Newest items taken from each feed."),
+    max_chars: int = typer.Option(DEFAULTS.max_chars, "--max-chars", help=_ranged("Longest segment, in characters, before it is cut at a natural break.", "max_chars")),
+    max_articles: int = MaxArticlesOpt,
     briefing: Optional[bool] = typer.Option(None, "--briefing/--no-briefing", help="Spoken intro with the date and the subjects, sources announced, outro (default: when there are several articles).", show_default=False),
-    date: Optional[str] = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False),
-    podcast: str = typer.Option("briefing", "--podcast", help="The show's name: ID3 artist and album."),
+    date: Optional[str] = DateOpt,
+    podcast: str = typer.Option(DEFAULTS.podcast, "--podcast", help="The show's name: ID3 artist and album."),
     cover: Optional[Path] = typer.Option(None, "--cover", help="Cover image (.jpg or .png) embedded in the MP3.", show_default=False),
     intro_music: Optional[Path] = typer.Option(None, "--intro-music", help="A jingle or music bed (any audio file) played at the start and ducked under the intro.", show_default=False),
-    bitrate: str = typer.Option("96k", "--bitrate", help="MP3 bitrate, 64k to 128k."),
+    bitrate: str = typer.Option(DEFAULTS.bitrate, "--bitrate", help="MP3 bitrate, 64k to 128k."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
 ) -> None:
     """Render INPUT... into one podcast MP3."""
-    from briefing.pipeline import Options
-    from briefing.synthesis.render import RenderOptions
-    from briefing.text.script import ScriptOptions
 
     def action():
-        from briefing.pipeline import make_episode
+        from briefing.pipeline import Options, make_episode
+        from briefing.text.dates import clock
 
-        options = Options(
-            voices_dir=voices,
-            lexicon=lexicon,
-            max_articles=max_articles,
-            script=ScriptOptions(max_chars=max_chars, title=title, briefing=briefing, date=_parse_date(date)),
-            render=RenderOptions(engine=engine, device=device, speed=speed, jobs=jobs, executor=executor, ray_address=ray_address, ray_cpus=ray_cpus),
-            bitrate=_check_bitrate(bitrate),
-            podcast=podcast,
-            cover=cover,
-            intro_music=intro_music,
-            cache=not no_cache,
-            cache_dir=cache_dir,
-            cache_max_bytes=cache_size * 1024 * 1024,
-        )
+        settings = SpeakOptions.from_mapping({
+            "engine": engine, "voices": voices, "lexicon": lexicon, "device": device, "speed": speed, "jobs": jobs,
+            "executor": executor, "ray_address": ray_address, "ray_cpus": ray_cpus, "cache": not no_cache,
+            "cache_dir": cache_dir, "cache_size": cache_size, "title": title, "max_chars": max_chars,
+            "max_articles": max_articles, "briefing": briefing, "date": date, "podcast": podcast, "cover": cover,
+            "intro_music": intro_music, "bitrate": bitrate,
+        })
         with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            result = make_episode(inputs, output, options, progress=progress)
+            result = make_episode(inputs, output, Options.from_speak(settings), progress=progress)
         typer.echo(str(result.path))
-        minutes, seconds = divmod(round(result.duration_ms / 1000), 60)
         typer.echo(
             f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, {result.cached} from cache; "
-            f"audio {minutes}:{seconds:02d}; wall {result.wall_s:.1f} s",
+            f"audio {clock(result.duration_ms / 1000)}; wall {result.wall_s:.1f} s",
             err=True,
         )
 
@@ -169,33 +173,16 @@ def _progress(enabled: bool):
     )
     task = None
 
+    from briefing.text.dates import clock
+
     def update(stats) -> None:
         nonlocal task
         if task is None:
             task = bar.add_task("render", total=stats.total, audio="0:00")
-        minutes, seconds = divmod(int(stats.audio_s), 60)
-        bar.update(task, completed=stats.done, audio=f"{minutes}:{seconds:02d}")
+        bar.update(task, completed=stats.done, audio=clock(stats.audio_s))
 
     with bar:
         yield update
-
-
-def _parse_date(value: str | None):
-    import datetime as dt
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--date {value!r} is not a date like 2026-11-24") from None
-
-
-def _check_bitrate(bitrate: str) -> str:
-    value = bitrate.lower().removesuffix("k")
-    if not value.isdigit() or not 64 <= int(value) <= 128:
-        raise UsageError(f"bitrate {bitrate!r} is outside 64k-128k")
-    return f"{int(value)}k"
 
 
 @app.command()
@@ -204,27 +191,25 @@ def script(
     as_json: bool = typer.Option(False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."),
     voices: Optional[Path] = VoicesOpt,
     lexicon: Optional[Path] = LexiconOpt,
-    engine: str = typer.Option("auto", "--engine", help="Cast as `speak --engine` would: auto, coqui or espeak (never downloads)."),
+    engine: str = typer.Option(DEFAULTS.engine, "--engine", help="Cast as `speak --engine` would: auto, coqui or espeak (never downloads)."),
     title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
-    max_chars: int = typer.Option(250, "--max-chars", min=40, help="Longest segment, in characters."),
-    max_articles: int = typer.Option(10, "--max-articles", min=1, help="Newest items taken from each feed."),
+    max_chars: int = typer.Option(DEFAULTS.max_chars, "--max-chars", help=_ranged("Longest segment, in characters.", "max_chars")),
+    max_articles: int = MaxArticlesOpt,
     briefing: Optional[bool] = typer.Option(None, "--briefing/--no-briefing", help="Intro, announcements and outro (default: when there are several articles).", show_default=False),
-    date: Optional[str] = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False),
+    date: Optional[str] = DateOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Show what would be said, by whom, with which pauses: the Script, without audio."""
 
     def action():
         from briefing.pipeline import Options, make_script
-        from briefing.synthesis.casting import ENGINE_MODES
-        from briefing.synthesis.render import RenderOptions
-        from briefing.text.script import ScriptOptions
 
-        if engine not in ENGINE_MODES:
-            raise UsageError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINE_MODES)}")
-        script_options = ScriptOptions(max_chars=max_chars, title=title, briefing=briefing, date=_parse_date(date))
-        options = Options(voices_dir=voices, lexicon=lexicon, max_articles=max_articles, script=script_options, render=RenderOptions(engine=engine))
-        result = make_script(inputs, options)
+        # The text-side options of `speak`, checked the same way
+        settings = SpeakOptions.from_mapping({
+            "voices": voices, "lexicon": lexicon, "engine": engine, "title": title, "max_chars": max_chars,
+            "max_articles": max_articles, "briefing": briefing, "date": date,
+        })
+        result = make_script(inputs, Options.from_speak(settings))
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return
@@ -250,7 +235,7 @@ def voices_cmd(
 
     def action():
         from briefing.checks import CHECK_TEXT, check_table, check_voices, model_of
-        from briefing.engines import ENGINE_NAMES, engine_class
+        from briefing.engines import engine_class
         from briefing.synthesis.casting import check_device, obtain, unavailable_reason
         from briefing.voices import load_voices
 
@@ -259,10 +244,10 @@ def voices_cmd(
         rows = []
         for name, preset in sorted(book.presets.items()):
             reason = (obtain if download else unavailable_reason)(preset)
-            speakers = engine_class(preset.engine).speakers(preset) if preset.engine in ENGINE_NAMES else None
+            speakers = engine_class(preset.engine).speakers(preset)
             rows.append({
                 "name": name, "role": preset.role, "engine": preset.engine, "model": model_of(preset),
-                "speaker": preset.speaker, "language": preset.language, "fallback": preset.fallback,
+                "speaker": preset.get("speaker"), "language": preset.get("language"), "fallback": preset.fallback,
                 "available": reason is None, "reason": reason, "licence": preset.licence, "description": preset.description,
                 "speakers": list(speakers.names) if speakers else [], "one_voice": bool(speakers and speakers.one_voice),
             })
@@ -298,26 +283,20 @@ def voices_cmd(
 def batch(
     manifest: Path = typer.Argument(..., metavar="MANIFEST.toml", help="The episodes to render (see README: Batch).", show_default=False),
     executor: Optional[str] = typer.Option(None, "--executor", help="local or ray (default: the manifest's, else local).", show_default=False),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Workers shared by all episodes (default: the manifest's, else the number of cores).", show_default=False),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help=_ranged("Workers shared by all episodes (default: the manifest's, else the number of cores).", "jobs"), show_default=False),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster for --executor ray.", show_default=False),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda (for Coqui voices)."),
+    ray_cpus: Optional[int] = typer.Option(None, "--ray-cpus", help=_ranged(f"CPUs, and so torch threads, each Ray actor asks for (default: the manifest's, else {DEFAULTS.ray_cpus}).", "ray_cpus"), show_default=False),
+    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda (for Coqui voices), for every episode (default: each episode's, else auto).", show_default=False),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary table."),
     debug: bool = DebugOpt,
 ) -> None:
-    """Render many episodes in one run (one shared executor and cache); a table sums them up."""
+    """Render many episodes in one run (shared workers and cache); a table sums them up."""
 
     def action():
         from briefing.batch import load_manifest, run_batch, summary_table
-        from briefing.synthesis.executors import default_jobs
 
-        episodes, run = load_manifest(manifest)
-        outcomes = run_batch(
-            episodes,
-            executor or run.get("executor", "local"),
-            jobs or run.get("jobs", default_jobs()),
-            device,
-            ray_address or run.get("ray_address"),
-        )
+        overrides = {"executor": executor, "jobs": jobs, "ray_address": ray_address, "ray_cpus": ray_cpus, "device": device}
+        outcomes = run_batch(load_manifest(manifest, overrides))
         typer.echo(summary_table(outcomes))
         if any(o.result is None for o in outcomes):
             raise typer.Exit(1)

@@ -21,17 +21,16 @@ import numpy as np
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
 from briefing.publish.episode import remove_stale_parts, write_episode
 from briefing.publish.info import EpisodeInfo
-from briefing.publish.mp3 import DEFAULT_BITRATE
 from briefing.audio.assembly import EPISODE_RATE, assemble, resample
 from briefing.audio.loudness import finish_loudness
 from briefing.audio.music import add_music, decode_audio
 from briefing.model import Article, Cue, Script
+from briefing.options import MB, SpeakOptions
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from briefing.synthesis.executors import EXECUTORS, make_executor
 from briefing.synthesis.local import Executor
 from briefing.synthesis.casting import Casted, check_device, choose_presets, voice_limits
 from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
-from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES
 from briefing.text.script import ScriptOptions, build_script
 from briefing.inputs.sources import load_sources
 from briefing.text.clean import guess_language
@@ -44,20 +43,46 @@ DEFAULT_OUTPUT_DIR = Path("output")
 
 @dataclass(frozen=True)
 class Options:
-    """Everything `briefing speak` can be told."""
+    """What the stages take: the text side's and the audio side's options and the episode's.
+
+    Made from what a person asked (`SpeakOptions`, checked, from the command line, a manifest
+    or a configuration) by `from_speak`; a library caller may also build one directly. The
+    defaults are SpeakOptions' (briefing/options.py), except `render.jobs` (1 unless told).
+    """
 
     voices_dir: Path | None = None
     lexicon: Path | None = None  # extra pronunciations over the voices folder's lexicon.toml
-    max_articles: int = DEFAULT_MAX_ARTICLES  # per feed
+    max_articles: int = SpeakOptions.max_articles  # per feed
     script: ScriptOptions = field(default_factory=ScriptOptions)
     render: RenderOptions = field(default_factory=RenderOptions)
-    bitrate: str = DEFAULT_BITRATE
-    podcast: str = "briefing"  # the show's name: ID3 artist and album
+    bitrate: str = SpeakOptions.bitrate
+    podcast: str = SpeakOptions.podcast  # the show's name: ID3 artist and album
     cover: Path | None = None
     intro_music: Path | None = None
-    cache: bool = True
+    cache: bool = SpeakOptions.cache
     cache_dir: Path | None = None  # default: the platform's user cache folder
     cache_max_bytes: int = DEFAULT_MAX_BYTES
+
+    @classmethod
+    def from_speak(cls, speak: SpeakOptions) -> Options:
+        """The stages' options for `speak`."""
+        return cls(
+            voices_dir=speak.voices,
+            lexicon=speak.lexicon,
+            max_articles=speak.max_articles,
+            script=ScriptOptions(max_chars=speak.max_chars, title=speak.title, briefing=speak.briefing, date=speak.date),
+            render=RenderOptions(
+                engine=speak.engine, device=speak.device, speed=speak.speed, jobs=speak.jobs,
+                executor=speak.executor, ray_address=speak.ray_address, ray_cpus=speak.ray_cpus,
+            ),
+            bitrate=speak.bitrate,
+            podcast=speak.podcast,
+            cover=speak.cover,
+            intro_music=speak.intro_music,
+            cache=speak.cache,
+            cache_dir=speak.cache_dir,
+            cache_max_bytes=speak.cache_size * MB,
+        )
 
 
 @dataclass(frozen=True)

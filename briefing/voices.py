@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from briefing.errors import InputError, VoiceError
 
@@ -29,55 +31,65 @@ LEXICON_FILE = "lexicon.toml"
 
 @dataclass(frozen=True)
 class VoicePreset:
-    """One voice: which engine speaks, with which model or variant, at which speed.
+    """One voice: which engine speaks, with which of its voices or models, at which speed.
 
-    Coqui keys: `model` (a zoo id such as tts_models/fr/css10/vits) or `model_path` +
-    `config_path` (a local model), `speaker`, `language`, `speaker_wav` for multi-speaker or
-    cloning models. espeak keys: `voice` (an espeak-ng voice such as fr+m3) and `pitch`
-    (0-99, espeak's default 50). `fallback` names the preset `--engine auto` uses when this
-    one cannot run here.
+    The keys every preset has are fields; the engine's own keys (Coqui's `model`, `speaker`...,
+    espeak's `voice`, `pitch`) are in `settings`, declared and checked by the engine itself
+    (`Engine.preset_keys`). `fallback` names the preset `--engine auto` uses when this one
+    cannot run here.
     """
 
     name: str
     engine: str
     role: str = "quote"
-    model: str | None = None
-    model_path: str | None = None
-    config_path: str | None = None
-    speaker: str | None = None
-    language: str | None = None
-    speaker_wav: str | None = None
-    voice: str | None = None
-    pitch: int | None = None
     speed: float = 1.0
     fallback: str | None = None
     licence: str | None = None
     description: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
+
+    @classmethod
+    def of(cls, name: str, engine: str, path: Path | None = None, **keys: Any) -> VoicePreset:
+        """A preset from flat keys, as a preset file writes them (engine keys go to `settings`)."""
+        common = {k: keys.pop(k) for k in list(keys) if k in COMMON_KEYS}
+        return cls(name=name, engine=engine, path=path, settings=keys, **common)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """One of the engine's own settings (None when the preset does not set it)."""
+        return self.settings.get(key, default)
 
     def identity(self) -> dict:
         """The settings that change the sound, for cache keys and reports."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("path", "description", "licence")}
+        return {"name": self.name, "engine": self.engine, "role": self.role, "speed": self.speed,
+                "fallback": self.fallback, **dict(sorted(self.settings.items()))}
 
 
-_KEYS = {f.name for f in fields(VoicePreset)} - {"name", "path"}
-_TYPES = {"pitch": int, "speed": (int, float)}
+# The keys every preset may have, with their types; an engine declares the rest.
+COMMON_KEYS: dict[str, type | tuple[type, ...]] = {
+    "role": str, "speed": (int, float), "fallback": str, "licence": str, "description": str,
+}
 
 
 def load_preset(path: Path) -> VoicePreset:
-    """Read and check one preset file."""
+    """Read and check one preset file: the common keys here, the engine's own by the engine."""
+    from briefing.engines.registry import ENGINE_NAMES, engine_class
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise VoiceError(f"voice preset {path}: cannot read it ({exc})") from None
-    unknown = sorted(set(data) - _KEYS)
+    engine = data.pop("engine", None)
+    if engine is None:
+        raise VoiceError(f"voice preset {path}: 'engine' is missing ({' or '.join(ENGINE_NAMES)})")
+    if engine not in ENGINE_NAMES:
+        raise VoiceError(f"voice preset {path}: unknown engine {engine!r}; engines: {', '.join(ENGINE_NAMES)}")
+    keys = {**COMMON_KEYS, **engine_class(engine).preset_keys}
+    unknown = sorted(set(data) - set(keys))
     if unknown:
-        raise VoiceError(f"voice preset {path}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(sorted(_KEYS))}")
-    if "engine" not in data:
-        raise VoiceError(f"voice preset {path}: 'engine' is missing (coqui or espeak)")
+        raise VoiceError(f"voice preset {path}: unknown key(s) {', '.join(unknown)}; valid keys for {engine}: engine, {', '.join(sorted(keys))}")
     for key, value in data.items():
-        expected = _TYPES.get(key, str)
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, keys[key]) or isinstance(value, bool):
             raise VoiceError(f"voice preset {path}: '{key}' has the wrong type ({value!r})")
     role = data.get("role", "quote")
     if role not in ROLES:
@@ -86,7 +98,11 @@ def load_preset(path: Path) -> VoicePreset:
     if not 0.25 <= speed <= 4.0:
         raise VoiceError(f"voice preset {path}: speed {speed} is outside 0.25-4.0")
     data["speed"] = speed
-    return VoicePreset(name=path.stem, path=path, **data)
+    preset = VoicePreset.of(path.stem, engine, path, **data)
+    problem = engine_class(engine).check_settings(preset)
+    if problem:
+        raise VoiceError(f"voice preset {path}: {problem}")
+    return preset
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,7 @@ def test_lean_path_sounds_like_coqui_own_path(tiny):
     engine = CoquiEngine.load("cpu")
     from briefing.voices import VoicePreset
 
-    preset = VoicePreset(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
+    preset = VoicePreset.of(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
     lean = engine.model(preset).model
     assert not any(torch.nn.utils.parametrize.is_parametrized(m) for m in lean.modules())
     with torch.inference_mode():
@@ -228,6 +228,25 @@ def test_device_auto_and_cpu_and_missing_cuda(runner, article, coqui_voices, tmp
     result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")])
     assert_one_line_error(result, 2, "--device cuda: PyTorch sees no CUDA GPU")
     assert no_episode_files(tmp_path)
+
+
+def test_a_manifest_device_cuda_fails_as_device_cuda_does(runner, article, coqui_voices, tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: cuda is a valid device here")
+    spoken = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")])
+    message = spoken.stderr.strip().removeprefix("briefing: error: ")
+    manifest = tmp_path / "m.toml"
+    manifest.write_text(
+        f'[defaults]\nvoices = "{coqui_voices}"\ncache = false\n'
+        f'[[episode]]\nname = "gpu"\ninputs = ["{article}"]\ndevice = "cuda"\n'
+        f'[[episode]]\nname = "cpu"\ninputs = ["{article}"]\ndevice = "cpu"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["batch", str(manifest)])
+    assert result.exit_code == 1, result.output  # the cuda episode failed; the cpu one was written
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert rows["gpu"].endswith(f"FAILED: {message}") and "PyTorch sees no CUDA GPU" in message
+    assert rows["cpu"].endswith(str(tmp_path / "output" / "cpu.mp3"))
 
 
 def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache, network):
@@ -292,11 +311,11 @@ def test_engine_coqui_needs_a_coqui_preset(runner, article, tmp_path):
 def test_bundled_and_optional_presets(tmp_path):
     """The bundled folder casts Coqui voices with espeak fallbacks; the optional ones drop in."""
     book = load_voices(BUNDLED)
-    assert book[book.narrator].engine == "coqui" and book[book.narrator].model == ZOO_ID
+    assert book[book.narrator].engine == "coqui" and book[book.narrator].get("model") == ZOO_ID
     for preset in book.presets.values():
         if preset.engine == "coqui":
             assert preset.licence and book[preset.fallback].engine == "espeak"
-    assert "tts_models/fr/mai/tacotron2-DDC" in {book[n].model for n in book.quote_pool}
+    assert "tts_models/fr/mai/tacotron2-DDC" in {book[n].get("model") for n in book.quote_pool}
     merged = tmp_path / "voices"
     shutil.copytree(BUNDLED, merged, ignore=shutil.ignore_patterns("optional"))
     for path in (BUNDLED / "optional").glob("coqui-quote-*.toml"):
@@ -313,7 +332,7 @@ def tiny_preset(tiny, kind: str, **keys):
     from briefing.voices import VoicePreset
 
     model_path, config_path = tiny[kind]
-    return VoicePreset(name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys)
+    return VoicePreset.of(name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys)
 
 
 def torch_engine(monkeypatch) -> CoquiEngine:

@@ -1,6 +1,7 @@
 """The package's shape: no import cycles, and imports only go down the stages.
 
-Layers, bottom up: the plain data and errors (model, errors, voices); French text (text/: the
+Layers, bottom up: the plain data and errors (model, errors, the engine registry, options,
+voices); French text (text/: the
 language knowledge inputs and engines use too, and the Script builder); sources and engines
 (inputs/, engines/); synthesis (synthesis/: casting, cache, executors, the render loop); audio
 (audio/); publishing (publish/); the entry points (pipeline, batch, checks, cli). A module may
@@ -15,7 +16,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "briefing"
 LAYERS = {
-    "briefing": 0, "briefing.model": 0, "briefing.errors": 0, "briefing.voices": 0.5,
+    "briefing": 0, "briefing.model": 0, "briefing.errors": 0, "briefing.paths": 0, "briefing.voices": 0.5,
+    "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
+    "briefing.options": 0.45,
     "briefing.text": 1,
     "briefing.inputs": 2, "briefing.engines": 2,
     "briefing.synthesis": 3,

@@ -2,6 +2,8 @@
 over real HTTP on 127.0.0.1: content types, range requests, what must never be served, methods,
 the index, and Ctrl-C. The browser checks are in test_page_browser.py."""
 
+import base64
+import hashlib
 import http.client
 import json
 import re
@@ -14,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from briefing.cli import app
-from briefing.publish.page import clock, french_date, spoken_duration, to_html
+from briefing.publish.page import clock, french_date, index_html, spoken_duration, to_html
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
 from helpers import RUN_BRIEFING, hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "briefing" / "publish" / "templates"
 EPISODE = "briefing-2026-11-24"
 
 
@@ -96,6 +99,56 @@ def test_page_is_self_contained_and_structured():
     assert [(c["data-start"], c["data-end"]) for c in cues] == [("0", "2"), ("2.5", "5"), ("61", "64")]
     # The controls only JavaScript can run are hidden without it.
     assert all("hidden" in attrs for _, attrs in tree.tags if "data-js-only" in attrs)
+
+
+def sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def csp_of(text: str) -> dict[str, str]:
+    """The page's own Content-Security-Policy, directive -> value."""
+    csp = next(m["content"] for m in Tree(text).all("meta") if m.get("http-equiv") == "Content-Security-Policy")
+    return dict(d.strip().split(" ", 1) for d in csp.split(";"))
+
+
+def test_csp_allows_only_the_shipped_style_and_script():
+    shipped = {name: (TEMPLATES / name).read_text(encoding="utf-8").strip() for name in ("style.css", "script.js")}
+    for name, text in shipped.items():  # inlined as is: closing their own element would end it early
+        assert "</style" not in text.lower() and "</script" not in text.lower(), name
+    page = to_html(hostile_page())
+    assert re.findall(r"<style>(.*?)</style>", page, re.S) == [shipped["style.css"]]
+    assert re.findall(r"<script>(.*?)</script>", page, re.S) == [shipped["script.js"]]
+    csp = csp_of(page)
+    assert csp["style-src"] == sha256(shipped["style.css"]) and csp["script-src"] == sha256(shipped["script.js"])
+    assert csp["default-src"] == "'none'"
+    index = index_html([])
+    assert re.findall(r"<style>(.*?)</style>", index, re.S) == [shipped["style.css"]] and "<script" not in index
+    csp = csp_of(index)
+    assert csp["style-src"] == sha256(shipped["style.css"]) and "script-src" not in csp and csp["default-src"] == "'none'"
+
+
+def test_templates_mark_nothing_safe_but_the_style_and_script():
+    """Autoescaping is the one place article text is escaped: nothing else may bypass it."""
+    texts = {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.glob("*.html")}
+    unescaped = sorted((name, m) for name, text in texts.items() for m in re.findall(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}", text))
+    assert unescaped == [("base.html", "style"), ("page.html", "script")]
+    assert sum(len(re.findall(r"\bsafe\b|\bautoescape\b", text)) for text in texts.values()) == 2
+
+
+def test_a_wheel_ships_the_templates():
+    """Read at run time from the package: pyproject.toml's package-data must name every one."""
+    import fnmatch
+
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["briefing"]
+    files = sorted(p.name for p in TEMPLATES.iterdir())
+    assert files == ["base.html", "index.html", "page.html", "script.js", "style.css"]
+    for name in files:
+        assert any(fnmatch.fnmatch(f"publish/templates/{name}", pattern) for pattern in patterns), name
 
 
 def test_transcript_groups_by_chapter_and_names_speakers_when_they_change():

@@ -148,12 +148,12 @@ def test_titles_cannot_write_outside_the_output_folder(runner, tmp_path, monkeyp
 
 
 def test_full_disk_leaves_nothing(runner, article, tmp_path, monkeypatch):
-    import briefing.publish.episode as export
+    import briefing.publish.files as files  # the MP3's writer, the last and longest
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export, "encode_mp3", full)
+    monkeypatch.setattr(files, "encode_mp3", full)
     result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "out" / "x.mp3"), *ESPEAK])
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr

@@ -134,3 +134,14 @@ def test_find_speaker(before, after, expected):
 )
 def test_speaker_key(name, known, expected):
     assert speaker_key(name, known) == expected
+
+
+def test_every_spelled_abbreviation_keeps_its_sentence_together():
+    """One table: each abbreviation the normaliser spells out, written with its dot before a
+    capital, never ends a sentence for the splitter."""
+    from briefing.text.abbreviations import ABBREVIATIONS, NO_SENTENCE_END
+
+    for abbreviation in ABBREVIATIONS:
+        for form in abbreviation.written:
+            assert form in NO_SENTENCE_END
+            assert split_sentences(f"Il a vu {form}. Dupont hier.") == [f"Il a vu {form}. Dupont hier."], form

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from briefing.errors import VoiceError
-from briefing.voices import Casting, load_voices
+from briefing.voices import Casting, VoicePreset, load_voices
 
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 
@@ -52,6 +52,15 @@ def test_casting_pins_and_wraps(tmp_path):
         ({"q": 'engine = "espeak"'}, "exactly one narrator"),
         ({"n": "role = narrator"}, "cannot read"),
         ({}, "holds no preset"),
+        # each engine declares its own keys, their types and their rules
+        ({"n": 'role = "narrator"\nengine = "festival"'}, "unknown engine 'festival'; engines: coqui, espeak"),
+        ({"n": 'role = "narrator"\nengine = "espeak"\nmodel = "tts_models/fr/css10/vits"'},
+         r"unknown key\(s\) model; valid keys for espeak: engine, description, fallback, licence, pitch, role, speed, voice"),
+        ({"n": 'role = "narrator"\nengine = "coqui"\nmodel = "x"\npitch = 40'}, r"unknown key\(s\) pitch; valid keys for coqui"),
+        ({"n": 'role = "narrator"\nengine = "espeak"\npitch = 120'}, "pitch 120 is outside 0-99"),
+        ({"n": 'role = "narrator"\nengine = "espeak"\npitch = "high"'}, "'pitch' has the wrong type"),
+        ({"n": 'role = "narrator"\nengine = "coqui"\nmodel = "a"\nmodel_path = "m.pth"\nconfig_path = "c.json"'}, "either model .* or model_path and config_path, not both"),
+        ({"n": 'role = "narrator"\nengine = "coqui"\nconfig_path = "c.json"'}, "config_path needs model_path"),
     ],
 )
 def test_invalid_voice_folders(tmp_path, files, message):
@@ -64,3 +73,17 @@ def test_invalid_voice_folders(tmp_path, files, message):
 def test_missing_folder(tmp_path):
     with pytest.raises(VoiceError, match="does not exist"):
         load_voices(tmp_path / "nope")
+
+
+def test_engine_keys_are_the_engines_own():
+    """What an engine declares is all the rest of the program knows of its presets."""
+    from briefing.engines import ENGINE_MODES, ENGINE_NAMES, engine_class
+
+    assert ENGINE_MODES == ("auto", *ENGINE_NAMES) and ENGINE_NAMES == ("coqui", "espeak")
+    assert set(engine_class("espeak").preset_keys) == {"voice", "pitch"}
+    assert engine_class("coqui").devices == ("cpu", "cuda") and engine_class("espeak").devices == ("cpu",)
+    preset = VoicePreset.of("q", "espeak", voice="fr+f2", pitch=60, speed=1.1, role="quote")
+    assert preset.settings == {"voice": "fr+f2", "pitch": 60} and preset.speed == 1.1
+    assert preset.get("voice") == "fr+f2" and preset.get("model") is None
+    assert engine_class("espeak").label(preset) == "fr+f2"
+    assert preset.identity() == {"name": "q", "engine": "espeak", "role": "quote", "speed": 1.1, "fallback": None, "pitch": 60, "voice": "fr+f2"}

@@ -1,28 +1,6 @@
-"""Engines by name. Modules are imported on first use, so `--help`, the script stage and the
-text tests never import an engine's heavy dependencies (torch for Coqui)."""
-
-from __future__ import annotations
-
-import importlib
+"""The speech engines: `registry` names them, `base` says what an engine is, one module each."""
 
 from briefing.engines.base import Audio, Engine, Speakers
-from briefing.errors import UsageError
+from briefing.engines.registry import DEVICES, ENGINE_MODES, ENGINE_NAMES, engine_class
 
-_REGISTRY = {
-    "coqui": ("briefing.engines.coqui", "CoquiEngine"),
-    "espeak": ("briefing.engines.espeak", "EspeakEngine"),
-}
-
-ENGINE_NAMES = tuple(sorted(_REGISTRY))
-
-
-def engine_class(name: str) -> type[Engine]:
-    """The Engine class registered as `name`."""
-    try:
-        module_name, class_name = _REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown engine {name!r}; engines: {', '.join(ENGINE_NAMES)}") from None
-    return getattr(importlib.import_module(module_name), class_name)
-
-
-__all__ = ["Audio", "Engine", "ENGINE_NAMES", "Speakers", "engine_class"]
+__all__ = ["Audio", "DEVICES", "ENGINE_MODES", "ENGINE_NAMES", "Engine", "Speakers", "engine_class"]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING, ClassVar
 
 from briefing.voices import VoicePreset
+
+if TYPE_CHECKING:  # numpy only names the samples' type here: --help need not load it
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,26 @@ class Engine(ABC):
     """One speech engine. `load()` does the I/O; `synthesize()` is called once per segment.
 
     An engine instance is created once per process and reused for every segment; engines that
-    hold models keep them loaded between calls.
+    hold models keep them loaded between calls. The class declares what the rest of the program
+    needs to know without loading anything: its `name` (as registered in `registry`), the keys
+    its voice presets take (`preset_keys`, with their types; `check_settings` for the rules
+    types cannot say), where it can run (`devices`), and how much text one call can speak
+    (`max_chars`).
     """
 
-    name: str = ""
+    name: ClassVar[str] = ""
+    preset_keys: ClassVar[dict[str, type | tuple[type, ...]]] = {}
+    devices: ClassVar[tuple[str, ...]] = ("cpu",)  # asked for another, it runs where it can
+
+    @classmethod
+    def check_settings(cls, preset: VoicePreset) -> str | None:
+        """None when the preset's engine keys make sense together, else what is wrong (one line)."""
+        return None
+
+    @classmethod
+    def label(cls, preset: VoicePreset) -> str:
+        """What the preset speaks with, in a listing: a model id, a voice name."""
+        return ""
 
     @classmethod
     @abstractmethod

@@ -42,6 +42,19 @@ def espeak_version() -> str:
 
 class EspeakEngine(Engine):
     name = "espeak"
+    # voice: an espeak-ng voice such as fr+m3; pitch: 0-99 (espeak's default 50)
+    preset_keys = {"voice": str, "pitch": int}
+
+    @classmethod
+    def check_settings(cls, preset: VoicePreset) -> str | None:
+        pitch = preset.get("pitch")
+        if pitch is not None and not 0 <= pitch <= 99:
+            return f"pitch {pitch} is outside 0-99"
+        return None
+
+    @classmethod
+    def label(cls, preset: VoicePreset) -> str:
+        return preset.get("voice") or DEFAULT_VOICE
 
     def __init__(self, binary: str):
         self.binary = binary
@@ -65,9 +78,9 @@ class EspeakEngine(Engine):
 
     def command(self, preset: VoicePreset) -> list[str]:
         wpm = max(80, min(450, round(BASE_WPM * preset.speed)))
-        cmd = [self.binary, "-v", preset.voice or DEFAULT_VOICE, "-s", str(wpm), "-b", "1", "--stdin", "--stdout"]
-        if preset.pitch is not None:
-            cmd += ["-p", str(preset.pitch)]
+        cmd = [self.binary, "-v", preset.get("voice") or DEFAULT_VOICE, "-s", str(wpm), "-b", "1", "--stdin", "--stdout"]
+        if preset.get("pitch") is not None:
+            cmd += ["-p", str(preset.get("pitch"))]
         return cmd
 
     def synthesize(self, text: str, preset: VoicePreset) -> Audio:
@@ -78,11 +91,11 @@ class EspeakEngine(Engine):
             raise RenderError(f"espeak-ng took over {TIMEOUT_S} s on a {len(text)}-character segment") from None
         if proc.returncode != 0 or not proc.stdout:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise RenderError(f"espeak-ng failed for voice {preset.voice!r}: {detail[-1] if detail else 'no audio'}")
+            raise RenderError(f"espeak-ng failed for voice {preset.get('voice')!r}: {detail[-1] if detail else 'no audio'}")
         samples, rate = sf.read(io.BytesIO(proc.stdout), dtype="float32", always_2d=False)
         if samples.ndim > 1:
             samples = samples.mean(axis=1)
         return Audio(np.ascontiguousarray(samples, dtype=np.float32), int(rate))
 
     def describe(self, preset: VoicePreset) -> str:
-        return f"espeak-ng {preset.voice or DEFAULT_VOICE}"
+        return f"espeak-ng {preset.get('voice') or DEFAULT_VOICE}"

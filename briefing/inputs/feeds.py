@@ -14,9 +14,10 @@ from datetime import datetime, timezone
 
 from briefing.errors import InputError
 from briefing.model import Article
+from briefing.options import SpeakOptions
 from briefing.inputs.pages import article_from_fragment, article_from_html
 
-DEFAULT_MAX_ARTICLES = 10
+DEFAULT_MAX_ARTICLES = SpeakOptions.max_articles
 _FEED_HEAD = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 # A summary shorter than this is a teaser: the item's page is fetched for the whole article.

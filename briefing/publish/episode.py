@@ -1,5 +1,5 @@
-"""Episode in, files out: the MP3 (`mp3`), WebVTT and SRT transcripts and Podcasting 2.0 JSON
-chapters (`transcripts`), and the listening page (`page`).
+"""Episode in, files out: the MP3, its transcripts, chapters and listening page, the kinds
+`files` lists, each written by its own writer.
 
 Every file is written under a temporary name beside its target and renamed into place only when
 all of them are complete, the MP3 last, so a failure never leaves a partial episode.
@@ -8,23 +8,18 @@ all of them are complete, the MP3 last, so a failure never leaves a partial epis
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from briefing.errors import InputError, RenderError
 from briefing.model import Episode, Script
-from briefing.publish.mp3 import DEFAULT_BITRATE, encode_mp3, tag_mp3
-from briefing.publish.page import Page, PageChapter, PageCue, to_html
+from briefing.publish.files import AUDIO, EPISODE_FILES, Publication, episode_paths
 from briefing.publish.info import Chapter, EpisodeInfo
-from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt, to_webvtt
-
+from briefing.publish.mp3 import DEFAULT_BITRATE
 
 
 @contextlib.contextmanager
@@ -98,17 +93,6 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def sidecars(mp3: Path) -> dict[str, Path]:
-    """The files written beside an episode, by kind."""
-    base = mp3.with_suffix("")
-    return {
-        "vtt": base.with_name(base.name + ".vtt"),
-        "srt": base.with_name(base.name + ".srt"),
-        "chapters": base.with_name(base.name + ".chapters.json"),
-        "html": base.with_name(base.name + ".html"),
-    }
-
-
 def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
     """One chapter per Script chapter, from its first cue to the next chapter (or the end)."""
     starts: dict[int, int] = {}
@@ -125,44 +109,15 @@ def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
 
 
 def write_episode(episode: Episode, script: Script, target: Path, info: EpisodeInfo, bitrate: str = DEFAULT_BITRATE) -> list[Path]:
-    """Write the MP3, its transcripts, chapters and page; return the paths written, MP3 first."""
+    """Write the MP3 and the files beside it (`files.EPISODE_FILES`); return their paths, MP3 first."""
     if shutil.which("ffmpeg") is None:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg, or run `make run`)")
     target = Path(target)
-    side = sidecars(target)
-    chapters = chapters_of(script, episode)
-    targets = [side["vtt"], side["srt"], side["chapters"], side["html"], target]  # the MP3 lands last
-    with atomic_paths(targets) as (vtt, srt, chap, page, mp3):
-        vtt.write_text(to_webvtt(script, episode), encoding="utf-8")
-        srt.write_text(to_srt(script, episode), encoding="utf-8")
-        chap.write_text(to_chapters_json(chapters, info), encoding="utf-8")
-        page.write_text(to_page(script, episode, chapters, info, target), encoding="utf-8")
-        encode_mp3(episode, mp3, bitrate)
-        tag_mp3(mp3, info, chapters, guid_for(target, info))
-    return [target, side["vtt"], side["srt"], side["chapters"], side["html"]]
-
-
-def guid_for(target: Path, info: EpisodeInfo) -> str:
-    """Stable across re-renders of the same episode (same file name and date)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{target.name}:{info.date}"))
-
-
-def to_page(script: Script, episode: Episode, chapters: list[Chapter], info: EpisodeInfo, target: Path) -> str:
-    """The listening page that sits beside `target` (the MP3), from the same cues as the VTT."""
-    side = sidecars(target)
-    cues = tuple(
-        PageCue(cue.start_ms, cue.end_ms, speaker_label(script.segments[cue.index]), script.segments[cue.index].text)
-        for cue in episode.cues
-    )
-    page = Page(
-        title=info.title,
-        audio=target.name,
-        duration_ms=episode.duration_ms,
-        chapters=tuple(PageChapter(c.title, c.start_ms, c.end_ms) for c in chapters),
-        cues=cues,
-        date=info.date,
-        podcast=info.podcast,
-        sources=info.sources,
-        files=(("transcription WebVTT", side["vtt"].name), ("sous-titres SRT", side["srt"].name), ("chapitres JSON", side["chapters"].name)),
-    )
-    return to_html(page)
+    publication = Publication(script, episode, info, tuple(chapters_of(script, episode)), target, bitrate)
+    paths = episode_paths(target)
+    # The MP3 is written and lands last: once it is there, the whole episode is.
+    order = [*(kind for kind in EPISODE_FILES if kind is not AUDIO), AUDIO]
+    with atomic_paths([paths[kind] for kind in order]) as temps:
+        for kind, tmp in zip(order, temps):
+            kind.write(publication, tmp)
+    return [paths[kind] for kind in EPISODE_FILES]

@@ -16,10 +16,10 @@ from urllib.parse import quote, urlsplit
 
 from briefing import __version__
 from briefing.errors import InputError, UsageError
-from briefing.publish.episode import atomic_path, sidecars
+from briefing.publish.episode import atomic_path
+from briefing.publish.files import AUDIO, CHAPTERS, FEED, PAGE, SRT, WEBVTT, episode_paths
 from briefing.publish.mp3 import GUID_TAG
 
-FEED_FILE = "feed.xml"
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
@@ -96,7 +96,7 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
     """The feed XML for every *.mp3 in `folder`, newest first."""
     base = options.base_url.rstrip("/") + "/"
     episodes = sorted(
-        (read_episode(p) for p in sorted(folder.glob("*.mp3")) if not p.name.startswith(".")),
+        (read_episode(p) for p in sorted(folder.glob("*" + AUDIO.suffix)) if not p.name.startswith(".")),
         key=lambda e: (e.published, e.path.name),
         reverse=True,
     )
@@ -107,7 +107,7 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
     _sub(channel, "description", options.description)
     _sub(channel, "language", options.language)
     _sub(channel, "generator", f"briefing {__version__}")
-    ET.SubElement(channel, f"{{{NS['atom']}}}link", {"href": base + FEED_FILE, "rel": "self", "type": "application/rss+xml"})
+    ET.SubElement(channel, f"{{{NS['atom']}}}link", {"href": base + FEED.suffix, "rel": "self", "type": FEED.media_type})
     if episodes:
         _sub(channel, "lastBuildDate", format_datetime(episodes[0].published))
     _sub(channel, f"{{{NS['itunes']}}}author", options.author)
@@ -126,20 +126,19 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
         _sub(item, "title", ep.title)
         _sub(item, "description", ep.description or ep.title)
         url = base + quote(ep.path.name)
-        ET.SubElement(item, "enclosure", {"url": url, "length": str(ep.size), "type": "audio/mpeg"})
+        ET.SubElement(item, "enclosure", {"url": url, "length": str(ep.size), "type": AUDIO.media_type})
         _sub(item, "guid", ep.guid, {"isPermaLink": "false"})
         _sub(item, "pubDate", format_datetime(ep.published))
         _sub(item, f"{{{NS['itunes']}}}duration", str(round(ep.duration_s)))
         _sub(item, f"{{{NS['itunes']}}}episodeType", "full")
-        side = sidecars(ep.path)
-        if side["vtt"].exists():
-            ET.SubElement(item, f"{{{NS['podcast']}}}transcript", {"url": base + quote(side["vtt"].name), "type": "text/vtt", "language": "fr"})
-        if side["srt"].exists():
-            ET.SubElement(item, f"{{{NS['podcast']}}}transcript", {"url": base + quote(side["srt"].name), "type": "application/x-subrip", "language": "fr"})
-        if side["chapters"].exists():
-            ET.SubElement(item, f"{{{NS['podcast']}}}chapters", {"url": base + quote(side["chapters"].name), "type": "application/json+chapters"})
-        if side["html"].exists():  # the listening page
-            _sub(item, "link", base + quote(side["html"].name))
+        side = episode_paths(ep.path)
+        for kind in (WEBVTT, SRT):
+            if side[kind].exists():
+                ET.SubElement(item, f"{{{NS['podcast']}}}transcript", {"url": base + quote(side[kind].name), "type": kind.media_type, "language": "fr"})
+        if side[CHAPTERS].exists():
+            ET.SubElement(item, f"{{{NS['podcast']}}}chapters", {"url": base + quote(side[CHAPTERS].name), "type": CHAPTERS.media_type})
+        if side[PAGE].exists():  # the listening page
+            _sub(item, "link", base + quote(side[PAGE].name))
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -153,7 +152,7 @@ def write_feed(folder: Path, options: FeedOptions) -> tuple[Path, int]:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--base-url must be an http(s) URL, not {options.base_url!r}")
     data = build_feed(folder, options)
-    target = folder / FEED_FILE
+    target = folder / FEED.suffix
     if not (target.exists() and target.read_bytes() == data):  # unchanged: leave the file (and its mtime) alone
         with atomic_path(target) as tmp:
             tmp.write_bytes(data)

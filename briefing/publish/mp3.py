@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import subprocess
+import uuid
 from pathlib import Path
 
 from briefing import __version__
 from briefing.errors import RenderError
 from briefing.model import Episode
 from briefing.publish.info import Chapter, EpisodeInfo
+from briefing.options import SpeakOptions
 
-DEFAULT_BITRATE = "96k"  # mono speech: transparent at 96 kbit/s, inside the 64-128 podcast norm
+DEFAULT_BITRATE = SpeakOptions.bitrate  # written once, in briefing.options
 GUID_TAG = "briefing_guid"
 
 
@@ -31,6 +33,11 @@ def encode_mp3(episode: Episode, path: Path, bitrate: str) -> None:
     if proc.returncode != 0:
         lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise RenderError(f"ffmpeg could not encode the MP3: {lines[-1] if lines else 'exit ' + str(proc.returncode)}")
+
+
+def guid_for(target: Path, info: EpisodeInfo) -> str:
+    """Stable across re-renders of the same episode (same file name and date)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"briefing:{target.name}:{info.date}"))
 
 
 def tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -> None:

@@ -6,7 +6,8 @@ request open while it loads the page's other files). What it serves:
 - `/`: an index of the episodes, newest first, with their durations (read from the MP3s the way
   the feed reads them);
 - the files an episode is made of, found directly in DIR: MP3 (with HTTP range requests, which
-  browsers need to seek), page, transcripts, chapters, and feed.xml, each with its content type.
+  browsers need to seek), page, transcripts, chapters, and feed.xml, each with its content type
+  (the kinds `files` registers).
 
 Nothing else: no sub-folders, no hidden or temporary files (`.name.part.mp3` while `speak`
 writes), no other kinds of file, nothing a symbolic link leads to outside DIR, no directory
@@ -30,8 +31,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from briefing.errors import InputError, UsageError
-from briefing.publish.feed import FEED_FILE, read_episode
-from briefing.publish.page import INDEX_CSP, IndexEntry, index_html
+from briefing.publish.feed import read_episode
+from briefing.publish.files import AUDIO, FEED, PAGE, episode_paths, kind_of
+from briefing.publish.page import INDEX_CSP, FeedLink, IndexEntry, index_html
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +41,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 CHUNK = 64 * 1024  # bytes per write while streaming a file
 
-# By file-name ending, longest first: what is served, and as what. Anything else is 404.
-CONTENT_TYPES = (
-    (".chapters.json", "application/json+chapters"),
-    (".mp3", "audio/mpeg"),
-    (".html", "text/html; charset=utf-8"),
-    (".vtt", "text/vtt; charset=utf-8"),
-    (".srt", "application/x-subrip; charset=utf-8"),
-    (".json", "application/json"),
-)
 # The pages carry their own, stricter policy (hashes of their one style and one script).
 HTML_CSP = "default-src 'none'; media-src 'self'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
@@ -61,11 +54,10 @@ class ServeOptions:
 
 
 def content_type(name: str) -> str | None:
-    """The Content-Type a file is served with, or None when it is not served."""
-    if name == FEED_FILE:
-        return "application/rss+xml; charset=utf-8"
-    lower = name.lower()
-    return next((kind for ending, kind in CONTENT_TYPES if lower.endswith(ending)), None)
+    """The Content-Type a file is served with, or None when it is not served: the kinds that
+    `files` registers, nothing else."""
+    kind = kind_of(name)
+    return kind.content_type if kind is not None else None
 
 
 def resolve(root: Path, url_path: str) -> Path | None:
@@ -115,7 +107,7 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | str:
 def episode_index(root: Path) -> bytes:
     """The index page for `root`: every readable MP3, newest first."""
     entries = []
-    for mp3 in sorted(root.glob("*.mp3")):
+    for mp3 in sorted(root.glob("*" + AUDIO.suffix)):
         if servable(root, mp3.name) is None:
             continue
         try:
@@ -123,11 +115,11 @@ def episode_index(root: Path) -> bytes:
         except InputError as exc:  # a broken file must not hide the others
             log.warning("index: %s", exc)
             continue
-        page = mp3.with_suffix(".html")
+        page = episode_paths(mp3)[PAGE]
         href = page.name if servable(root, page.name) else mp3.name
         entries.append(IndexEntry(episode.title, href, mp3.name, episode.published, episode.duration_s))
     entries.sort(key=lambda e: (e.published, e.audio), reverse=True)
-    feed = FEED_FILE if servable(root, FEED_FILE) else None
+    feed = FeedLink(FEED.suffix, FEED.media_type) if servable(root, FEED.suffix) else None
     return index_html(entries, title=f"Épisodes – {root.name}" if root.name else "Épisodes", feed=feed).encode("utf-8")
 
 
@@ -158,7 +150,7 @@ class Handler(BaseHTTPRequestHandler):
         if path in ("/", "/index.html"):
             data = episode_index(self.root)
             headers = {"Content-Security-Policy": INDEX_CSP}
-            return self._bytes(HTTPStatus.OK, "text/html; charset=utf-8", data, body, headers)
+            return self._bytes(HTTPStatus.OK, PAGE.content_type, data, body, headers)
         try:
             target = resolve(self.root, path)
         except UnicodeDecodeError:
@@ -168,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
         self._file(target, body)
 
     def _file(self, target: Path, body: bool) -> None:
-        kind = content_type(target.name)
+        kind = kind_of(target.name)
         try:
             handle = open(target, "rb")  # noqa: SIM115 - closed below, after streaming
         except OSError:
@@ -181,7 +173,7 @@ class Handler(BaseHTTPRequestHandler):
                 "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
                 "Cache-Control": "no-cache",  # an episode can be rendered again under the same name
             }
-            if kind.startswith("text/html"):
+            if kind is PAGE:
                 headers["Content-Security-Policy"] = HTML_CSP
             wanted = parse_range(self.headers.get("Range", ""), size) if self.headers.get("Range") else None
             if wanted == "unsatisfiable":
@@ -195,7 +187,7 @@ class Handler(BaseHTTPRequestHandler):
                 headers["Content-Range"] = f"bytes {first}-{last}/{size}"
             length = max(0, last - first + 1)
             self.send_response(status)
-            self._headers(kind, length, headers)
+            self._headers(kind.content_type, length, headers)
             if not body or length == 0:
                 return
             handle.seek(first)

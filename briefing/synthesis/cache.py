@@ -20,18 +20,19 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing.options import MB, SpeakOptions
+from briefing.paths import user_cache_dir
+
 log = logging.getLogger(__name__)
 
 FORMAT = 1
-DEFAULT_MAX_BYTES = 2 * 1024**3
+DEFAULT_MAX_BYTES = SpeakOptions.cache_size * MB
 _MAGIC = b"briefing-segment"
 
 
 def default_cache_dir() -> Path:
     """The platform's user cache directory (XDG_CACHE_HOME/briefing on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / "segments"
+    return user_cache_dir() / "segments"
 
 
 def cache_key(text: str, identity: dict) -> str:

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from briefing.engines import ENGINE_NAMES, engine_class
+from briefing.engines import DEVICES, ENGINE_MODES, ENGINE_NAMES, engine_class
 from briefing.errors import EngineUnavailable, UsageError
 from briefing.voices import VoiceBook, VoicePreset
-
-# The CLI contract (DESIGN.md); an engine not built into this version says so when a voice needs it.
-ENGINE_MODES = ("auto", "coqui", "espeak")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 @dataclass(frozen=True)

@@ -2,17 +2,15 @@
 
 Both take the same requests (segment index, spoken text, voice preset) and give back the same
 Audio, so the cache, the mixing and the MP3 are the same whichever ran the engine. An executor
-is created once per run (a `briefing batch` shares one across its episodes) and closed at the end.
+is created once per run (a `briefing batch` shares one across its episodes on the same device)
+and closed at the end.
 """
 
 from __future__ import annotations
 
-import os
-
 from briefing.errors import UsageError
+from briefing.options import EXECUTORS
 from briefing.synthesis.local import Executor, LocalExecutor
-
-EXECUTORS = ("local", "ray")
 
 
 def make_executor(name: str, jobs: int, device: str, ray_address: str | None = None, ray_cpus: int = 1) -> Executor:
@@ -23,8 +21,4 @@ def make_executor(name: str, jobs: int, device: str, ray_address: str | None = N
 
         return RayExecutor(jobs, device, address=ray_address, cpus_per_actor=ray_cpus)
     raise UsageError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from briefing.engines import engine_class
 from briefing.model import Clip, Script
+from briefing.options import SpeakOptions
 from briefing.synthesis.cache import SegmentCache, cache_key
 from briefing.synthesis.casting import Casted
 from briefing.synthesis.local import Executor, LocalExecutor
@@ -23,13 +24,13 @@ log = logging.getLogger(__name__)
 class RenderOptions:
     """Settings of the audio side."""
 
-    engine: str = "auto"  # auto, or an engine name that every voice must use
-    device: str = "auto"
-    speed: float = 1.0  # multiplies every preset's own speed
-    jobs: int = 1  # segments synthesised at once (threads locally, actors on Ray)
-    executor: str = "local"  # local or ray
+    engine: str = SpeakOptions.engine  # auto, or an engine name that every voice must use
+    device: str = SpeakOptions.device
+    speed: float = SpeakOptions.speed  # multiplies every preset's own speed
+    jobs: int = 1  # segments synthesised at once (threads locally, actors on Ray); the CLI's: one per core
+    executor: str = SpeakOptions.executor  # local or ray
     ray_address: str | None = None  # None: a local Ray instance started for the run
-    ray_cpus: int = 1  # CPUs (and torch threads) per Ray actor
+    ray_cpus: int = SpeakOptions.ray_cpus  # CPUs (and torch threads) per Ray actor
 
 
 @dataclass

@@ -19,6 +19,8 @@ import unicodedata
 from collections.abc import Mapping
 
 from briefing.text.numbers import JOIN, cardinal, decimal, digits, ordinal, roman_value
+from briefing.text.abbreviations import ABBREVIATIONS
+from briefing.text.dates import MONTHS
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿœæ"
@@ -228,7 +230,6 @@ def say_money(num: str, currency: str, scale: str | None) -> str:
 
 
 # --- dates and times -----------------------------------------------------------------------------
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"]
 _MONTH_ALT = "|".join(MONTHS)
 
 
@@ -248,41 +249,6 @@ def say_time(hours: int, minutes: int | None) -> str:
         words += JOIN + cardinal(minutes, feminine=True)
     return words
 
-
-# --- abbreviations (case-sensitive whitelist) -----------------------------------------------------
-_NAME_AHEAD = rf"(?=[ \u00a0]+[{_UPPER}])"
-ABBREVIATIONS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"\bav\.\s?J\.-C\.?"), "avant Jésus-Christ"),
-    (re.compile(r"\bapr\.\s?J\.-C\.?"), "après Jésus-Christ"),
-    (re.compile(r"\bJ\.-C\."), "Jésus-Christ"),
-    (re.compile(r"\bc\.-à-d\.?"), "c'est-à-dire"),
-    (re.compile(rf"\bMM\.{_NAME_AHEAD}"), "messieurs"),
-    (re.compile(rf"\bM\.{_NAME_AHEAD}"), "monsieur"),
-    (re.compile(rf"\bMmes\b\.?{_NAME_AHEAD}"), "mesdames"),
-    (re.compile(rf"\bMme\b\.?{_NAME_AHEAD}"), "madame"),
-    (re.compile(rf"\bMlles\b\.?{_NAME_AHEAD}"), "mesdemoiselles"),
-    (re.compile(rf"\bMlle\b\.?{_NAME_AHEAD}"), "mademoiselle"),
-    (re.compile(rf"\bDrs?\b\.?{_NAME_AHEAD}"), "docteur"),
-    (re.compile(rf"\bPr\b\.?{_NAME_AHEAD}"), "professeur"),
-    (re.compile(rf"\bMe\b\.?{_NAME_AHEAD}"), "maître"),
-    (re.compile(rf"\bMgr\b\.?{_NAME_AHEAD}"), "monseigneur"),
-    (re.compile(r"\bSte-(?=[A-ZÀ-Þ])"), "Sainte-"),
-    (re.compile(r"\bSt-(?=[A-ZÀ-Þ])"), "Saint-"),
-    (re.compile(r"\bcf\.?(?=\s)"), "confère"),
-    (re.compile(r"\betc\.(?:\s*\.)?"), "ètcétéra."),
-    (re.compile(r"\betc\b"), "ètcétéra"),
-    (re.compile(r"\bpp\.\s?(?=\d)"), "pages "),
-    (re.compile(r"\bp\.\s?(?=\d)"), "page "),
-    (re.compile(r"(?:\b[nN]°|\bN[o°]\.?)\s?(?=\d)"), "numéro "),
-    (re.compile(r"[nN]°"), "numéro"),
-    (re.compile(r"\bvol\.\s?(?=\d)"), "volume "),
-    (re.compile(r"\bchap\.\s?(?=\d)"), "chapitre "),
-    (re.compile(r"\benv\.(?=\s)"), "environ"),
-    (re.compile(r"(?<=\d)\s?hab\.?(?=[\s,.;]|$)"), " habitants"),
-    (re.compile(r"\bbd\b\.?(?=\s)"), "boulevard"),
-    (re.compile(r"(?<=\d )av\.(?=\s)"), "avenue"),
-    (re.compile(r"\bvs\.?(?=\s)"), "contre"),
-]
 
 # Roman numerals after these words are read as cardinals ("chapitre IV" -> "chapitre quatre").
 _ROMAN_NOUNS = "chapitre|tome|acte|scène|titre|article|livre|partie|saison|volume|épisode|phase|Vatican|Occident|Orient"
@@ -320,8 +286,8 @@ class Normaliser:
     def normalise(self, text: str) -> str:
         """What a voice should say for `text`: words and plain punctuation only."""
         text = self._characters(text)
-        for pattern, words in ABBREVIATIONS:
-            text = pattern.sub(words, text)
+        for abbreviation in ABBREVIATIONS:
+            text = abbreviation.pattern.sub(abbreviation.spoken, text)
         text = self._web(text)
         if self._lexicon_re is not None:
             text = self._lexicon_re.sub(lambda m: self.lexicon[m.group(1)], text)

@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from briefing.model import Article, Script, Segment
+from briefing.options import SpeakOptions
 from briefing.text.clean import has_words
+from briefing.text.dates import MONTHS, WEEKDAYS
 from briefing.text.normalize import Normaliser
 from briefing.text.numbers import JOIN, cardinal, ordinal
 from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
@@ -31,10 +33,8 @@ PAUSE_CHAPTER = 1800  # between two articles
 PAUSE_END = 600
 PAUSE_TRANSITION = 500  # after "Sujet suivant, ..."
 
-DEFAULT_MAX_CHARS = 250
+DEFAULT_MAX_CHARS = SpeakOptions.max_chars
 INTRO_CHAPTER = "Sommaire"
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre")
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,7 @@ from __future__ import annotations
 
 import re
 
-# Abbreviations that never end a sentence: they stand before a name, a number or a reference.
-ABBREVIATIONS = frozenset(
-    """M MM Mme Mmes Mlle Mlles Dr Drs Pr Me Mgr St Ste Sts Stes cf p pp art al av apr env
-    vol chap éd hab min max sq No no n° fig éd coll dir trad réf ibid op cit vs""".split()
-)
+from briefing.text.abbreviations import NO_SENTENCE_END
 
 _BOUNDARY = re.compile(
     r"""(?P<stop>[.!?…]+)          # the final stop(s)
@@ -51,7 +47,7 @@ def _is_abbreviation(before: str) -> bool:
     # An initial before a surname ("J. Dupont").
     if len(token) == 1 and token.isupper():
         return True
-    return token in ABBREVIATIONS
+    return token in NO_SENTENCE_END
 
 
 # Where a long sentence may be cut, best first. Each pattern matches the separator; the cut

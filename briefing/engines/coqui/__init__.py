@@ -3,7 +3,6 @@
 back half on ONNX Runtime or OpenVINO). Importing this package never imports torch."""
 
 from briefing.engines.coqui.engine import (
-    DEVICES,
     PRECISION_ENV,
     RUNTIME_ENV,
     CoquiEngine,
@@ -11,4 +10,4 @@ from briefing.engines.coqui.engine import (
 )
 from briefing.engines.coqui.models import fold_weight_norm, lean_vits
 
-__all__ = ["DEVICES", "PRECISION_ENV", "RUNTIME_ENV", "CoquiEngine", "fold_weight_norm", "lean_vits", "segment_seed"]
+__all__ = ["PRECISION_ENV", "RUNTIME_ENV", "CoquiEngine", "fold_weight_norm", "lean_vits", "segment_seed"]

@@ -32,15 +32,16 @@ from pathlib import Path
 import numpy as np
 
 from briefing.engines.base import Audio, Engine, Speakers
+from briefing.engines.registry import DEVICES
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
+from briefing.paths import user_cache_dir
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "cuda")
 RUNTIME_ENV = "BRIEFING_COQUI_RUNTIME"
 RUNTIMES = ("auto", "torch")  # auto: ONNX Runtime or OpenVINO for VITS on CPU when they import; torch: never
 PRECISION_ENV = "BRIEFING_COQUI_PRECISION"
@@ -52,10 +53,10 @@ XTTS_TRANSFORMERS_BELOW = 5
 
 
 def speaker_wav_path(preset: VoicePreset) -> str | None:
-    if not preset.speaker_wav:
+    if not preset.get("speaker_wav"):
         return None
     base = preset.path.parent if preset.path is not None else Path.cwd()
-    return str(base / Path(preset.speaker_wav).expanduser())
+    return str(base / Path(preset.get("speaker_wav")).expanduser())
 
 
 def _installed() -> bool:
@@ -114,8 +115,6 @@ def _import_marker() -> Path | None:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        import platformdirs
-
         versions = [sys.version, sys.prefix]
         for dist in ("torch", "torchaudio", "torchcodec", "coqui-tts", "numpy"):
             try:
@@ -125,7 +124,7 @@ def _import_marker() -> Path | None:
     except Exception:  # noqa: BLE001 - no marker: import every time, as before
         return None
     digest = hashlib.sha256("|".join(versions).encode()).hexdigest()[:16]
-    return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / f"coqui-imports-ok-{digest}"
+    return user_cache_dir() / f"coqui-imports-ok-{digest}"
 
 
 def segment_seed(text: str, preset: VoicePreset) -> int:
@@ -157,7 +156,7 @@ def resolve_precision() -> str:
 
 def resolve_device(device: str) -> str:
     """`auto` -> cuda when torch sees a GPU, else cpu; `cuda` without a GPU is a usage error."""
-    if device not in DEVICES:
+    if device not in DEVICES:  # the registry's list
         raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
     import torch
 
@@ -173,6 +172,23 @@ class CoquiEngine(Engine):
     """Coqui TTS models, loaded once each and reused for every segment."""
 
     name = "coqui"
+    # model: a zoo id (tts_models/fr/css10/vits), or model_path + config_path (a local model,
+    # relative to the preset's folder); speaker, language, speaker_wav for multi-speaker,
+    # multilingual and cloning models.
+    preset_keys = {"model": str, "model_path": str, "config_path": str, "speaker": str, "language": str, "speaker_wav": str}
+    devices = ("cpu", "cuda")
+
+    @classmethod
+    def check_settings(cls, preset: VoicePreset) -> str | None:
+        if preset.get("model") and preset.get("model_path"):
+            return "give either model (a zoo id) or model_path and config_path, not both"
+        if preset.get("config_path") and not preset.get("model_path"):
+            return "config_path needs model_path"
+        return None
+
+    @classmethod
+    def label(cls, preset: VoicePreset) -> str:
+        return preset.get("model") or preset.get("model_path") or ""
 
     def __init__(self, device: str = "cpu", runtime: str = "auto", precision: str = "auto"):
         self.device = device
@@ -195,8 +211,8 @@ class CoquiEngine(Engine):
             files.resolved_config()  # a file the config names that cannot be found
         except ModelFilesError as exc:
             return str(exc)
-        if preset.model and zoo.needs_tos(preset.model):
-            return f"Coqui model {preset.model} needs its licence (CPML) accepted: set COQUI_TOS_AGREED=1 if you agree to it"
+        if preset.get("model") and zoo.needs_tos(preset.get("model")):
+            return f"Coqui model {preset.get('model')} needs its licence (CPML) accepted: set COQUI_TOS_AGREED=1 if you agree to it"
         return _transformers_problem(files) or _import_problem()
 
     @classmethod
@@ -204,8 +220,8 @@ class CoquiEngine(Engine):
         """Download the preset's zoo model (and vocoder) into Coqui's cache when it is missing."""
         if not _installed():
             return f"coqui-tts is not installed ({INSTALL_HINT})"
-        if preset.model and not preset.model_path and zoo.item(preset.model) is not None and not zoo.needs_tos(preset.model):
-            problem = zoo.download(preset.model, missing=_zoo_missing)
+        if preset.get("model") and not preset.get("model_path") and zoo.item(preset.get("model")) is not None and not zoo.needs_tos(preset.get("model")):
+            problem = zoo.download(preset.get("model"), missing=_zoo_missing)
             if problem:
                 return problem
         return cls.unavailable_reason(preset)
@@ -368,8 +384,8 @@ class CoquiEngine(Engine):
         return Audio(np.ascontiguousarray(samples, dtype=np.float32), loaded.sample_rate, spoken.notes, spoken.complete)
 
     def describe(self, preset: VoicePreset) -> str:
-        what = preset.model or preset.model_path
-        extra = "".join(f" {k}={v}" for k, v in (("speaker", preset.speaker), ("language", preset.language)) if v)
+        what = preset.get("model") or preset.get("model_path")
+        extra = "".join(f" {k}={v}" for k, v in (("speaker", preset.get("speaker")), ("language", preset.get("language"))) if v)
         try:
             loaded = self._models.get(self._key(locate(preset)))
         except ModelFilesError:

@@ -148,9 +148,9 @@ def locate_zoo(name: str) -> ModelFiles:
 def locate_local(preset: VoicePreset) -> ModelFiles:
     """A preset's model_path and config_path (relative ones taken from the preset's folder)."""
     base = preset.path.parent if preset.path is not None else Path.cwd()
-    model = base / Path(preset.model_path).expanduser()
-    if preset.config_path:
-        config = base / Path(preset.config_path).expanduser()
+    model = base / Path(preset.get("model_path")).expanduser()
+    if preset.get("config_path"):
+        config = base / Path(preset.get("config_path")).expanduser()
     elif model.is_dir():
         config = model / "config.json"
     else:
@@ -167,11 +167,11 @@ def locate_local(preset: VoicePreset) -> ModelFiles:
 
 
 def locate(preset: VoicePreset) -> ModelFiles:
-    if preset.model_path:
+    if preset.get("model_path"):
         return locate_local(preset)
-    if not preset.model:
+    if not preset.get("model"):
         raise ModelFilesError(f"preset {preset.name!r} names no Coqui model (set model, or model_path and config_path)")
-    return locate_zoo(preset.model)
+    return locate_zoo(preset.get("model"))
 
 
 def _field(config: dict, key: str):

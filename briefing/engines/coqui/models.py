@@ -167,25 +167,25 @@ class CoquiModel:
         """Raise VoiceError when `preset`'s speaker or language does not fit this model."""
         where = f"voice preset {preset.path or preset.name}"
         what = f"model {self.files.label}"
-        if preset.speaker and not self.speakers and not (self.clones or speaker_wav):
-            raise VoiceError(f"{where}: {what} has a single speaker; remove speaker = {preset.speaker!r}")
-        if preset.speaker and self.speakers and self.speaker_key(preset.speaker) is None and not speaker_wav:
-            raise VoiceError(f"{where}: unknown speaker {preset.speaker!r}; speakers of this model: {_short_list(list(self.speakers))}")
-        if self.multi_speaker and not preset.speaker and not speaker_wav:
+        if preset.get("speaker") and not self.speakers and not (self.clones or speaker_wav):
+            raise VoiceError(f"{where}: {what} has a single speaker; remove speaker = {preset.get('speaker')!r}")
+        if preset.get("speaker") and self.speakers and self.speaker_key(preset.get("speaker")) is None and not speaker_wav:
+            raise VoiceError(f"{where}: unknown speaker {preset.get('speaker')!r}; speakers of this model: {_short_list(list(self.speakers))}")
+        if self.multi_speaker and not preset.get("speaker") and not speaker_wav:
             raise VoiceError(f"{where}: {what} has several speakers; set speaker to one of: {_short_list(list(self.speakers))}")
         if speaker_wav and not self.clones:
             raise VoiceError(f"{where}: {what} cannot clone a voice from a recording; remove speaker_wav")
-        if self.languages and not preset.language:
+        if self.languages and not preset.get("language"):
             raise VoiceError(f"{where}: {what} is multilingual; set language to one of: {', '.join(self.languages)}")
-        if preset.language and self.languages and preset.language not in self.languages:
-            raise VoiceError(f"{where}: unknown language {preset.language!r}; languages of this model: {', '.join(self.languages)}")
-        if preset.language and not self.languages:
-            raise VoiceError(f"{where}: {what} speaks one language; remove language = {preset.language!r}")
+        if preset.get("language") and self.languages and preset.get("language") not in self.languages:
+            raise VoiceError(f"{where}: unknown language {preset.get('language')!r}; languages of this model: {', '.join(self.languages)}")
+        if preset.get("language") and not self.languages:
+            raise VoiceError(f"{where}: {what} speaks one language; remove language = {preset.get('language')!r}")
 
     def _speaker_arg(self, preset: VoicePreset) -> str | None:
         if self.one_voice:  # several names, one voice: any name speaks it
-            return self.speaker_key(preset.speaker) or self.speakers[0]
-        return self.speaker_key(preset.speaker) if self.speakers else None
+            return self.speaker_key(preset.get("speaker")) or self.speakers[0]
+        return self.speaker_key(preset.get("speaker")) if self.speakers else None
 
     # -- synthesis --
 
@@ -196,7 +196,7 @@ class CoquiModel:
         to_ids = getattr(getattr(self.model, "tokenizer", None), "text_to_ids", None)
         if to_ids is None:
             return False
-        language = preset.language if self.languages else None
+        language = preset.get("language") if self.languages else None
         with zoo.coqui_logs_at(logging.ERROR):
             return len(to_ids(text, language=language)) == 0
 
@@ -212,7 +212,7 @@ class CoquiModel:
             text,
             speaker=self._speaker_arg(preset),
             speaker_wav=speaker_wav,
-            language=preset.language if self.languages else None,
+            language=preset.get("language") if self.languages else None,
             use_griffin_lim=self.vocoder is None,
             voice_dir=self.voice_dir,
         )
@@ -303,7 +303,7 @@ class VitsModel(CoquiModel):
         # VITS speed: durations are multiplied by length_scale, so a faster voice is a smaller one.
         vits.length_scale = self.base_length_scale / preset.speed
         kwargs = dict(
-            speaker=self._speaker_arg(preset), language=preset.language if self.languages else None,
+            speaker=self._speaker_arg(preset), language=preset.get("language") if self.languages else None,
             speaker_wav=speaker_wav, voice_dir=self.voice_dir,
         )
         if self.onnx is None:
@@ -341,7 +341,7 @@ class TacotronModel(CoquiModel):
 
     def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
         self._note_speed(preset)
-        speaker, language = self._speaker_arg(preset), preset.language if self.languages else None
+        speaker, language = self._speaker_arg(preset), preset.get("language") if self.languages else None
         decoder = self.model.decoder
 
         def attempt(piece: str):
@@ -394,7 +394,7 @@ class XttsModel(CoquiModel):
 
     def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
         gpt = self.model.gpt
-        speaker = self.speaker_key(preset.speaker) if not speaker_wav else (preset.speaker or None)
+        speaker = self.speaker_key(preset.get("speaker")) if not speaker_wav else (preset.get("speaker") or None)
         generated = []
         generate = gpt.generate
 
@@ -410,7 +410,7 @@ class XttsModel(CoquiModel):
             gpt.generate, gpt.max_gen_mel_tokens = counting_generate, bound  # generate's max_length
             try:
                 out = self.model.synthesize(piece, speaker=speaker, speaker_wav=speaker_wav, voice_dir=self.voice_dir,
-                                            language=preset.language, speed=preset.speed)
+                                            language=preset.get("language"), speed=preset.speed)
             finally:
                 del gpt.generate  # the class's own method again
                 gpt.max_gen_mel_tokens = self.budget_tokens

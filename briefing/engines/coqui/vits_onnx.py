@@ -41,6 +41,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from briefing.paths import user_cache_dir
+
 log = logging.getLogger(__name__)
 
 EXPORT_VERSION = 1  # bump when the exported graph changes for the same weights
@@ -50,9 +52,7 @@ DUMMY_FRAMES = 64
 
 def cache_dir() -> Path:
     """Where exported graphs live: the platform's user cache dir (XDG_CACHE_HOME/briefing on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("briefing", appauthor=False)) / "coqui-onnx"
+    return user_cache_dir() / "coqui-onnx"
 
 
 def unsupported(vits) -> str | None:

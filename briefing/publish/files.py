@@ -1,0 +1,126 @@
+"""The files an episode is published as, named once: for each kind its file-name suffix, its media
+type and, for an episode's own files, the function that writes it. `episode` writes them, `feed`
+links them, `serve` serves these kinds and no other.
+
+An episode's MP3 is where it was asked for (`-o`); its other files sit beside it, named after it
+with its last suffix replaced: brief.mp3 -> brief.vtt, brief.srt, brief.chapters.json, brief.html.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefing.model import Episode, Script
+from briefing.publish.info import Chapter, EpisodeInfo
+from briefing.publish.mp3 import DEFAULT_BITRATE, encode_mp3, guid_for, tag_mp3
+from briefing.publish.page import Page, PageChapter, PageCue, to_html
+from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt, to_webvtt
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Everything an episode's files are written from."""
+
+    script: Script
+    episode: Episode
+    info: EpisodeInfo
+    chapters: tuple[Chapter, ...]
+    audio: Path  # where the MP3 ends up: it names the other files, the GUID and the page's links
+    bitrate: str = DEFAULT_BITRATE
+
+
+Writer = Callable[[Publication, Path], None]  # writes one file of the episode at the given path
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of published file."""
+
+    key: str
+    suffix: str  # what follows the episode's name (".vtt"); for a folder's own file, its whole name
+    media_type: str  # as a feed declares it, without parameters
+    charset: str | None = "utf-8"  # added to the media type when served
+    offer: str = ""  # the listening page's link to it, in French; "" when the page does not list it
+    write: Writer | None = None  # None for a folder's own file (feed.py writes the feed)
+
+    @property
+    def content_type(self) -> str:
+        """The HTTP Content-Type it is served with."""
+        return self.media_type + (f"; charset={self.charset}" if self.charset else "")
+
+
+def _write_mp3(pub: Publication, path: Path) -> None:
+    encode_mp3(pub.episode, path, pub.bitrate)
+    tag_mp3(path, pub.info, list(pub.chapters), guid_for(pub.audio, pub.info))
+
+
+def _write_webvtt(pub: Publication, path: Path) -> None:
+    path.write_text(to_webvtt(pub.script, pub.episode), encoding="utf-8")
+
+
+def _write_srt(pub: Publication, path: Path) -> None:
+    path.write_text(to_srt(pub.script, pub.episode), encoding="utf-8")
+
+
+def _write_chapters(pub: Publication, path: Path) -> None:
+    path.write_text(to_chapters_json(list(pub.chapters), pub.info), encoding="utf-8")
+
+
+def _write_page(pub: Publication, path: Path) -> None:
+    path.write_text(to_html(listening_page(pub)), encoding="utf-8")
+
+
+AUDIO = FileKind("mp3", ".mp3", "audio/mpeg", charset=None, write=_write_mp3)
+WEBVTT = FileKind("vtt", ".vtt", "text/vtt", offer="transcription WebVTT", write=_write_webvtt)
+SRT = FileKind("srt", ".srt", "application/x-subrip", offer="sous-titres SRT", write=_write_srt)
+CHAPTERS = FileKind(
+    "chapters", ".chapters.json", "application/json+chapters",
+    charset=None,  # JSON is UTF-8 by definition (RFC 8259): no parameter
+    offer="chapitres JSON", write=_write_chapters,
+)
+PAGE = FileKind("html", ".html", "text/html", write=_write_page)
+FEED = FileKind("feed", "feed.xml", "application/rss+xml")
+
+EPISODE_FILES = (AUDIO, WEBVTT, SRT, CHAPTERS, PAGE)  # the order write_episode returns them in
+FOLDER_FILES = (FEED,)
+# Longest suffix first, so that brief.chapters.json is chapters, whatever else ends in .json.
+_BY_SUFFIX = sorted(EPISODE_FILES, key=lambda kind: len(kind.suffix), reverse=True)
+
+
+def episode_paths(audio: Path) -> dict[FileKind, Path]:
+    """Where each file of the episode whose MP3 is `audio` goes: the MP3 where it is, the others
+    beside it named after it (its last suffix, normally .mp3, replaced by theirs)."""
+    audio = Path(audio)
+    base = audio.with_suffix("").name
+    return {kind: audio if kind is AUDIO else audio.with_name(base + kind.suffix) for kind in EPISODE_FILES}
+
+
+def kind_of(name: str) -> FileKind | None:
+    """The kind of a file in a folder of episodes, by its name (suffixes in any case), or None
+    when it is none of ours."""
+    folder_file = next((kind for kind in FOLDER_FILES if name == kind.suffix), None)
+    if folder_file is not None:
+        return folder_file
+    lower = name.lower()
+    return next((kind for kind in _BY_SUFFIX if lower.endswith(kind.suffix)), None)
+
+
+def listening_page(pub: Publication) -> Page:
+    """The listening page that sits beside the MP3, from the same cues as the VTT, offering the
+    episode's other files."""
+    paths = episode_paths(pub.audio)
+    segments = pub.script.segments
+    cues = tuple(PageCue(cue.start_ms, cue.end_ms, speaker_label(segments[cue.index]), segments[cue.index].text) for cue in pub.episode.cues)
+    return Page(
+        title=pub.info.title,
+        audio=pub.audio.name,
+        duration_ms=pub.episode.duration_ms,
+        chapters=tuple(PageChapter(c.title, c.start_ms, c.end_ms) for c in pub.chapters),
+        cues=cues,
+        date=pub.info.date,
+        podcast=pub.info.podcast,
+        sources=pub.info.sources,
+        files=tuple((kind.offer, paths[kind].name) for kind in EPISODE_FILES if kind.offer),
+    )
