@@ -4,22 +4,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
-
-# Written for these tests: a title, a sub-heading, a speech quote with an attribution after it,
-# a second speaker, a scare-quoted term and a pronoun attribution.
-ARTICLE = """\
-Le conseil municipal adopte le budget
-
-Le conseil municipal de Nantes a adopté lundi soir son budget pour l'année prochaine, après quatre heures de débat.
-
-« Nous investissons dans les écoles avant tout le reste, parce que c'est là que tout commence », a déclaré la maire, Sophie Marchand.
-
-Une opposition divisée
-
-L'opposition a dénoncé un budget « cosmétique ». « Les impôts locaux augmentent encore et personne n'ose le dire aux habitants », a répliqué Paul Girard. « Nous voterons contre », a-t-il ajouté.
-"""
+from helpers import ARTICLE, PORT_ARTICLE, write_preset
 
 
 @pytest.fixture
@@ -35,11 +20,19 @@ def article(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _private_cache(tmp_path_factory):
-    """The segment cache of the tests lives in a temporary folder, never the user's."""
-    import os
-
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+def _private_folders(tmp_path_factory):
+    """The user's folders stay out of the tests: the segment cache (XDG_CACHE_HOME) and Coqui's
+    model folders (TTS_HOME, and the Hub cache in HF_HOME) are empty temporary folders, so the
+    suite runs the same whether or not `make run` has downloaded Coqui models on this machine.
+    Tests of those models point them at their own folders (tests/test_real_models.py, the zoo
+    tests of tests/test_coqui.py). Restored when the session ends."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+        mp.setenv("TTS_HOME", str(tmp_path_factory.mktemp("tts-home")))
+        mp.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+        for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"):  # these win over HF_HOME
+            mp.delenv(var, raising=False)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,22 +43,61 @@ def _system_tools():
         pytest.exit(f"missing system tools: {', '.join(missing)}; run `make test` to install them", returncode=2)
 
 
+# --- tiny Coqui models (tests/test_coqui.py, tests/test_ray.py) ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
+    """A single-speaker and a three-speaker tiny VITS, built once for the whole run (test_coqui, test_ray)."""
+    pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
+    from coqui_models import SPEAKERS, build_tiny_vits
+
+    root = tmp_path_factory.mktemp("coqui-models")
+    return {
+        "single": build_tiny_vits(root / "single"),
+        "multi": build_tiny_vits(root / "multi", SPEAKERS),
+    }
+
+
+@pytest.fixture
+def coqui_voices(tmp_path, tiny) -> Path:
+    """A voices folder: a single-speaker narrator and two quote voices, speakers of the other model."""
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    (single_model, single_config), (multi_model, multi_config) = tiny["single"], tiny["multi"]
+    write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
+    write_preset(folder, "esp-q", engine="espeak", voice="fr+f2")
+    write_preset(folder, "narrateur", role="narrator", engine="coqui", model_path=str(single_model), config_path=str(single_config), fallback="esp-n")
+    write_preset(folder, "q-ana", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="ana", fallback="esp-q")
+    write_preset(folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno")
+    (folder / "casting.toml").write_text('default_quote = "q-ana"\n', encoding="utf-8")
+    return folder
+
+
 # --- a local web server (127.0.0.1 only) for pages and feeds -------------------------------------
 import http.server  # noqa: E402
 import threading  # noqa: E402
-import time  # noqa: E402
+
+# How long a held answer waits at most (s): the test releases it when it ends, so only a client
+# that never gives up sees an answer this late.
+HOLD_S = 60
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
     routes: dict = {}
+    requests: list = []  # the paths of fixed answers asked for, in order
+    answered: list = []  # the paths of fixed answers sent
+    release: threading.Event
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         route = self.routes.get(self.path)
         if route is None:
             return super().do_GET()
-        status, content_type, body, headers, delay = route
-        if delay:
-            time.sleep(delay)  # a server that answers too late
+        status, content_type, body, headers, hold = route
+        self.requests.append(self.path)
+        if hold:
+            self.release.wait(HOLD_S)  # a server that answers too late: not before the test is over
+        self.answered.append(self.path)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -83,10 +115,12 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def web(tmp_path):
-    """Serve tmp_path/www on 127.0.0.1; `web.route(path, body, type, status)` adds a fixed answer."""
+    """Serve tmp_path/www on 127.0.0.1; `web.route(path, body, type, status)` adds a fixed answer,
+    and `hold=True` holds it back until the test is over. `web.requests` and `web.answered` list
+    the fixed answers asked for and sent."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = type("Handler", (_Handler,), {"routes": {}})
+    handler = type("Handler", (_Handler,), {"routes": {}, "requests": [], "answered": [], "release": threading.Event()})
 
     def factory(*args, **kwargs):
         return handler(*args, directory=str(root), **kwargs)
@@ -98,30 +132,22 @@ def web(tmp_path):
     class Web:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         folder = root
+        requests = handler.requests
+        answered = handler.answered
 
         @staticmethod
-        def route(path, body, content_type="text/html; charset=utf-8", status=200, headers=None, delay=0.0):
+        def route(path, body, content_type="text/html; charset=utf-8", status=200, headers=None, hold=False):
             data = body.encode("utf-8") if isinstance(body, str) else body
-            handler.routes[path] = (status, content_type, data, headers or {}, delay)
+            handler.routes[path] = (status, content_type, data, headers or {}, hold)
             return Web.base + path
 
     yield Web
+    handler.release.set()
     server.shutdown()
     server.server_close()
 
 
 # --- a folder of episodes as `briefing serve` sees it (tests/test_page*.py) ------------------------
-
-PORT_ARTICLE = """\
-# Le port de Brest & ses « quais » <rénovés>
-
-Le conseil portuaire a voté lundi un plan de 45 millions d'euros pour rénover les quais.
-
-« Nous allons accueillir deux fois plus de navires d'ici à 2030 », a déclaré le directeur du port, Hugo Lambert.
-
-Les travaux commenceront au printemps et dureront dix-huit mois.
-"""
-
 
 @pytest.fixture(scope="session")
 def episode_folder(tmp_path_factory):

@@ -12,14 +12,13 @@ from briefing.pipeline import Options, make_episode
 from briefing.synthesis.casting import choose_presets
 from briefing.synthesis.render import RenderOptions
 from briefing.voices import load_voices
+from helpers import ARTICLE
 
 RATE = 22050  # decode rate for measurements
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    from conftest import ARTICLE
-
     folder = tmp_path_factory.mktemp("render")
     src = folder / "budget.txt"
     src.write_text(ARTICLE, encoding="utf-8")

@@ -2,15 +2,16 @@
 
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from briefing.cli import app
+from helpers import RUN_BRIEFING
 
 ESPEAK = ["--engine", "espeak"]
 
@@ -62,10 +63,9 @@ def test_cached_render_equals_a_fresh_one(runner, article, tmp_path):
     assert (tmp_path / "warm" / "ep.mp3").read_bytes() == (tmp_path / "cold" / "ep.mp3").read_bytes()
 
 
-LONG = "Un long sujet\n\n" + "\n\n".join(
-    f"Le conseil numéro {i} a voté un budget de {i * 1000} euros pour la commune, après un long débat entre les élus de la majorité et ceux de l'opposition."
-    for i in range(1, 41)
-)
+# Short paragraphs: the time of a render goes with the length of its audio (loudness, encoding).
+LONG = "Un long sujet\n\n" + "\n\n".join(f"Le conseil numéro {i} a voté un budget de {i * 1000} euros." for i in range(1, 21))
+HELD_AT = 10  # segments in the cache when the run is killed, of the 21 of LONG
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "SIGINT"])
@@ -74,41 +74,49 @@ def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
     src.write_text(LONG, encoding="utf-8")
     cache = tmp_path / "cache"
     out = tmp_path / "out" / "ep.mp3"
-    cmd = [sys.executable, "-m", "briefing", "speak", str(src), "-o", str(out), "--cache-dir", str(cache), "--jobs", "1", *ESPEAK]
+    args = ["speak", str(src), "-o", str(out), "--cache-dir", str(cache), "--jobs", "1", *ESPEAK]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    deadline = time.monotonic() + 60
-    while len(list(cache.rglob("*.seg"))) < 10 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the render finished before it could be killed"
+    # The render holds still after its 10th cache entry (tests/run_briefing.py) and is killed
+    # there. The wait is generous: only a broken run takes that long.
+    proc = subprocess.Popen([sys.executable, str(RUN_BRIEFING), "--hold-after", str(HELD_AT), *args],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    ready, _, _ = select.select([proc.stdout], [], [], 300)
+    line = proc.stdout.readline() if ready else b""
+    assert line == b"held\n", proc.communicate(timeout=300)[1].decode()
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=60)
     done_before = len(list(cache.rglob("*.seg")))
-    assert done_before >= 10
+    assert done_before == HELD_AT
     assert not out.exists()
     if sig == signal.SIGINT:
         assert proc.returncode == 130
         assert stderr.decode().strip().splitlines()[-1] == "briefing: interrupted; nothing was written"
         assert not [p for p in out.parent.iterdir()]  # its temporary files are gone too
 
+    cmd = [sys.executable, "-m", "briefing", *args]
     resumed = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr.decode()
     total, synthesised, cached = (int(g) for g in re.search(r"(\d+) total, (\d+) synthesised, (\d+) from cache", resumed.stderr.decode()).groups())
-    assert cached >= done_before and synthesised == total - cached
+    assert cached == done_before and synthesised == total - cached
     assert sorted(p.name for p in out.parent.iterdir()) == ["ep.chapters.json", "ep.html", "ep.mp3", "ep.srt", "ep.vtt"]  # stale temporaries removed
 
     fresh = tmp_path / "fresh" / "ep.mp3"
-    subprocess.run([*cmd[:5], "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK], check=True, capture_output=True, env=env, timeout=300)
+    subprocess.run([sys.executable, "-m", "briefing", "speak", str(src), "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK],
+                   check=True, capture_output=True, env=env, timeout=300)
     assert out.read_bytes() == fresh.read_bytes()
 
 
-def test_progress_bar_on_a_terminal_only(article, tmp_path):
+def test_progress_bar_on_a_terminal_only(tmp_path):
     """Under a pseudo-terminal (util-linux `script`) the bar shows segments, audio and ETA;
     with --quiet, or when stderr is not a terminal, only the summary line is printed."""
     import shutil
 
     assert shutil.which("script"), "util-linux `script` is needed for this test"
-    cmd = f"{sys.executable} -m briefing speak {article} -o {tmp_path / 'a.mp3'} --no-cache --engine espeak"
+    # Three short segments: the bar is drawn at least once whatever the render's length (rich
+    # draws it again when it stops), and three renders of a short text take a few seconds.
+    src = tmp_path / "court.txt"
+    src.write_text("Un court sujet\n\nLe conseil a voté le budget.\n\nLes travaux commencent au printemps.", encoding="utf-8")
+    cmd = f"{sys.executable} -m briefing speak {src} -o {tmp_path / 'a.mp3'} --no-cache --engine espeak"
     tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=120)
     screen = tty.stdout.decode("utf-8", "replace")
     assert tty.returncode == 0, screen

@@ -2,26 +2,12 @@
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from audio_checks import ffprobe
 from briefing.cli import app
-
-
-def assert_one_line_error(result, code, fragment):
-    assert result.exit_code == code, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("briefing: error: ")
-    assert fragment in lines[0]
-    assert "Traceback" not in result.output
-
-
-def no_episode_files(folder: Path) -> bool:
-    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name]
-
+from helpers import assert_one_line_error, no_episode_files
 
 # The bundled narrator is a Coqui voice; these tests pin espeak so that they check the same audio
 # (and print no fallback note) whether or not Coqui models are downloaded on this machine.
@@ -73,7 +59,7 @@ def test_jobs_do_not_change_the_audio(runner, article, tmp_path):
 
 
 def test_script_json(runner, article):
-    result = runner.invoke(app, ["script", str(article), "--json"])
+    result = runner.invoke(app, ["script", str(article), "--json", *ESPEAK])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["title"] == "Le conseil municipal adopte le budget"
@@ -88,7 +74,7 @@ def test_script_json(runner, article):
 
 
 def test_script_plain_text(runner, article):
-    result = runner.invoke(app, ["script", str(article)])
+    result = runner.invoke(app, ["script", str(article), *ESPEAK])
     assert result.exit_code == 0
     assert result.stdout.startswith("# Le conseil municipal adopte le budget\n")
     assert "(Paul Girard)" in result.stdout

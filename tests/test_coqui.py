@@ -1,12 +1,13 @@
 """The Coqui engine with tiny real VITS models built here (random weights, real loading and
 inference code), through `briefing speak` and the engine itself. No network: the zoo tests
-point Coqui's cache at a temporary folder and every proxy at a closed port."""
+point Coqui's cache at a temporary folder and every proxy at a local port that hangs up at once."""
 
 from __future__ import annotations
 
 import importlib.util
 import shutil
-import time
+import socketserver
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,7 @@ from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.engines.coqui.vits_onnx import openvino_bf16  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
-from coqui_models import SPEAKERS, build_tiny_vits  # noqa: E402
-from test_cli import assert_one_line_error, no_episode_files  # noqa: E402
+from helpers import assert_one_line_error, no_episode_files, write_preset  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
@@ -37,63 +37,78 @@ needs_ort = pytest.mark.skipif(not HAS_ORT, reason="onnxruntime or onnx is not i
 needs_bf16 = pytest.mark.skipif(not openvino_bf16(), reason="openvino is not installed or this CPU has no native bfloat16")
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def onnx_cache(tmp_path_factory) -> Path:
     """The user cache dir (where exported ONNX graphs go) in a temporary folder, shared by the module.
 
     The engine in float32 unless a test says otherwise: most tests compare its samples with
     Coqui's own torch path, which float32 matches to rounding; the bfloat16 tests set auto or bf16.
+    Module-scoped, with the process's engines too (the CLI keeps one loaded engine per process,
+    made under this environment): the modules after this one run as they would without it.
     """
+    from briefing.synthesis import local as executors
+
     cache = tmp_path_factory.mktemp("xdg-cache")
     with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(executors, "_engines", {})
+        mp.setattr(executors, "_prepared", set())
         mp.setenv("XDG_CACHE_HOME", str(cache))
         mp.delenv(RUNTIME_ENV, raising=False)
         mp.setenv(PRECISION_ENV, "fp32")
         yield cache / "briefing" / "coqui-onnx"
 
 
-@pytest.fixture(scope="session")
-def tiny(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
-    """A single-speaker and a three-speaker tiny VITS, built once for the whole run."""
-    root = tmp_path_factory.mktemp("coqui-models")
-    return {
-        "single": build_tiny_vits(root / "single"),
-        "multi": build_tiny_vits(root / "multi", SPEAKERS),
-    }
+class _HangUp(socketserver.BaseRequestHandler):
+    def handle(self):
+        self.request.settimeout(5)
+        try:  # the request line: "CONNECT github.com:443 HTTP/1.0", "GET http://host/path HTTP/1.1"
+            line = self.request.recv(512).split(b"\r\n", 1)[0].decode("latin-1")
+        except OSError:
+            line = ""
+        self.server.requests.append(line)  # then the server closes the connection
 
 
-def write_preset(folder: Path, name: str, **keys) -> Path:
-    lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in keys.items()]
-    path = folder / f"{name}.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+# ONNX Runtime's native library posts telemetry events to this host from a thread of its own, some
+# time after a model ran on it (seen under pytest-xdist): not a download, and not the product's doing.
+ORT_TELEMETRY = "events.data.microsoft.com"
+
+
+class ClosedNetwork(socketserver.TCPServer):
+    """A port on 127.0.0.1 that hangs up on every connection and records what each one asked for."""
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _HangUp)
+        self.requests: list[str] = []
+
+    def tries(self) -> list[str]:
+        """The downloads tried through it as a proxy. Neither a stray connection from another program
+        on this machine (one that found this port number reused by the test) nor ONNX Runtime's
+        telemetry is one."""
+        proxied = [r for r in self.requests if r.startswith("CONNECT ") or r.partition(" ")[2].startswith("http")]
+        return [r for r in proxied if ORT_TELEMETRY not in r.split(" ")[1]]
 
 
 @pytest.fixture
-def coqui_voices(tmp_path, tiny) -> Path:
-    """A voices folder: a single-speaker narrator and two quote voices, speakers of the other model."""
-    folder = tmp_path / "voices"
-    folder.mkdir()
-    (single_model, single_config), (multi_model, multi_config) = tiny["single"], tiny["multi"]
-    write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
-    write_preset(folder, "esp-q", engine="espeak", voice="fr+f2")
-    write_preset(folder, "narrateur", role="narrator", engine="coqui", model_path=str(single_model), config_path=str(single_config), fallback="esp-n")
-    write_preset(folder, "q-ana", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="ana", fallback="esp-q")
-    write_preset(folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno")
-    (folder / "casting.toml").write_text('default_quote = "q-ana"\n', encoding="utf-8")
-    return folder
+def network(monkeypatch) -> ClosedNetwork:
+    """No way out to the network: every proxy is a ClosedNetwork, which hangs up at once and tells
+    what was tried (`network.tries()`)."""
+    server = ClosedNetwork()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # stops within 0.05 s
+    for var in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(var, f"http://127.0.0.1:{server.server_address[1]}")
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    yield server
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture
-def offline_cache(tmp_path, monkeypatch) -> Path:
-    """An empty Coqui cache in tmp_path, and no way out to the network (every proxy is a closed port)."""
+def offline_cache(tmp_path, monkeypatch, network) -> Path:
+    """An empty Coqui cache in tmp_path, and no way out to the network."""
     home = tmp_path / "tts-home"
     home.mkdir()
     monkeypatch.setenv("TTS_HOME", str(home))
-    for var in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
-        monkeypatch.setenv(var, "http://127.0.0.1:9")
-    for var in ("NO_PROXY", "no_proxy"):
-        monkeypatch.delenv(var, raising=False)
     return home
 
 
@@ -234,11 +249,10 @@ def test_a_manifest_device_cuda_fails_as_device_cuda_does(runner, article, coqui
     assert rows["cpu"].endswith(str(tmp_path / "output" / "cpu.mp3"))
 
 
-def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache):
+def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache, network):
     voices = zoo_voices(tmp_path / "voices")
-    started = time.monotonic()
     result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
-    assert time.monotonic() - started < 30
+    assert len(network.tries()) == 1, network.requests  # one try, no retries: it fails as soon as the network does
     assert_one_line_error(result, 2, f"Coqui model {ZOO_ID} is not downloaded and could not be downloaded")
     assert "briefing voices --download" in result.stderr and "model_path and config_path" in result.stderr
     assert no_episode_files(tmp_path)
@@ -246,13 +260,12 @@ def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, o
     assert not (offline_cache / "tts" / ZOO_ID.replace("/", "--")).exists()
 
 
-def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, offline_cache):
+def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, offline_cache, network):
     voices = zoo_voices(tmp_path / "voices")
     out = tmp_path / "auto.mp3"
-    started = time.monotonic()
     result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert time.monotonic() - started < 30
+    assert network.tries() == [], network.requests  # auto never downloads
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, result.stderr
     assert lines[0].startswith("briefing: voice 'zoo-n': using 'esp-n' (espeak) because Coqui model tts_models/fr/css10/vits is not downloaded")
@@ -261,7 +274,7 @@ def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, o
     assert not (offline_cache / "tts").exists()  # auto never tried the network
 
 
-def test_a_cached_zoo_model_is_used_without_network(runner, article, tmp_path, offline_cache, tiny):
+def test_a_cached_zoo_model_is_used_without_network(runner, article, tmp_path, offline_cache, network, tiny):
     cached = offline_cache / "tts" / ZOO_ID.replace("/", "--")
     cached.mkdir(parents=True)
     shutil.copy(tiny["single"][0], cached / "model_file.pth")
@@ -275,6 +288,7 @@ def test_a_cached_zoo_model_is_used_without_network(runner, article, tmp_path, o
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("segments: ")
     assert ffprobe(out)["stream"]["codec_name"] == "mp3"
+    assert network.tries() == [], network.requests
 
 
 def test_voices_reports_coqui_presets_truthfully(runner, coqui_voices, tmp_path, offline_cache):

@@ -14,7 +14,7 @@ from briefing.options import DEVICES, ENGINES, SpeakOptions
 from briefing.publish.mp3 import DEFAULT_BITRATE
 from briefing.synthesis import casting
 from briefing.synthesis.render import RenderOptions
-from test_cli import assert_one_line_error, no_episode_files
+from helpers import assert_one_line_error, no_episode_files
 
 TEXT = "Premier sujet\n\nUn paragraphe sur le port de Brest et ses quais."
 

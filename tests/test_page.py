@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from briefing.cli import app
-from briefing.publish.page import Page, PageChapter, PageCue, clock, french_date, index_html, spoken_duration, to_html
+from briefing.publish.page import clock, french_date, index_html, spoken_duration, to_html
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
+from helpers import RUN_BRIEFING, hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "briefing" / "publish" / "templates"
@@ -45,27 +46,6 @@ class Tree(HTMLParser):
 
     def all(self, tag):
         return [attrs for t, attrs in self.tags if t == tag]
-
-
-HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">"\'&'
-
-
-def hostile_page() -> Page:
-    return Page(
-        title="Titre " + HOSTILE,
-        audio='épisode "1" #2.mp3',
-        duration_ms=125_000,
-        chapters=(PageChapter("Sommaire </title>" + HOSTILE, 0, 60_000), PageChapter("Deux", 60_000, 125_000)),
-        cues=(
-            PageCue(0, 2_000, "Narrateur", "Bonjour. " + HOSTILE),
-            PageCue(2_500, 5_000, "Jean <b onmouseover=alert(1)>Dupont</b>", "« Une citation » </p><script>alert(1)</script>"),
-            PageCue(61_000, 64_000, "Narrateur", "Deuxième sujet."),
-        ),
-        date="2026-11-24",
-        podcast="Le <i>briefing</i>",
-        sources=("https://exemple.fr/a?x=1&y=\"2\"<", "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
-        files=(("transcription WebVTT", "épisode.vtt"),),
-    )
 
 
 def test_everything_from_articles_is_escaped():
@@ -328,7 +308,7 @@ def test_serve_rejects_a_missing_folder_and_a_busy_port(runner, tmp_path, server
 
 def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(episode_folder):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "briefing", "serve", str(episode_folder), "--port", "0"],
+        [sys.executable, str(RUN_BRIEFING), "serve", str(episode_folder), "--port", "0"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -6,13 +6,13 @@ installs them (apt: chromium, chromium-driver, npm; npm: axe-core into .tools/).
 
 import dataclasses
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 from briefing.publish.page import to_html
 from briefing.publish.serve import ServeOptions, serve_in_thread
+from helpers import hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -59,15 +59,28 @@ def console_errors(driver):
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-def wait_for(driver, script, timeout=8.0, *args):
+# How long a wait may take before the test fails: generous, so that only a broken page reaches it,
+# never a slow machine. A wait ends as soon as its condition holds.
+WAIT_S = 30
+
+
+def wait_for(driver, script, *args):
     """Poll a JavaScript expression (`return ...`) until it is truthy; return its value."""
-    end = time.monotonic() + timeout
-    while True:
-        value = driver.execute_script(script, *args)
-        if value or time.monotonic() > end:
-            assert value, f"timed out waiting for: {script}"
-            return value
-        time.sleep(0.05)
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, WAIT_S, poll_frequency=0.05).until(
+        lambda d: d.execute_script(script, *args), message=f"timed out waiting for: {script}"
+    )
+
+
+def seek_with(driver, action):
+    """Do `action`, which makes the page seek the audio, and wait until that seek is done."""
+    driver.execute_script(
+        "window.__seeked = false;"
+        "document.getElementById('audio').addEventListener('seeked', function () { window.__seeked = true; }, {once: true});"
+    )
+    action()
+    wait_for(driver, "return window.__seeked")
 
 
 def open_page(driver, url):
@@ -101,8 +114,7 @@ def test_activating_a_chapter_seeks_there(browser, site):
     link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[2]
     start = float(link.get_attribute("data-start"))
     assert start > 20
-    link.click()
-    time.sleep(0.3)
+    seek_with(browser, link.click)
     now = audio(browser, "currentTime")
     assert start - 0.05 <= now <= start + 2, now
     assert not audio(browser, "paused")  # and it plays from there
@@ -113,8 +125,7 @@ def test_activating_a_chapter_seeks_there(browser, site):
     browser.execute_script("arguments[0].focus()", first)
     from selenium.webdriver.common.keys import Keys
 
-    first.send_keys(Keys.ENTER)
-    time.sleep(0.2)
+    seek_with(browser, lambda: first.send_keys(Keys.ENTER))
     assert abs(audio(browser, "currentTime") - float(first.get_attribute("data-start"))) < 2
     browser.execute_script("document.getElementById('audio').pause()")
     assert console_errors(browser) == []
@@ -128,8 +139,8 @@ def test_playback_highlights_the_cue_being_spoken(browser, site):
     cue_id, start, end = cues[5]
     # Real playback (muted): from just before the cue until the browser is inside it.
     browser.execute_script("var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", max(0, start - 0.3))
-    wait_for(browser, "return document.getElementById('audio').currentTime > arguments[0]", 8.0, start + 0.25)
-    wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", 2.0, cue_id)
+    wait_for(browser, "return document.getElementById('audio').currentTime > arguments[0]", start + 0.25)
+    wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", cue_id)
     browser.execute_script("document.getElementById('audio').pause()")
     assert browser.execute_script("return document.querySelectorAll('.cue.now, .cue[aria-current]').length") == 1
     assert browser.execute_script("return document.getElementById(arguments[0]).getAttribute('aria-current')", cue_id) == "true"
@@ -140,13 +151,13 @@ def test_playback_highlights_the_cue_being_spoken(browser, site):
     assert browser.execute_script("return window.scrollY") == 0
     last_id, last_start, _ = cues[-1]
     browser.execute_script("var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", last_start - 0.3)
-    wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", 5.0, last_id)
+    wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", last_id)
     browser.execute_script("document.getElementById('audio').pause()")
     assert browser.execute_script("return window.scrollY") > 0
     wait_for(
         browser,
         "var r = document.getElementById(arguments[0]).getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight",
-        3.0, last_id,
+        last_id,
     )
     assert console_errors(browser) == []
 
@@ -205,9 +216,9 @@ def test_keyboard_skip_link_focus_and_shortcuts(browser, site):
     assert audio(browser, "paused")
     browser.execute_script("document.getElementById('audio').focus()")
     ActionChains(browser).send_keys(Keys.SPACE).perform()
-    wait_for(browser, "return !document.getElementById('audio').paused", 2.0)
+    wait_for(browser, "return !document.getElementById('audio').paused")
     ActionChains(browser).send_keys(Keys.SPACE).perform()
-    wait_for(browser, "return document.getElementById('audio').paused", 2.0)
+    wait_for(browser, "return document.getElementById('audio').paused")
     assert console_errors(browser) == []
 
 
@@ -272,8 +283,6 @@ def test_without_javascript_audio_and_transcript_still_work(browser, site):
 
 
 def test_nothing_from_an_article_is_executed(browser, episode_folder, tmp_path):
-    from test_page import hostile_page
-
     folder = tmp_path / "hostile"
     folder.mkdir()
     os.link(episode_folder / f"{EPISODE}.mp3", folder / f"{EPISODE}.mp3")

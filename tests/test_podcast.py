@@ -17,6 +17,11 @@ from mutagen.id3 import ID3
 from audio_checks import decode, ffprobe
 from briefing.cli import app
 from briefing.inputs.sources import load_sources
+from helpers import ARTICLE
+
+# The bundled narrator is a Coqui voice: pinned to espeak, these renders are the same whether or
+# not Coqui models are downloaded on this machine.
+ESPEAK = ["--engine", "espeak"]
 
 PAGE = """<!doctype html><html lang="fr"><head><title>{title} - Le Courrier du Port</title>
 <meta property="og:site_name" content="Le Courrier du Port">
@@ -106,7 +111,7 @@ def test_atom_file_with_full_content(tmp_path):
 @pytest.mark.parametrize("status", [404, 500])
 def test_http_errors_are_one_line(runner, web, tmp_path, status):
     url = web.route("/broken", "nope", status=status)
-    result = runner.invoke(app, ["speak", url, "-o", str(tmp_path / "x.mp3")])
+    result = runner.invoke(app, ["speak", url, "-o", str(tmp_path / "x.mp3"), *ESPEAK])
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert f"answered {status}" in result.stderr
@@ -123,8 +128,6 @@ def test_feed_without_items(runner, web, tmp_path):
 @pytest.fixture(scope="module")
 def briefing_render(tmp_path_factory):
     """One daily briefing from two articles, with a cover image, rendered once for many checks."""
-    from conftest import ARTICLE
-
     folder = tmp_path_factory.mktemp("briefing")
     first = folder / "budget.txt"
     first.write_text(ARTICLE, encoding="utf-8")
@@ -137,10 +140,10 @@ def briefing_render(tmp_path_factory):
 
     result = CliRunner().invoke(
         app,
-        ["speak", str(first), str(second), "-o", str(out), "--date", "2026-11-24", "--podcast", "Le briefing du port", "--cover", str(cover)],
+        ["speak", str(first), str(second), "-o", str(out), "--date", "2026-11-24", "--podcast", "Le briefing du port", "--cover", str(cover), *ESPEAK],
     )
     assert result.exit_code == 0, result.output
-    script = json.loads(CliRunner().invoke(app, ["script", str(first), str(second), "--json", "--date", "2026-11-24"]).stdout)
+    script = json.loads(CliRunner().invoke(app, ["script", str(first), str(second), "--json", "--date", "2026-11-24", *ESPEAK]).stdout)
     return out, script
 
 
@@ -304,7 +307,7 @@ def test_intro_music_plays_first_then_ducks_under_speech(runner, article, tmp_pa
     jingle = tmp_path / "jingle.wav"
     sf.write(jingle, music, rate)
     out = tmp_path / "with-music.mp3"
-    result = runner.invoke(app, ["speak", str(article), str(article), "-o", str(out), "--intro-music", str(jingle)])
+    result = runner.invoke(app, ["speak", str(article), str(article), "-o", str(out), "--intro-music", str(jingle), *ESPEAK])
     assert result.exit_code == 0, result.output
     cues = _parse_vtt(out.with_name("with-music.vtt").read_text(encoding="utf-8"))
     assert cues[0][0] >= 3900  # speech waits for the music's lead-in

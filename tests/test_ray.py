@@ -9,8 +9,6 @@ import pytest
 
 ray = pytest.importorskip("ray", reason="the ray extra is part of `make test`") if os.environ.get("BRIEFING_NO_RAY") else __import__("ray")
 
-import torch  # noqa: E402
-
 from briefing.cli import app  # noqa: E402
 from briefing.errors import RenderError  # noqa: E402
 from briefing.audio.assembly import assemble  # noqa: E402
@@ -19,7 +17,7 @@ from briefing.synthesis.ray_actors import RayExecutor  # noqa: E402
 from briefing.synthesis.casting import choose_presets  # noqa: E402
 from briefing.synthesis.render import RenderOptions, render  # noqa: E402
 from briefing.voices import load_voices  # noqa: E402
-from test_coqui import coqui_voices, tiny, write_preset  # noqa: E402,F401 - fixtures
+from helpers import write_preset  # noqa: E402
 
 ESPEAK = ["--engine", "espeak", "--no-cache"]
 
@@ -41,7 +39,14 @@ def test_espeak_on_actors_equals_the_local_render(runner, article, tmp_path):
     assert ray.is_initialized()  # the run used the running instance and left it up
 
 
-def test_tiny_coqui_model_on_actors_equals_the_local_render(runner, article, coqui_voices, tmp_path):
+def test_tiny_coqui_model_on_actors_equals_the_local_render(runner, article, coqui_voices, tmp_path, monkeypatch):
+    import torch  # here, not at the top: coqui_voices has skipped this test where Coqui is not installed
+
+    from briefing.synthesis import local as executors
+
+    # The local render loads its engine under this test's environment, as the actor does.
+    monkeypatch.setattr(executors, "_engines", {})
+    monkeypatch.setattr(executors, "_prepared", set())
     base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--no-cache"]
     local, remote = tmp_path / "local" / "ep.mp3", tmp_path / "ray" / "ep.mp3"
     assert runner.invoke(app, [*base, "-o", str(local)]).exit_code == 0
@@ -57,7 +62,7 @@ def _long_script(tmp_path):
     src = tmp_path / "long.txt"
     src.write_text("Un long sujet\n\n" + "\n\n".join(f"Le paragraphe numéro {i} parle du conseil municipal et de son budget." for i in range(1, 25)), encoding="utf-8")
     book = load_voices()
-    script = make_script([str(src)], Options(), book)
+    script = make_script([str(src)], Options(render=RenderOptions(engine="espeak")), book)
     return script, choose_presets(book, {s.voice for s in script.segments}, "espeak")
 
 

@@ -24,8 +24,7 @@ from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
 from briefing.engines.coqui.models import RUNAWAY_CHARS_PER_S, runaway_seconds  # noqa: E402
 from briefing.voices import VoicePreset, load_preset, load_voices  # noqa: E402
-from conftest import ROOT, SHARED_SAMPLES  # noqa: E402
-from test_cli import assert_one_line_error  # noqa: E402
+from helpers import ROOT, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
 
 BUNDLED = ROOT / "voices"
 OPTIONAL = BUNDLED / "optional"

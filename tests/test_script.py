@@ -3,7 +3,7 @@
 from briefing.text.script import PAUSE_PARAGRAPH, PAUSE_SECTION, PAUSE_SENTENCE, PAUSE_TITLE, ScriptOptions, build_script
 from briefing.inputs.sources import parse_text
 from briefing.voices import load_voices
-from conftest import ARTICLE, SHARED_SAMPLES
+from helpers import ARTICLE, SHARED_SAMPLES
 
 
 def script_of(text, **options):

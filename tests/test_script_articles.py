@@ -7,7 +7,7 @@ import pytest
 from briefing.text.script import ScriptOptions, build_script
 from briefing.inputs.sources import parse_markdown, parse_text
 from briefing.voices import load_voices
-from conftest import SHARED_SAMPLES
+from helpers import SHARED_SAMPLES
 
 BOOK = load_voices()
 

@@ -1,0 +1,85 @@
+"""What several test modules share that is not a fixture: texts, paths, checks on a result,
+builders. Fixtures are in conftest.py; measurements on audio in audio_checks.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from briefing.publish.page import Page, PageChapter, PageCue
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
+# `python RUN_BRIEFING ARGS...`: briefing in a child process that takes Ctrl-C as in a terminal.
+RUN_BRIEFING = Path(__file__).with_name("run_briefing.py")
+
+# Written for these tests: a title, a sub-heading, a speech quote with an attribution after it,
+# a second speaker, a scare-quoted term and a pronoun attribution.
+ARTICLE = """\
+Le conseil municipal adopte le budget
+
+Le conseil municipal de Nantes a adopté lundi soir son budget pour l'année prochaine, après quatre heures de débat.
+
+« Nous investissons dans les écoles avant tout le reste, parce que c'est là que tout commence », a déclaré la maire, Sophie Marchand.
+
+Une opposition divisée
+
+L'opposition a dénoncé un budget « cosmétique ». « Les impôts locaux augmentent encore et personne n'ose le dire aux habitants », a répliqué Paul Girard. « Nous voterons contre », a-t-il ajouté.
+"""
+
+PORT_ARTICLE = """\
+# Le port de Brest & ses « quais » <rénovés>
+
+Le conseil portuaire a voté lundi un plan de 45 millions d'euros pour rénover les quais.
+
+« Nous allons accueillir deux fois plus de navires d'ici à 2030 », a déclaré le directeur du port, Hugo Lambert.
+
+Les travaux commenceront au printemps et dureront dix-huit mois.
+"""
+
+
+# --- checks on a CliRunner result ------------------------------------------------------------------
+
+
+def assert_one_line_error(result, code, fragment):
+    assert result.exit_code == code, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("briefing: error: ")
+    assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def no_episode_files(folder: Path) -> bool:
+    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name]
+
+
+# --- builders --------------------------------------------------------------------------------------
+
+
+def write_preset(folder: Path, name: str, **keys) -> Path:
+    lines = [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in keys.items()]
+    path = folder / f"{name}.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+HOSTILE = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">"\'&'
+
+
+def hostile_page() -> Page:
+    """A listening page whose every field carries markup or script from a hostile article."""
+    return Page(
+        title="Titre " + HOSTILE,
+        audio='épisode "1" #2.mp3',
+        duration_ms=125_000,
+        chapters=(PageChapter("Sommaire </title>" + HOSTILE, 0, 60_000), PageChapter("Deux", 60_000, 125_000)),
+        cues=(
+            PageCue(0, 2_000, "Narrateur", "Bonjour. " + HOSTILE),
+            PageCue(2_500, 5_000, "Jean <b onmouseover=alert(1)>Dupont</b>", "« Une citation » </p><script>alert(1)</script>"),
+            PageCue(61_000, 64_000, "Narrateur", "Deuxième sujet."),
+        ),
+        date="2026-11-24",
+        podcast="Le <i>briefing</i>",
+        sources=("https://exemple.fr/a?x=1&y=\"2\"<", "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
+        files=(("transcription WebVTT", "épisode.vtt"),),
+    )
