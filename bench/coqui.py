@@ -119,8 +119,8 @@ def build_model(folder: Path) -> tuple[Path, Path, float]:
 
 def segments() -> list[str]:
     """The article as briefing's front end cuts it: what each synthesize() call receives."""
-    from briefing.text.script import build_script
     from briefing.inputs.sources import load_article
+    from briefing.text.script import build_script
     from briefing.voices import load_voices
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
@@ -153,8 +153,8 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
     if variant == "coqui-onnx":
         import onnxruntime as ort
 
-        from briefing.engines.coqui import vits_onnx as coqui_onnx
         from briefing.engines.coqui import CoquiEngine
+        from briefing.engines.coqui import vits_onnx as coqui_onnx
 
         engine = CoquiEngine.load("cpu")
         engine.runtime = "torch"  # only its lean model: Coqui's export below is the one measured
@@ -163,12 +163,16 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
         vits.export_onnx(str(onnx_path), verbose=False)
         options = coqui_onnx.session_options(threads or torch.get_num_threads())
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        scales = np.array([vits.inference_noise_scale, vits.length_scale, vits.inference_noise_scale_dp], dtype=np.float32)
+        scales = np.array(
+            [vits.inference_noise_scale, vits.length_scale, vits.inference_noise_scale_dp], dtype=np.float32
+        )
         rate = engine.model(preset).sample_rate
 
         def speak(text):
             ids = np.array([vits.tokenizer.text_to_ids(text)], dtype=np.int64)
-            return session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]]), "scales": scales})[0].reshape(-1)
+            return session.run(None, {"input": ids, "input_lengths": np.array([ids.shape[1]]), "scales": scales})[
+                0
+            ].reshape(-1)
 
     elif variant.startswith("engine"):
         from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine
@@ -181,7 +185,9 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
         engine.prepare(preset)
         loaded_model = engine.model(preset)
         if variant == "engine-int8":
-            torch.ao.quantization.quantize_dynamic(loaded_model.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+            torch.ao.quantization.quantize_dynamic(
+                loaded_model.model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True
+            )
         speak = lambda text: engine.synthesize(text, preset).samples  # noqa: E731
         rate = loaded_model.sample_rate
         runtime = loaded_model.runtime
@@ -241,12 +247,16 @@ def run_export(model_path: str, config_path: str, threads: int | None) -> dict:
     from briefing.voices import VoicePreset
 
     started = time.perf_counter()
-    loaded = CoquiEngine.load("cpu").model(VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path))
-    return {"runtime": loaded.runtime, "load_s": time.perf_counter() - started,
-            "export_s": loaded.onnx.export_s if loaded.onnx is not None else None,
-            "graph_mb": sum(p.stat().st_size for p in loaded.onnx.paths if p) / 1e6
-            if loaded.onnx is not None else None,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    loaded = CoquiEngine.load("cpu").model(
+        VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    )
+    return {
+        "runtime": loaded.runtime,
+        "load_s": time.perf_counter() - started,
+        "export_s": loaded.onnx.export_s if loaded.onnx is not None else None,
+        "graph_mb": sum(p.stat().st_size for p in loaded.onnx.paths if p) / 1e6 if loaded.onnx is not None else None,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def check_equivalence(model_path: str, config_path: str, device: str = "cpu") -> dict:
@@ -261,7 +271,9 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
     texts = segments()[:3]
     plain = TTS(model_path=model_path, config_path=config_path, progress_bar=False).to(device).synthesizer.tts_model
     engine = CoquiEngine.load(device)
-    lean = engine.model(VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)).model
+    lean = engine.model(
+        VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    ).model
     same_len, max_err, min_corr = True, 0.0, 1.0
     for i, text in enumerate(texts):
         torch.manual_seed(i)
@@ -299,9 +311,17 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
             same &= a.shape == b.shape
             if a.shape == b.shape:
                 err, corr = max(err, float(np.max(np.abs(a - b)))), min(corr, float(np.corrcoef(a, b)[0, 1]))
-                signal, noise = signal + float(np.sum(b.astype(np.float64) ** 2)), noise + float(np.sum((a - b).astype(np.float64) ** 2))
+                signal, noise = (
+                    signal + float(np.sum(b.astype(np.float64) ** 2)),
+                    noise + float(np.sum((a - b).astype(np.float64) ** 2)),
+                )
         snr = 10 * np.log10(signal / noise) if noise > 0 else float("inf")
-        result.setdefault("fast", {})[runtime] = {"same_length": same, "max_abs_err": err, "min_corr": corr, "snr_db": snr}
+        result.setdefault("fast", {})[runtime] = {
+            "same_length": same,
+            "max_abs_err": err,
+            "min_corr": corr,
+            "snr_db": snr,
+        }
     return result
 
 
@@ -317,9 +337,24 @@ def run_cli(model_path: Path, config_path: Path, out: Path, device: str = "cpu")
         "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", wrapper, str(tts), "--model_path", str(model_path), "--config_path", str(config_path),
-         "--text", text, "--out_path", str(out), *(["--device", device] if device != "cpu" else [])],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-c",
+            wrapper,
+            str(tts),
+            "--model_path",
+            str(model_path),
+            "--config_path",
+            str(config_path),
+            "--text",
+            text,
+            "--out_path",
+            str(out),
+            *(["--device", device] if device != "cpu" else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     code, wall, peak_kb = proc.stdout.split()
     wall = float(wall)
@@ -351,10 +386,18 @@ def child(args: list[str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where every variant and the CLI run (default: cpu)")
+    parser.add_argument(
+        "--device", choices=("cpu", "cuda"), default="cpu", help="where every variant and the CLI run (default: cpu)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's own, one per core)")
-    parser.add_argument("--keep", type=Path, default=None, help="build the model here and keep it (default: a temporary folder)")
-    parser.add_argument("--variants", default=None, help=f"comma-separated (default: {','.join(VARIANTS)}; the ONNX ones when onnxruntime is installed)")
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="build the model here and keep it (default: a temporary folder)"
+    )
+    parser.add_argument(
+        "--variants",
+        default=None,
+        help=f"comma-separated (default: {','.join(VARIANTS)}; the ONNX ones when onnxruntime is installed)",
+    )
     parser.add_argument("--_variant", help=argparse.SUPPRESS)
     parser.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_export", action="store_true", help=argparse.SUPPRESS)
@@ -384,9 +427,11 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         model_path, config_path, length_scale = build_model(folder)
         texts = segments()
-        print(f"model: default VitsArgs, no discriminator, random weights, length_scale {length_scale:.3f} "
-              f"({os.path.getsize(model_path) / 1e6:.0f} MB); text: {sum(map(len, texts))} characters, {len(texts)} segments; "
-              f"{os.cpu_count()} CPUs, torch threads {args.threads or 'default'}, device {args.device}")
+        print(
+            f"model: default VitsArgs, no discriminator, random weights, length_scale {length_scale:.3f} "
+            f"({os.path.getsize(model_path) / 1e6:.0f} MB); text: {sum(map(len, texts))} characters, {len(texts)} segments; "
+            f"{os.cpu_count()} CPUs, torch threads {args.threads or 'default'}, device {args.device}"
+        )
         if has_ort:
             import onnxruntime
 
@@ -394,7 +439,9 @@ def main() -> None:
             print(f"onnxruntime {onnxruntime.__version__}{ov}, torch {__import__('torch').__version__}")
         extra = (["--threads", str(args.threads)] if args.threads else []) + ["--device", args.device]
         model = ["--_model", str(model_path), str(config_path), *extra]
-        variants = args.variants.split(",") if args.variants else list(VARIANTS if args.device == "cpu" else CUDA_VARIANTS)
+        variants = (
+            args.variants.split(",") if args.variants else list(VARIANTS if args.device == "cpu" else CUDA_VARIANTS)
+        )
         if args.variants is None and not has_ort and args.device == "cpu":
             variants = [v for v in variants if v != "coqui-onnx"]
             print("onnxruntime (or onnx) is not installed: the engine runs on torch and coqui-onnx is skipped")
@@ -409,38 +456,56 @@ def main() -> None:
     cli = rows[-1]
     cli_cps = cli["chars"] / cli["wall_s"]
     cli_proc_cps = cli["chars"] / cli["synth_s"]
-    header = (f"{'variant':<13} {'runtime':<11} {'chars/s':>8} {'RTF':>6} {'first seg s':>11} {'synth s':>8} {'audio s':>8} "
-              f"{'load s':>7} {'wall s':>7} {'peak MB':>8} {'x wall':>7} {'x proc':>7}")
+    header = (
+        f"{'variant':<13} {'runtime':<11} {'chars/s':>8} {'RTF':>6} {'first seg s':>11} {'synth s':>8} {'audio s':>8} "
+        f"{'load s':>7} {'wall s':>7} {'peak MB':>8} {'x wall':>7} {'x proc':>7}"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
         cps = r["chars"] / r["synth_s"] if r["variant"] != "tts CLI" else cli_cps
         rtf = r["synth_s"] / r["audio_s"]
         first = f"{r['first_s']:.2f}" if r["first_s"] == r["first_s"] else "-"
-        print(f"{r['variant']:<13} {r.get('runtime', 'torch'):<11} {cps:>8.1f} {rtf:>6.3f} {first:>11} {r['synth_s']:>8.1f} {r['audio_s']:>8.1f} "
-              f"{r['load_s']:>7.1f} {r['wall_s']:>7.1f} {r['peak_mb']:>8.0f} {cps / cli_cps:>7.2f} {cps / cli_proc_cps:>7.2f}")
-    print(f"tts CLI: chars/s from its wall time (start, load, synthesis, write); its own processing time is {cli['synth_s']:.1f} s "
-          f"(RTF {cli['synth_s'] / cli['audio_s']:.3f}, {cli_proc_cps:.1f} chars/s). Others: chars/s and RTF over synthesis only "
-          f"(model loaded); wall = the whole process.")
-    print("x wall = chars/s / the CLI's chars/s over its whole command (the goal's ratio: >= 1.8); "
-          "x proc = chars/s / the CLI's chars/s over its processing time (synthesis against synthesis).")
+        print(
+            f"{r['variant']:<13} {r.get('runtime', 'torch'):<11} {cps:>8.1f} {rtf:>6.3f} {first:>11} {r['synth_s']:>8.1f} {r['audio_s']:>8.1f} "
+            f"{r['load_s']:>7.1f} {r['wall_s']:>7.1f} {r['peak_mb']:>8.0f} {cps / cli_cps:>7.2f} {cps / cli_proc_cps:>7.2f}"
+        )
+    print(
+        f"tts CLI: chars/s from its wall time (start, load, synthesis, write); its own processing time is {cli['synth_s']:.1f} s "
+        f"(RTF {cli['synth_s'] / cli['audio_s']:.3f}, {cli_proc_cps:.1f} chars/s). Others: chars/s and RTF over synthesis only "
+        f"(model loaded); wall = the whole process."
+    )
+    print(
+        "x wall = chars/s / the CLI's chars/s over its whole command (the goal's ratio: >= 1.8); "
+        "x proc = chars/s / the CLI's chars/s over its processing time (synthesis against synthesis)."
+    )
     engine = next((r for r in rows if r["variant"] == "engine"), None)
     if args.device != "cpu":
-        print("peak GPU memory (torch.cuda.max_memory_allocated): "
-              + ", ".join(f"{r['variant']} {r['gpu_mb']:.0f} MB" for r in rows if r.get("gpu_mb") is not None))
+        print(
+            "peak GPU memory (torch.cuda.max_memory_allocated): "
+            + ", ".join(f"{r['variant']} {r['gpu_mb']:.0f} MB" for r in rows if r.get("gpu_mb") is not None)
+        )
     if export is not None:
         graph = f", graph {export['graph_mb']:.0f} MB" if export["graph_mb"] else ""
-        print(f"engine, first load with an empty cache ({export['runtime']}): load {export['load_s']:.1f} s of which ONNX export "
-              f"{export['export_s'] or 0:.1f} s (once per model, then cached{graph}); peak {export['peak_mb']:.0f} MB")
+        print(
+            f"engine, first load with an empty cache ({export['runtime']}): load {export['load_s']:.1f} s of which ONNX export "
+            f"{export['export_s'] or 0:.1f} s (once per model, then cached{graph}); peak {export['peak_mb']:.0f} MB"
+        )
     if engine is not None:
         e2e = engine["chars"] / engine["wall_s"]
-        print(f"engine, whole process (start, warm-cache load, synthesis): {e2e:.1f} chars/s = {e2e / cli_cps:.2f} x the CLI's whole command")
-    print(f"equivalence, engine-torch vs Coqui's path, same seeds, {check['segments']} segments: same length {check['same_length']}, "
-          f"max abs error {check['max_abs_err']:.2e}, min correlation {check['min_corr']:.6f}")
+        print(
+            f"engine, whole process (start, warm-cache load, synthesis): {e2e:.1f} chars/s = {e2e / cli_cps:.2f} x the CLI's whole command"
+        )
+    print(
+        f"equivalence, engine-torch vs Coqui's path, same seeds, {check['segments']} segments: same length {check['same_length']}, "
+        f"max abs error {check['max_abs_err']:.2e}, min correlation {check['min_corr']:.6f}"
+    )
     for runtime, o in check.get("fast", {}).items():
-        print(f"equivalence, engine on {runtime} vs engine-torch, the engine's own seeds, {check['segments']} segments: "
-              f"same length {o['same_length']}, max abs error {o['max_abs_err']:.2e}, min correlation {o['min_corr']:.6f}, "
-              f"SNR {o['snr_db']:.1f} dB")
+        print(
+            f"equivalence, engine on {runtime} vs engine-torch, the engine's own seeds, {check['segments']} segments: "
+            f"same length {o['same_length']}, max abs error {o['max_abs_err']:.2e}, min correlation {o['min_corr']:.6f}, "
+            f"SNR {o['snr_db']:.1f} dB"
+        )
 
 
 if __name__ == "__main__":

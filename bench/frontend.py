@@ -13,8 +13,8 @@ import argparse
 import time
 from pathlib import Path
 
-from briefing.text.script import ScriptOptions, build_script
 from briefing.inputs.sources import load_article, parse_text
+from briefing.text.script import ScriptOptions, build_script
 from briefing.voices import load_voices
 
 ROOT = Path(__file__).resolve().parent.parent

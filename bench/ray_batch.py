@@ -27,7 +27,9 @@ def run(manifest: Path, executor: str, jobs: int) -> tuple[float, int, str]:
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "briefing", "batch", str(manifest), "--executor", executor, "--jobs", str(jobs), "-q"],
-        capture_output=True, text=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     wall = time.perf_counter() - started
     if proc.returncode != 0:
@@ -47,7 +49,9 @@ def main() -> None:
         tmp = Path(tmp)
         lines = ['output_dir = "out"', "[defaults]", f'engine = "{args.engine}"', "cache = false"]
         for i in range(args.articles):
-            (tmp / f"a{i}.txt").write_text(article(args.words, seed=i + 1, title=f"Sujet numéro {i + 1}"), encoding="utf-8")
+            (tmp / f"a{i}.txt").write_text(
+                article(args.words, seed=i + 1, title=f"Sujet numéro {i + 1}"), encoding="utf-8"
+            )
             lines += ["[[episode]]", f'name = "episode-{i + 1}"', f'inputs = ["a{i}.txt"]']
         manifest = tmp / "batch.toml"
         manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -55,7 +55,9 @@ def article(words: int, seed: int = 0, title: str = "Le budget de la commune") -
 def run(args: list[str]) -> dict:
     """One `briefing speak` process: wall seconds, peak RSS (MB), its summary line."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "briefing", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefing", *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT
+    )
     stderr = proc.stderr.read().decode()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
@@ -96,7 +98,27 @@ def suite(label: str, folder: Path, engine_args: list[str], words: int, ray_row:
     if ray_row:
         # One model per worker process: two Ray actors of one CPU each, against one process
         # whose torch uses both cores (the local rows). Ray's start-up is included.
-        print(row("ray 2x1", run(["speak", str(src), *out, "--no-cache", "--executor", "ray", "--jobs", "2", "--ray-cpus", "1", *engine_args]), one))
+        print(
+            row(
+                "ray 2x1",
+                run(
+                    [
+                        "speak",
+                        str(src),
+                        *out,
+                        "--no-cache",
+                        "--executor",
+                        "ray",
+                        "--jobs",
+                        "2",
+                        "--ray-cpus",
+                        "1",
+                        *engine_args,
+                    ]
+                ),
+                one,
+            )
+        )
 
 
 def coqui_voices(folder: Path) -> Path:
@@ -130,7 +152,13 @@ def main() -> None:
         if not args.no_coqui:
             (tmp / "coqui").mkdir()
             voices = coqui_voices(tmp / "coqui")
-            suite("Coqui full-size VITS (CPU)", tmp / "coqui", ["--engine", "coqui", "--voices", str(voices)], args.coqui_words, ray_row=True)
+            suite(
+                "Coqui full-size VITS (CPU)",
+                tmp / "coqui",
+                ["--engine", "coqui", "--voices", str(voices)],
+                args.coqui_words,
+                ray_row=True,
+            )
 
         if args.only_coqui:
             return

@@ -27,8 +27,8 @@ from pathlib import Path
 
 from briefing.errors import BriefingError, UsageError
 from briefing.options import OPTION_NAMES, SpeakOptions
-from briefing.synthesis.executors import make_executor
 from briefing.pipeline import Options, Result, make_episode
+from briefing.synthesis.executors import make_executor
 from briefing.text.dates import clock
 
 if sys.version_info >= (3, 11):
@@ -71,7 +71,9 @@ def load_manifest(path: Path, overrides: Mapping[str, object] | None = None) -> 
         raise UsageError(f"{path}: cannot read the manifest ({exc})") from None
     unknown = set(data) - {"output_dir", "defaults", "episode"}
     if unknown:
-        raise UsageError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected output_dir, [defaults], [[episode]]")
+        raise UsageError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected output_dir, [defaults], [[episode]]"
+        )
     base = path.parent
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     SpeakOptions.from_mapping(overrides)  # a bad command-line value: the same message as speak's
@@ -141,12 +143,29 @@ def summary_table(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         if o.result is not None:
             r = o.result
-            rows.append((o.job.name, str(len(r.script.segments)), str(r.synthesised), str(r.cached), clock(r.duration_ms / 1000), f"{o.wall_s:.1f} s", str(r.path)))
+            rows.append(
+                (
+                    o.job.name,
+                    str(len(r.script.segments)),
+                    str(r.synthesised),
+                    str(r.cached),
+                    clock(r.duration_ms / 1000),
+                    f"{o.wall_s:.1f} s",
+                    str(r.path),
+                )
+            )
         else:
             rows.append((o.job.name, "-", "-", "-", "-", f"{o.wall_s:.1f} s", f"FAILED: {o.error}"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))) + "  " + row[-1] for row in rows]
+    lines = [
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=False))  # the last column is not padded
+        )
+        + "  "
+        + row[-1]
+        for row in rows
+    ]
     ok = sum(o.result is not None for o in outcomes)
     lines.append(f"{ok} of {len(outcomes)} episodes written")
     return "\n".join(lines)
-

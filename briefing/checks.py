@@ -17,8 +17,8 @@ import numpy as np
 
 from briefing.engines import engine_class
 from briefing.errors import BriefingError
-from briefing.synthesis.local import prepared_engine
 from briefing.synthesis.casting import unavailable_reason
+from briefing.synthesis.local import prepared_engine
 from briefing.voices import VoiceBook, VoicePreset
 
 CHECK_TEXT = "Bonjour, voici la voix qui vous lira les informations de ce matin."
@@ -90,8 +90,14 @@ def check_preset(preset: VoicePreset, device: str = "auto", text: str = CHECK_TE
     elif duration > len(text) / MIN_CHARS_PER_S + 1.0:
         problems.append(f"too long: {duration:.1f} s for {len(text)} characters")
     return VoiceCheck(
-        **base, sample_rate=audio.sample_rate, duration_s=round(duration, 3), load_s=round(loaded - started, 3),
-        synth_s=round(done - loaded, 3), peak_dbfs=round(peak_dbfs, 1), problems=tuple(problems), notes=tuple(audio.notes),
+        **base,
+        sample_rate=audio.sample_rate,
+        duration_s=round(duration, 3),
+        load_s=round(loaded - started, 3),
+        synth_s=round(done - loaded, 3),
+        peak_dbfs=round(peak_dbfs, 1),
+        problems=tuple(problems),
+        notes=tuple(audio.notes),
     )
 
 
@@ -99,17 +105,25 @@ def check_voices(book: VoiceBook, device: str = "auto", text: str = CHECK_TEXT) 
     return [check_preset(preset, device, text) for _, preset in sorted(book.presets.items())]
 
 
+EMPTY_CELLS = f"{'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}"  # rate, audio, load, RTF, peak of a voice not measured
+
+
 def check_table(results: list[VoiceCheck], text: str = CHECK_TEXT) -> str:
     """The results as a table, one preset a line, then the notes."""
     lines = [f'check sentence ({len(text)} characters): "{text}"']
-    header = f"{'preset':<26} {'engine':<7} {'model':<46} {'rate':>6} {'audio s':>8} {'load s':>7} {'RTF':>6} {'peak dBFS':>9}  result"
+    header = (
+        f"{'preset':<26} {'engine':<7} {'model':<46} {'rate':>6} {'audio s':>8} {'load s':>7} {'RTF':>6} "
+        f"{'peak dBFS':>9}  result"
+    )
     lines += [header, "-" * len(header)]
     for r in results:
         if r.skipped:
-            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}  skipped: {r.skipped}")
+            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {EMPTY_CELLS}  skipped: {r.skipped}")
             continue
         if r.duration_s is None:
-            lines.append(f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {'-':>6} {'-':>8} {'-':>7} {'-':>6} {'-':>9}  FAILED: {'; '.join(r.problems)}")
+            lines.append(
+                f"{r.preset:<26} {r.engine:<7} {r.model[:46]:<46} {EMPTY_CELLS}  FAILED: {'; '.join(r.problems)}"
+            )
             continue
         result = "ok" if r.ok else "FAILED: " + "; ".join(r.problems)
         lines.append(

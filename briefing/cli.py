@@ -13,7 +13,6 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -36,10 +35,15 @@ INPUTS_HELP = (
     "Articles: .txt, .md or .html files, http(s) URLs of pages or RSS/Atom feeds, feed files, or - for standard input. "
     "Several make one episode, one chapter each."
 )
-VoicesOpt = typer.Option(None, "--voices", help="Folder of voice presets (*.toml) that replaces the bundled voices/.", show_default=False)
+VoicesOpt = typer.Option(
+    None, "--voices", help="Folder of voice presets (*.toml) that replaces the bundled voices/.", show_default=False
+)
 DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
 LexiconOpt = typer.Option(
-    None, "--lexicon", help="A TOML file of pronunciations (\"OpenAI\" = \"Opène Aï\") added over voices/lexicon.toml.", show_default=False
+    None,
+    "--lexicon",
+    help='A TOML file of pronunciations ("OpenAI" = "Opène Aï") added over voices/lexicon.toml.',
+    show_default=False,
 )
 # Defaults, ranges and checks of `speak`'s options live in briefing/options.py; typer only parses.
 DEFAULTS = SpeakOptions()
@@ -52,7 +56,9 @@ def _ranged(text: str, name: str) -> str:
     return f"{text} [{low}<=x<={high}]" if high is not None else f"{text} [{low}<=x]"
 
 
-MaxArticlesOpt = typer.Option(DEFAULTS.max_articles, "--max-articles", help=_ranged("Newest items taken from each feed.", "max_articles"))
+MaxArticlesOpt = typer.Option(
+    DEFAULTS.max_articles, "--max-articles", help=_ranged("Newest items taken from each feed.", "max_articles")
+)
 DateOpt = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False)
 
 
@@ -64,7 +70,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """French news articles in, podcast-ready audio briefings out."""
 
@@ -108,27 +116,84 @@ def _run(debug: bool, quiet: bool, action):
 @app.command()
 def speak(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False),
-    engine: str = typer.Option(DEFAULTS.engine, "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."),
-    voices: Optional[Path] = VoicesOpt,
-    lexicon: Optional[Path] = LexiconOpt,
+    output: Path | None = typer.Option(
+        None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False
+    ),
+    engine: str = typer.Option(
+        DEFAULTS.engine, "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."
+    ),
+    voices: Path | None = VoicesOpt,
+    lexicon: Path | None = LexiconOpt,
     device: str = typer.Option(DEFAULTS.device, "--device", help="auto, cpu or cuda (for Coqui voices)."),
-    speed: float = typer.Option(DEFAULTS.speed, "--speed", help=_ranged("Speaking rate, multiplying each voice's own speed.", "speed")),
-    jobs: int = typer.Option(DEFAULTS.jobs, "--jobs", "-j", help=_ranged("Segments synthesised at once (threads locally, actors on Ray).", "jobs")),
-    executor: str = typer.Option(DEFAULTS.executor, "--executor", help="Where segments are synthesised: local (threads here) or ray (Ray actors)."),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster to use with --executor ray (default: start a local one).", show_default=False),
-    ray_cpus: int = typer.Option(DEFAULTS.ray_cpus, "--ray-cpus", help=_ranged("CPUs, and so torch threads, each Ray actor asks for.", "ray_cpus")),
-    no_cache: bool = typer.Option(not DEFAULTS.cache, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."),
-    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments).", show_default=False),
-    cache_size: int = typer.Option(DEFAULTS.cache_size, "--cache-size", help=_ranged("Segment cache cap in MB; least recently used entries go first.", "cache_size")),
-    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the article's title, or 'Briefing du <date>').", show_default=False),
-    max_chars: int = typer.Option(DEFAULTS.max_chars, "--max-chars", help=_ranged("Longest segment, in characters, before it is cut at a natural break.", "max_chars")),
+    speed: float = typer.Option(
+        DEFAULTS.speed, "--speed", help=_ranged("Speaking rate, multiplying each voice's own speed.", "speed")
+    ),
+    jobs: int = typer.Option(
+        DEFAULTS.jobs,
+        "--jobs",
+        "-j",
+        help=_ranged("Segments synthesised at once (threads locally, actors on Ray).", "jobs"),
+    ),
+    executor: str = typer.Option(
+        DEFAULTS.executor,
+        "--executor",
+        help="Where segments are synthesised: local (threads here) or ray (Ray actors).",
+    ),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray-address",
+        help="A Ray cluster to use with --executor ray (default: start a local one).",
+        show_default=False,
+    ),
+    ray_cpus: int = typer.Option(
+        DEFAULTS.ray_cpus,
+        "--ray-cpus",
+        help=_ranged("CPUs, and so torch threads, each Ray actor asks for.", "ray_cpus"),
+    ),
+    no_cache: bool = typer.Option(
+        not DEFAULTS.cache, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."
+    ),
+    cache_dir: Path | None = typer.Option(
+        None,
+        "--cache-dir",
+        help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments).",
+        show_default=False,
+    ),
+    cache_size: int = typer.Option(
+        DEFAULTS.cache_size,
+        "--cache-size",
+        help=_ranged("Segment cache cap in MB; least recently used entries go first.", "cache_size"),
+    ),
+    title: str | None = typer.Option(
+        None,
+        "--title",
+        help="Episode title (default: the article's title, or 'Briefing du <date>').",
+        show_default=False,
+    ),
+    max_chars: int = typer.Option(
+        DEFAULTS.max_chars,
+        "--max-chars",
+        help=_ranged("Longest segment, in characters, before it is cut at a natural break.", "max_chars"),
+    ),
     max_articles: int = MaxArticlesOpt,
-    briefing: Optional[bool] = typer.Option(None, "--briefing/--no-briefing", help="Spoken intro with the date and the subjects, sources announced, outro (default: when there are several articles).", show_default=False),
-    date: Optional[str] = DateOpt,
+    briefing: bool | None = typer.Option(
+        None,
+        "--briefing/--no-briefing",
+        help="Spoken intro with the date and the subjects, sources announced, outro "
+        "(default: when there are several articles).",
+        show_default=False,
+    ),
+    date: str | None = DateOpt,
     podcast: str = typer.Option(DEFAULTS.podcast, "--podcast", help="The show's name: ID3 artist and album."),
-    cover: Optional[Path] = typer.Option(None, "--cover", help="Cover image (.jpg or .png) embedded in the MP3.", show_default=False),
-    intro_music: Optional[Path] = typer.Option(None, "--intro-music", help="A jingle or music bed (any audio file) played at the start and ducked under the intro.", show_default=False),
+    cover: Path | None = typer.Option(
+        None, "--cover", help="Cover image (.jpg or .png) embedded in the MP3.", show_default=False
+    ),
+    intro_music: Path | None = typer.Option(
+        None,
+        "--intro-music",
+        help="A jingle or music bed (any audio file) played at the start and ducked under the intro.",
+        show_default=False,
+    ),
     bitrate: str = typer.Option(DEFAULTS.bitrate, "--bitrate", help="MP3 bitrate, 64k to 128k."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
@@ -139,18 +204,37 @@ def speak(
         from briefing.pipeline import Options, make_episode
         from briefing.text.dates import clock
 
-        settings = SpeakOptions.from_mapping({
-            "engine": engine, "voices": voices, "lexicon": lexicon, "device": device, "speed": speed, "jobs": jobs,
-            "executor": executor, "ray_address": ray_address, "ray_cpus": ray_cpus, "cache": not no_cache,
-            "cache_dir": cache_dir, "cache_size": cache_size, "title": title, "max_chars": max_chars,
-            "max_articles": max_articles, "briefing": briefing, "date": date, "podcast": podcast, "cover": cover,
-            "intro_music": intro_music, "bitrate": bitrate,
-        })
+        settings = SpeakOptions.from_mapping(
+            {
+                "engine": engine,
+                "voices": voices,
+                "lexicon": lexicon,
+                "device": device,
+                "speed": speed,
+                "jobs": jobs,
+                "executor": executor,
+                "ray_address": ray_address,
+                "ray_cpus": ray_cpus,
+                "cache": not no_cache,
+                "cache_dir": cache_dir,
+                "cache_size": cache_size,
+                "title": title,
+                "max_chars": max_chars,
+                "max_articles": max_articles,
+                "briefing": briefing,
+                "date": date,
+                "podcast": podcast,
+                "cover": cover,
+                "intro_music": intro_music,
+                "bitrate": bitrate,
+            }
+        )
         with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
             result = make_episode(inputs, output, Options.from_speak(settings), progress=progress)
         typer.echo(str(result.path))
         typer.echo(
-            f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, {result.cached} from cache; "
+            f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, "
+            f"{result.cached} from cache; "
             f"audio {clock(result.duration_ms / 1000)}; wall {result.wall_s:.1f} s",
             err=True,
         )
@@ -168,8 +252,14 @@ def _progress(enabled: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     bar = Progress(
-        TextColumn("segments"), BarColumn(), MofNCompleteColumn(), TextColumn("audio {task.fields[audio]}"),
-        TextColumn("ETA"), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+        TextColumn("segments"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("audio {task.fields[audio]}"),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = None
 
@@ -188,15 +278,28 @@ def _progress(enabled: bool):
 @app.command()
 def script(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
-    as_json: bool = typer.Option(False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."),
-    voices: Optional[Path] = VoicesOpt,
-    lexicon: Optional[Path] = LexiconOpt,
-    engine: str = typer.Option(DEFAULTS.engine, "--engine", help="Cast as `speak --engine` would: auto, coqui or espeak (never downloads)."),
-    title: Optional[str] = typer.Option(None, "--title", help="Episode title (default: the first article's title).", show_default=False),
-    max_chars: int = typer.Option(DEFAULTS.max_chars, "--max-chars", help=_ranged("Longest segment, in characters.", "max_chars")),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."
+    ),
+    voices: Path | None = VoicesOpt,
+    lexicon: Path | None = LexiconOpt,
+    engine: str = typer.Option(
+        DEFAULTS.engine, "--engine", help="Cast as `speak --engine` would: auto, coqui or espeak (never downloads)."
+    ),
+    title: str | None = typer.Option(
+        None, "--title", help="Episode title (default: the first article's title).", show_default=False
+    ),
+    max_chars: int = typer.Option(
+        DEFAULTS.max_chars, "--max-chars", help=_ranged("Longest segment, in characters.", "max_chars")
+    ),
     max_articles: int = MaxArticlesOpt,
-    briefing: Optional[bool] = typer.Option(None, "--briefing/--no-briefing", help="Intro, announcements and outro (default: when there are several articles).", show_default=False),
-    date: Optional[str] = DateOpt,
+    briefing: bool | None = typer.Option(
+        None,
+        "--briefing/--no-briefing",
+        help="Intro, announcements and outro (default: when there are several articles).",
+        show_default=False,
+    ),
+    date: str | None = DateOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Show what would be said, by whom, with which pauses: the Script, without audio."""
@@ -205,10 +308,18 @@ def script(
         from briefing.pipeline import Options, make_script
 
         # The text-side options of `speak`, checked the same way
-        settings = SpeakOptions.from_mapping({
-            "voices": voices, "lexicon": lexicon, "engine": engine, "title": title, "max_chars": max_chars,
-            "max_articles": max_articles, "briefing": briefing, "date": date,
-        })
+        settings = SpeakOptions.from_mapping(
+            {
+                "voices": voices,
+                "lexicon": lexicon,
+                "engine": engine,
+                "title": title,
+                "max_chars": max_chars,
+                "max_articles": max_articles,
+                "briefing": briefing,
+                "date": date,
+            }
+        )
         result = make_script(inputs, Options.from_speak(settings))
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -223,11 +334,22 @@ def script(
 
 @app.command("voices")
 def voices_cmd(
-    voices: Optional[Path] = VoicesOpt,
-    download: bool = typer.Option(False, "--download", help="Download the Coqui models these presets name (needs internet; once)."),
-    check: bool = typer.Option(False, "--check", help="Have every voice that can run here say one French sentence and report what it did; exit 1 if one fails."),
+    voices: Path | None = VoicesOpt,
+    download: bool = typer.Option(
+        False, "--download", help="Download the Coqui models these presets name (needs internet; once)."
+    ),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="Have every voice that can run here say one French sentence and report what it did; exit 1 if one fails.",
+    ),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda, for --check."),
-    text: Optional[str] = typer.Option(None, "--text", help="The sentence --check has each voice say (already spelled out; default: a 66-character greeting).", show_default=False),
+    text: str | None = typer.Option(
+        None,
+        "--text",
+        help="The sentence --check has each voice say (already spelled out; default: a 66-character greeting).",
+        show_default=False,
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the presets (and the check) as JSON."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -245,27 +367,42 @@ def voices_cmd(
         for name, preset in sorted(book.presets.items()):
             reason = (obtain if download else unavailable_reason)(preset)
             speakers = engine_class(preset.engine).speakers(preset)
-            rows.append({
-                "name": name, "role": preset.role, "engine": preset.engine, "model": model_of(preset),
-                "speaker": preset.get("speaker"), "language": preset.get("language"), "fallback": preset.fallback,
-                "available": reason is None, "reason": reason, "licence": preset.licence, "description": preset.description,
-                "speakers": list(speakers.names) if speakers else [], "one_voice": bool(speakers and speakers.one_voice),
-            })
+            rows.append(
+                {
+                    "name": name,
+                    "role": preset.role,
+                    "engine": preset.engine,
+                    "model": model_of(preset),
+                    "speaker": preset.get("speaker"),
+                    "language": preset.get("language"),
+                    "fallback": preset.fallback,
+                    "available": reason is None,
+                    "reason": reason,
+                    "licence": preset.licence,
+                    "description": preset.description,
+                    "speakers": list(speakers.names) if speakers else [],
+                    "one_voice": bool(speakers and speakers.one_voice),
+                }
+            )
         sentence = " ".join((text or CHECK_TEXT).split())
         if not sentence:
             raise UsageError("--text is empty")
         results = check_voices(book, device, sentence) if check else []
         if as_json:
-            for row, result in zip(rows, results):
+            for row, result in zip(rows, results, strict=False):  # no results without --check
                 row["check"] = result.to_dict()
             folder = {"folder": str(book.folder), "narrator": book.narrator, "default_quote": book.default_quote}
             typer.echo(json.dumps({**folder, "voices": rows}, ensure_ascii=False, indent=2))
         else:
-            typer.echo(f"voices in {book.folder} (narrator: {book.narrator}; default quote voice: {book.default_quote})")
+            typer.echo(
+                f"voices in {book.folder} (narrator: {book.narrator}; default quote voice: {book.default_quote})"
+            )
             for row in rows:
                 status = "available" if row["available"] else f"unavailable: {row['reason']}"
                 extra = f", fallback {row['fallback']}" if row["fallback"] else ""
-                typer.echo(f"  {row['name']:<24} {row['role']:<9} {row['engine']:<7} {row['model']:<32} {status}{extra}")
+                typer.echo(
+                    f"  {row['name']:<24} {row['role']:<9} {row['engine']:<7} {row['model']:<32} {status}{extra}"
+                )
                 if row["speakers"]:
                     names = row["speakers"]
                     shown = ", ".join(names[:12]) + (f", ... ({len(names)} in all)" if len(names) > 12 else "")
@@ -281,12 +418,37 @@ def voices_cmd(
 
 @app.command()
 def batch(
-    manifest: Path = typer.Argument(..., metavar="MANIFEST.toml", help="The episodes to render (see README: Batch).", show_default=False),
-    executor: Optional[str] = typer.Option(None, "--executor", help="local or ray (default: the manifest's, else local).", show_default=False),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help=_ranged("Workers shared by all episodes (default: the manifest's, else the number of cores).", "jobs"), show_default=False),
-    ray_address: Optional[str] = typer.Option(None, "--ray-address", help="A Ray cluster for --executor ray.", show_default=False),
-    ray_cpus: Optional[int] = typer.Option(None, "--ray-cpus", help=_ranged(f"CPUs, and so torch threads, each Ray actor asks for (default: the manifest's, else {DEFAULTS.ray_cpus}).", "ray_cpus"), show_default=False),
-    device: Optional[str] = typer.Option(None, "--device", help="auto, cpu or cuda (for Coqui voices), for every episode (default: each episode's, else auto).", show_default=False),
+    manifest: Path = typer.Argument(
+        ..., metavar="MANIFEST.toml", help="The episodes to render (see README: Batch).", show_default=False
+    ),
+    executor: str | None = typer.Option(
+        None, "--executor", help="local or ray (default: the manifest's, else local).", show_default=False
+    ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        help=_ranged("Workers shared by all episodes (default: the manifest's, else the number of cores).", "jobs"),
+        show_default=False,
+    ),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="A Ray cluster for --executor ray.", show_default=False
+    ),
+    ray_cpus: int | None = typer.Option(
+        None,
+        "--ray-cpus",
+        help=_ranged(
+            f"CPUs, and so torch threads, each Ray actor asks for (default: the manifest's, else {DEFAULTS.ray_cpus}).",
+            "ray_cpus",
+        ),
+        show_default=False,
+    ),
+    device: str | None = typer.Option(
+        None,
+        "--device",
+        help="auto, cpu or cuda (for Coqui voices), for every episode (default: each episode's, else auto).",
+        show_default=False,
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary table."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -295,7 +457,13 @@ def batch(
     def action():
         from briefing.batch import load_manifest, run_batch, summary_table
 
-        overrides = {"executor": executor, "jobs": jobs, "ray_address": ray_address, "ray_cpus": ray_cpus, "device": device}
+        overrides = {
+            "executor": executor,
+            "jobs": jobs,
+            "ray_address": ray_address,
+            "ray_cpus": ray_cpus,
+            "device": device,
+        }
         outcomes = run_batch(load_manifest(manifest, overrides))
         typer.echo(summary_table(outcomes))
         if any(o.result is None for o in outcomes):
@@ -306,12 +474,18 @@ def batch(
 
 @app.command()
 def feed(
-    folder: Path = typer.Argument(..., metavar="DIR", help="The folder of episodes (*.mp3 with their transcripts).", show_default=False),
-    base_url: str = typer.Option(..., "--base-url", help="The public URL of DIR, e.g. https://example.org/briefing/.", show_default=False),
+    folder: Path = typer.Argument(
+        ..., metavar="DIR", help="The folder of episodes (*.mp3 with their transcripts).", show_default=False
+    ),
+    base_url: str = typer.Option(
+        ..., "--base-url", help="The public URL of DIR, e.g. https://example.org/briefing/.", show_default=False
+    ),
     title: str = typer.Option("briefing", "--title", help="The podcast's title."),
-    description: str = typer.Option("Briefings audio de l'actualité, lus en français.", "--description", help="The podcast's description."),
+    description: str = typer.Option(
+        "Briefings audio de l'actualité, lus en français.", "--description", help="The podcast's description."
+    ),
     author: str = typer.Option("briefing", "--author", help="itunes:author."),
-    image: Optional[str] = typer.Option(None, "--image", help="URL of the podcast's square artwork.", show_default=False),
+    image: str | None = typer.Option(None, "--image", help="URL of the podcast's square artwork.", show_default=False),
     debug: bool = DebugOpt,
 ) -> None:
     """Write DIR/feed.xml, an RSS 2.0 podcast feed (itunes and podcast namespaces) for the episodes in DIR."""
@@ -319,7 +493,9 @@ def feed(
     def action():
         from briefing.publish.feed import FeedOptions, write_feed
 
-        path, count = write_feed(folder, FeedOptions(base_url=base_url, title=title, description=description, author=author, image=image))
+        path, count = write_feed(
+            folder, FeedOptions(base_url=base_url, title=title, description=description, author=author, image=image)
+        )
         typer.echo(str(path))
         typer.echo(f"feed: {count} episode{'s' if count != 1 else ''}", err=True)
 
@@ -329,11 +505,14 @@ def feed(
 @app.command()
 def serve(
     folder: Path = typer.Argument(..., metavar="DIR", help="The folder of episodes to serve.", show_default=False),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 (or ::) opens it to the network."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 (or ::) opens it to the network."
+    ),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
     debug: bool = DebugOpt,
 ) -> None:
-    """Serve DIR over HTTP: an index of the episodes, their listening pages, MP3s (seekable), transcripts and feed.xml."""
+    """Serve DIR over HTTP: an index of the episodes, their listening pages, MP3s (seekable),
+    transcripts and feed.xml."""
 
     def action():
         import signal

@@ -81,7 +81,11 @@ class SpeakOptions:
 
     @classmethod
     def from_mapping(
-        cls, data: Mapping[str, object], where: str | None = None, base: Path | None = None, keys: Collection[str] | None = None
+        cls,
+        data: Mapping[str, object],
+        where: str | None = None,
+        base: Path | None = None,
+        keys: Collection[str] | None = None,
     ) -> SpeakOptions:
         """Options from settings by name, as a manifest entry, a configuration table or the command
         line give them. A None value is "not given" (the default); relative paths are taken from
@@ -108,7 +112,14 @@ class SpeakOptions:
 OPTION_NAMES = tuple(f.name for f in dataclasses.fields(SpeakOptions))
 _HINTS = typing.get_type_hints(SpeakOptions)
 _PATHS = frozenset(name for name, hint in _HINTS.items() if Path in (hint, *typing.get_args(hint)))
-_KINDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false", Path: "a path", dt.date: "a date like 2026-11-24"}
+_KINDS = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    Path: "a path",
+    dt.date: "a date like 2026-11-24",
+}
 
 
 def bounds(name: str) -> tuple[float | None, float | None]:
@@ -137,7 +148,11 @@ def _checked(f: dataclasses.Field, value):
     elif kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     # bool is an int and datetime is a date: neither may stand for the other
-    wrong = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool) or (kind is dt.date and isinstance(value, dt.datetime))
+    wrong = (
+        not isinstance(value, kind)
+        or (isinstance(value, bool) and kind is not bool)
+        or (kind is dt.date and isinstance(value, dt.datetime))
+    )
     if wrong:
         raise UsageError(f"{name} must be {_KINDS[kind]} (got {value!r})")
     meta = f.metadata

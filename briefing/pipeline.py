@@ -16,24 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
-from briefing.publish.episode import remove_stale_parts, write_episode
-from briefing.publish.info import EpisodeInfo
-from briefing.audio.assembly import EPISODE_RATE, assemble, resample
+from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.audio.loudness import finish_loudness
 from briefing.audio.music import add_music, decode_audio
+from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
+from briefing.inputs.sources import load_sources
 from briefing.model import Article, Cue, Script
 from briefing.options import MB, SpeakOptions
+from briefing.publish.episode import remove_stale_parts, write_episode
+from briefing.publish.info import EpisodeInfo
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
+from briefing.synthesis.casting import Casted, check_device, choose_presets, voice_limits
 from briefing.synthesis.executors import EXECUTORS, make_executor
 from briefing.synthesis.local import Executor
-from briefing.synthesis.casting import Casted, check_device, choose_presets, voice_limits
 from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
-from briefing.text.script import ScriptOptions, build_script
-from briefing.inputs.sources import load_sources
 from briefing.text.clean import guess_language
+from briefing.text.script import ScriptOptions, build_script
 from briefing.voices import VoiceBook, load_lexicon, load_voices
 
 log = logging.getLogger(__name__)
@@ -70,10 +68,17 @@ class Options:
             voices_dir=speak.voices,
             lexicon=speak.lexicon,
             max_articles=speak.max_articles,
-            script=ScriptOptions(max_chars=speak.max_chars, title=speak.title, briefing=speak.briefing, date=speak.date),
+            script=ScriptOptions(
+                max_chars=speak.max_chars, title=speak.title, briefing=speak.briefing, date=speak.date
+            ),
             render=RenderOptions(
-                engine=speak.engine, device=speak.device, speed=speak.speed, jobs=speak.jobs,
-                executor=speak.executor, ray_address=speak.ray_address, ray_cpus=speak.ray_cpus,
+                engine=speak.engine,
+                device=speak.device,
+                speed=speak.speed,
+                jobs=speak.jobs,
+                executor=speak.executor,
+                ray_address=speak.ray_address,
+                ray_cpus=speak.ray_cpus,
             ),
             bitrate=speak.bitrate,
             podcast=speak.podcast,
@@ -104,7 +109,8 @@ def load_articles(sources: list[str], options: Options = Options()) -> list[Arti
     for article in articles:
         if guess_language(" ".join(b.text for b in article.blocks)) == "en":
             log.warning(
-                "%s: this article looks English; it will be read with French pronunciation (briefing is made for French news)",
+                "%s: this article looks English; it will be read with French pronunciation "
+                "(briefing is made for French news)",
                 article.source or article.title,
             )
     return articles
@@ -117,7 +123,9 @@ def make_script(sources: list[str], options: Options = Options(), book: VoiceBoo
     return plan(sources, options, book, strict=False)[0]
 
 
-def plan(sources: list[str], options: Options = Options(), book: VoiceBook | None = None, strict: bool = True) -> tuple[Script, dict[str, Casted]]:
+def plan(
+    sources: list[str], options: Options = Options(), book: VoiceBook | None = None, strict: bool = True
+) -> tuple[Script, dict[str, Casted]]:
     """The Script and the preset that speaks each of its voices.
 
     The voices folder is cast as the engine mode asks (`--engine coqui` casts quotes only to
@@ -197,7 +205,9 @@ def make_episode(
             r = options.render
             runner = executor or make_executor(r.executor, r.jobs, r.device, r.ray_address, r.ray_cpus)
             try:
-                clips = render(script, casting, options.render, cache=cache, stats=stats, progress=progress, executor=runner)
+                clips = render(
+                    script, casting, options.render, cache=cache, stats=stats, progress=progress, executor=runner
+                )
                 episode = assemble(script, clips, work / "speech.f32")
             finally:
                 if own:

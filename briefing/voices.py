@@ -61,13 +61,23 @@ class VoicePreset:
 
     def identity(self) -> dict:
         """The settings that change the sound, for cache keys and reports."""
-        return {"name": self.name, "engine": self.engine, "role": self.role, "speed": self.speed,
-                "fallback": self.fallback, **dict(sorted(self.settings.items()))}
+        return {
+            "name": self.name,
+            "engine": self.engine,
+            "role": self.role,
+            "speed": self.speed,
+            "fallback": self.fallback,
+            **dict(sorted(self.settings.items())),
+        }
 
 
 # The keys every preset may have, with their types; an engine declares the rest.
 COMMON_KEYS: dict[str, type | tuple[type, ...]] = {
-    "role": str, "speed": (int, float), "fallback": str, "licence": str, "description": str,
+    "role": str,
+    "speed": (int, float),
+    "fallback": str,
+    "licence": str,
+    "description": str,
 }
 
 
@@ -87,7 +97,10 @@ def load_preset(path: Path) -> VoicePreset:
     keys = {**COMMON_KEYS, **engine_class(engine).preset_keys}
     unknown = sorted(set(data) - set(keys))
     if unknown:
-        raise VoiceError(f"voice preset {path}: unknown key(s) {', '.join(unknown)}; valid keys for {engine}: engine, {', '.join(sorted(keys))}")
+        raise VoiceError(
+            f"voice preset {path}: unknown key(s) {', '.join(unknown)}; "
+            f"valid keys for {engine}: engine, {', '.join(sorted(keys))}"
+        )
     for key, value in data.items():
         if not isinstance(value, keys[key]) or isinstance(value, bool):
             raise VoiceError(f"voice preset {path}: '{key}' has the wrong type ({value!r})")
@@ -177,7 +190,10 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
     if narrator is None:
         if len(narrators) != 1:
             found = ", ".join(narrators) or "none"
-            raise VoiceError(f"voices folder {folder} needs exactly one narrator preset (found: {found}); set narrator in {CASTING_FILE}")
+            raise VoiceError(
+                f"voices folder {folder} needs exactly one narrator preset (found: {found}); "
+                f"set narrator in {CASTING_FILE}"
+            )
         narrator = narrators[0]
     elif narrator not in presets:
         raise VoiceError(f"{casting_path}: narrator {narrator!r} is not a preset in {folder}")
@@ -233,5 +249,7 @@ def load_lexicon(path: Path) -> dict[str, str]:
     entries = data.get("words", data)
     bad = [k for k, v in entries.items() if not isinstance(v, str) or not k.strip()]
     if bad:
-        raise InputError(f"lexicon {path}: entries must be \"word\" = \"pronunciation\" strings (bad: {', '.join(map(str, bad[:3]))})")
+        raise InputError(
+            f'lexicon {path}: entries must be "word" = "pronunciation" strings (bad: {", ".join(map(str, bad[:3]))})'
+        )
     return dict(entries)

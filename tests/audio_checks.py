@@ -35,7 +35,9 @@ def ffprobe(path) -> dict:
     """The first audio stream and the format of a media file, as ffprobe reports them."""
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        capture_output=True, check=True, text=True,
+        capture_output=True,
+        check=True,
+        text=True,
     ).stdout
     data = json.loads(out)
     return {"stream": data["streams"][0], "format": data["format"]}
@@ -45,6 +47,7 @@ def decode(path, rate: int = 22050) -> np.ndarray:
     """Decode any audio file to mono float32 at `rate` with ffmpeg."""
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-ac", "1", "-ar", str(rate), "-f", "f32le", "-"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     return np.frombuffer(raw, dtype=np.float32)

@@ -2,9 +2,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from helpers import ARTICLE, PORT_ARTICLE, write_preset
+from typer.testing import CliRunner
 
 
 @pytest.fixture
@@ -67,9 +66,27 @@ def coqui_voices(tmp_path, tiny) -> Path:
     (single_model, single_config), (multi_model, multi_config) = tiny["single"], tiny["multi"]
     write_preset(folder, "esp-n", role="narrator", engine="espeak", voice="fr+m3")
     write_preset(folder, "esp-q", engine="espeak", voice="fr+f2")
-    write_preset(folder, "narrateur", role="narrator", engine="coqui", model_path=str(single_model), config_path=str(single_config), fallback="esp-n")
-    write_preset(folder, "q-ana", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="ana", fallback="esp-q")
-    write_preset(folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno")
+    write_preset(
+        folder,
+        "narrateur",
+        role="narrator",
+        engine="coqui",
+        model_path=str(single_model),
+        config_path=str(single_config),
+        fallback="esp-n",
+    )
+    write_preset(
+        folder,
+        "q-ana",
+        engine="coqui",
+        model_path=str(multi_model),
+        config_path=str(multi_config),
+        speaker="ana",
+        fallback="esp-q",
+    )
+    write_preset(
+        folder, "q-bruno", engine="coqui", model_path=str(multi_model), config_path=str(multi_config), speaker="bruno"
+    )
     (folder / "casting.toml").write_text('default_quote = "q-ana"\n', encoding="utf-8")
     return folder
 
@@ -149,6 +166,7 @@ def web(tmp_path):
 
 # --- a folder of episodes as `briefing serve` sees it (tests/test_page*.py) ------------------------
 
+
 @pytest.fixture(scope="session")
 def episode_folder(tmp_path_factory):
     """A two-article briefing rendered once with espeak into a folder with its feed; beside it an
@@ -163,8 +181,22 @@ def episode_folder(tmp_path_factory):
     folder = work / "episodes"
     out = folder / "briefing-2026-11-24.mp3"
     runner = CliRunner()
-    result = runner.invoke(app, ["speak", str(work / "budget.txt"), str(work / "port.md"), "-o", str(out),
-                                 "--date", "2026-11-24", "--engine", "espeak", "--podcast", "Le briefing du port"])
+    result = runner.invoke(
+        app,
+        [
+            "speak",
+            str(work / "budget.txt"),
+            str(work / "port.md"),
+            "-o",
+            str(out),
+            "--date",
+            "2026-11-24",
+            "--engine",
+            "espeak",
+            "--podcast",
+            "Le briefing du port",
+        ],
+    )
     assert result.exit_code == 0, result.output
     older = folder / "ancien.mp3"
     shutil.copyfile(out, older)

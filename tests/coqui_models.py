@@ -23,9 +23,15 @@ def characters_config():
 
     return CharactersConfig(
         characters_class="TTS.tts.utils.text.characters.Graphemes",
-        pad="_", eos="~", bos="^", blank="#",
-        characters=FRENCH_CHARACTERS, punctuations=FRENCH_PUNCTUATION,
-        phonemes=None, is_unique=True, is_sorted=True,
+        pad="_",
+        eos="~",
+        bos="^",
+        blank="#",
+        characters=FRENCH_CHARACTERS,
+        punctuations=FRENCH_PUNCTUATION,
+        phonemes=None,
+        is_unique=True,
+        is_sorted=True,
     )
 
 
@@ -42,12 +48,21 @@ def build_tiny_vits(folder: Path, speakers: tuple[str, ...] = ()) -> tuple[Path,
         speakers_file = folder / "speakers.json"
         speakers_file.write_text(json.dumps({name: i for i, name in enumerate(speakers)}), encoding="utf-8")
     args = VitsArgs(
-        hidden_channels=16, hidden_channels_ffn_text_encoder=32, num_heads_text_encoder=2, num_layers_text_encoder=1,
-        num_layers_flow=1, num_layers_posterior_encoder=1,
-        resblock_type_decoder="2", resblock_kernel_sizes_decoder=[3], resblock_dilation_sizes_decoder=[[1, 3]],
-        upsample_rates_decoder=[4, 4, 4], upsample_initial_channel_decoder=32, upsample_kernel_sizes_decoder=[8, 8, 8],
+        hidden_channels=16,
+        hidden_channels_ffn_text_encoder=32,
+        num_heads_text_encoder=2,
+        num_layers_text_encoder=1,
+        num_layers_flow=1,
+        num_layers_posterior_encoder=1,
+        resblock_type_decoder="2",
+        resblock_kernel_sizes_decoder=[3],
+        resblock_dilation_sizes_decoder=[[1, 3]],
+        upsample_rates_decoder=[4, 4, 4],
+        upsample_initial_channel_decoder=32,
+        upsample_kernel_sizes_decoder=[8, 8, 8],
         init_discriminator=False,  # inference only: a trained checkpoint's discriminator is dropped at load anyway
-        use_speaker_embedding=bool(speakers), speaker_embedding_channels=16,
+        use_speaker_embedding=bool(speakers),
+        speaker_embedding_channels=16,
         speakers_file=str(speakers_file) if speakers_file else None,
     )
     config = VitsConfig(

@@ -50,7 +50,9 @@ def assert_one_line_error(result, code, fragment):
 
 
 def no_episode_files(folder: Path) -> bool:
-    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name]
+    return not [
+        p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name
+    ]
 
 
 # --- builders --------------------------------------------------------------------------------------
@@ -75,11 +77,16 @@ def hostile_page() -> Page:
         chapters=(PageChapter("Sommaire </title>" + HOSTILE, 0, 60_000), PageChapter("Deux", 60_000, 125_000)),
         cues=(
             PageCue(0, 2_000, "Narrateur", "Bonjour. " + HOSTILE),
-            PageCue(2_500, 5_000, "Jean <b onmouseover=alert(1)>Dupont</b>", "« Une citation » </p><script>alert(1)</script>"),
+            PageCue(
+                2_500,
+                5_000,
+                "Jean <b onmouseover=alert(1)>Dupont</b>",
+                "« Une citation » </p><script>alert(1)</script>",
+            ),
             PageCue(61_000, 64_000, "Narrateur", "Deuxième sujet."),
         ),
         date="2026-11-24",
         podcast="Le <i>briefing</i>",
-        sources=("https://exemple.fr/a?x=1&y=\"2\"<", "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
+        sources=('https://exemple.fr/a?x=1&y="2"<', "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
         files=(("transcription WebVTT", "épisode.vtt"),),
     )

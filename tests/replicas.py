@@ -55,12 +55,36 @@ FOREIGN_TRAIN = "/raid/coqui/Projects/TTS/recipes/ljspeech/output"
 FRENCH_LETTERS = "abcdefghijklmnopqrstuvwxyzàâæçéèêëîïôœùûüÿ"
 GRAPHEME_PUNCTUATION = "!'(),-.:;? "
 # The old mozilla/Coqui IPA set of phoneme models (mailabs-fr-ddc and kin).
-IPA_PHONEMES = (
-    "iyɨʉɯuɪʏʊeøɘəɵɤoɛœɜɞʌɔæɐaɶɑɒᵻʘɓǀɗǃʄǂɠǁʛpbtdʈɖcɟkɡqɢʔɴŋɲɳnɱmʙrʀⱱɾɽɸβfvθðszʃʒʂʐçʝxɣχʁħʕhɦɬɮʋɹɻjɰlɭʎʟˈˌːˑʍwɥʜʢʡɕʑɺɧʲɚ˞ɫ"
-)
+IPA_PHONEMES = "iyɨʉɯuɪʏʊeøɘəɵɤoɛœɜɞʌɔæɐaɶɑɒᵻʘɓǀɗǃʄǂɠǁʛpbtdʈɖcɟkɡqɢʔɴŋɲɳnɱmʙrʀⱱɾɽɸβfvθðszʃʒʂʐçʝxɣχʁħʕhɦɬɮʋɹɻjɰlɭʎʟˈˌːˑʍwɥʜʢʡɕʑɺɧʲɚ˞ɫ"
 YOURTTS_SPEAKERS = ("female-en-5", "female-en-5\n", "female-pt-4\n", "male-en-2", "male-en-2\n", "male-pt-3\n")
-XTTS_SPEAKERS = ("Claribel Dervla", "Daisy Studious", "Gracie Wise", "Ana Florence", "Andrew Chipper", "Damien Black", "Viktor Eka")
-XTTS_LANGUAGES = ["en", "es", "fr", "de", "it", "pt", "pl", "tr", "ru", "nl", "cs", "ar", "zh-cn", "hu", "ko", "ja", "hi"]
+XTTS_SPEAKERS = (
+    "Claribel Dervla",
+    "Daisy Studious",
+    "Gracie Wise",
+    "Ana Florence",
+    "Andrew Chipper",
+    "Damien Black",
+    "Viktor Eka",
+)
+XTTS_LANGUAGES = [
+    "en",
+    "es",
+    "fr",
+    "de",
+    "it",
+    "pt",
+    "pl",
+    "tr",
+    "ru",
+    "nl",
+    "cs",
+    "ar",
+    "zh-cn",
+    "hu",
+    "ko",
+    "ja",
+    "hi",
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +115,9 @@ def build_all(root: Path, stop: str = "natural") -> Replicas:
     build_your_tts(replicas.zoo_folder(YOURTTS))
     hub_layout(replicas.hf_home / "hub", XTTS_REPO, build_xtts(scratch / "xtts"))
     replicas.zoo_folder(XTTS).mkdir(parents=True, exist_ok=True)  # Coqui keeps the licence acceptance here
-    (replicas.zoo_folder(XTTS) / "tos_agreed.txt").write_text("I have read, understood and agreed to the Terms and Conditions.")
+    (replicas.zoo_folder(XTTS) / "tos_agreed.txt").write_text(
+        "I have read, understood and agreed to the Terms and Conditions."
+    )
     shutil.rmtree(scratch, ignore_errors=True)
     return replicas
 
@@ -103,7 +129,9 @@ def old_weight_norm(state: dict) -> dict:
     """A state dict as torch < 2.1 saved it: parametrized weight norm as weight_g / weight_v."""
     out = {}
     for key, value in state.items():
-        key = key.replace("parametrizations.weight.original0", "weight_g").replace("parametrizations.weight.original1", "weight_v")
+        key = key.replace("parametrizations.weight.original0", "weight_g").replace(
+            "parametrizations.weight.original1", "weight_v"
+        )
         out[key] = value
     return out
 
@@ -151,7 +179,10 @@ def scale_stats(path: Path, audio: dict, n_linear: int) -> None:
         "mel_std": np.full(audio["num_mels"], 18.0, dtype=np.float32),
         "linear_mean": np.linspace(-30.0, -70.0, n_linear).astype(np.float32),
         "linear_std": np.full(n_linear, 20.0, dtype=np.float32),
-        "audio_config": {k: audio[k] for k in ("num_mels", "fft_size", "hop_length", "win_length", "mel_fmin", "mel_fmax", "sample_rate")},
+        "audio_config": {
+            k: audio[k]
+            for k in ("num_mels", "fft_size", "hop_length", "win_length", "mel_fmin", "mel_fmax", "sample_rate")
+        },
     }
     with open(path, "wb") as f:
         np.save(f, stats, allow_pickle=True)
@@ -164,63 +195,134 @@ def build_css10(folder: Path, full: bool = False) -> Path:
     """The css10 VITS in `folder` (a downloaded zoo folder's files). `full`: the 27 M-parameter
     generator of NeonGecko's VITS layout (bench/coqui.py); else a reduced one."""
     import torch
-    from TTS.tts.configs.shared_configs import CharactersConfig
-    from TTS.tts.configs.vits_config import VitsConfig
     from TTS.config.shared_configs import BaseAudioConfig
-    from TTS.tts.configs.vits_config import VitsArgs
+    from TTS.tts.configs.shared_configs import CharactersConfig
+    from TTS.tts.configs.vits_config import VitsArgs, VitsConfig
     from TTS.tts.models.vits import Vits
 
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "speaker_ids.json").write_text(json.dumps({"fr": 0, "gilles": 0}, indent=4))
     (folder / "language_ids.json").write_text(json.dumps({"fr": 0}, indent=4))
     if full:
-        sizes = dict(hidden_channels=192, hidden_channels_ffn_text_encoder=768, num_layers_text_encoder=6,
-                     num_layers_posterior_encoder=16, num_layers_flow=4, speaker_embedding_channels=256,
-                     resblock_kernel_sizes_decoder=[3, 5, 7], resblock_dilation_sizes_decoder=[[1, 2], [2, 6], [3, 12]],
-                     upsample_initial_channel_decoder=256)
+        sizes = dict(
+            hidden_channels=192,
+            hidden_channels_ffn_text_encoder=768,
+            num_layers_text_encoder=6,
+            num_layers_posterior_encoder=16,
+            num_layers_flow=4,
+            speaker_embedding_channels=256,
+            resblock_kernel_sizes_decoder=[3, 5, 7],
+            resblock_dilation_sizes_decoder=[[1, 2], [2, 6], [3, 12]],
+            upsample_initial_channel_decoder=256,
+        )
     else:
-        sizes = dict(hidden_channels=16, hidden_channels_ffn_text_encoder=32, num_layers_text_encoder=1,
-                     num_layers_posterior_encoder=1, num_layers_flow=1, speaker_embedding_channels=16,
-                     resblock_kernel_sizes_decoder=[3], resblock_dilation_sizes_decoder=[[1, 2]],
-                     upsample_initial_channel_decoder=32)
+        sizes = dict(
+            hidden_channels=16,
+            hidden_channels_ffn_text_encoder=32,
+            num_layers_text_encoder=1,
+            num_layers_posterior_encoder=1,
+            num_layers_flow=1,
+            speaker_embedding_channels=16,
+            resblock_kernel_sizes_decoder=[3],
+            resblock_dilation_sizes_decoder=[[1, 2]],
+            upsample_initial_channel_decoder=32,
+        )
     args = VitsArgs(
-        num_heads_text_encoder=2, kernel_size_text_encoder=3, resblock_type_decoder="2",
-        upsample_rates_decoder=[8, 8, 4], upsample_kernel_sizes_decoder=[16, 16, 8],  # hop 256 at 22.05 kHz
-        use_sdp=True, inference_noise_scale=0.3, inference_noise_scale_dp=0.3,
-        use_speaker_embedding=True, speakers_file=str(folder / "speaker_ids.json"),
-        use_language_embedding=True, embedded_language_dim=4, language_ids_file=str(folder / "language_ids.json"),
-        condition_dp_on_speaker=True, init_discriminator=False, **sizes,
+        num_heads_text_encoder=2,
+        kernel_size_text_encoder=3,
+        resblock_type_decoder="2",
+        upsample_rates_decoder=[8, 8, 4],
+        upsample_kernel_sizes_decoder=[16, 16, 8],  # hop 256 at 22.05 kHz
+        use_sdp=True,
+        inference_noise_scale=0.3,
+        inference_noise_scale_dp=0.3,
+        use_speaker_embedding=True,
+        speakers_file=str(folder / "speaker_ids.json"),
+        use_language_embedding=True,
+        embedded_language_dim=4,
+        language_ids_file=str(folder / "language_ids.json"),
+        condition_dp_on_speaker=True,
+        init_discriminator=False,
+        **sizes,
     )
     characters = CharactersConfig(
-        characters_class="TTS.tts.models.vits.VitsCharacters", pad="<PAD>", eos="<EOS>", bos="<BOS>", blank="<BLNK>",
-        characters=FRENCH_LETTERS, punctuations=GRAPHEME_PUNCTUATION, phonemes=None, is_unique=True, is_sorted=True,
+        characters_class="TTS.tts.models.vits.VitsCharacters",
+        pad="<PAD>",
+        eos="<EOS>",
+        bos="<BOS>",
+        blank="<BLNK>",
+        characters=FRENCH_LETTERS,
+        punctuations=GRAPHEME_PUNCTUATION,
+        phonemes=None,
+        is_unique=True,
+        is_sorted=True,
     )
     config = VitsConfig(
-        model_args=args, run_name="vits_css10_fr", use_phonemes=False, phonemizer=None, phoneme_language=None,
-        text_cleaner="multilingual_cleaners", characters=characters, add_blank=True,
-        audio=BaseAudioConfig(sample_rate=22050, win_length=1024, hop_length=256, fft_size=1024, num_mels=80, mel_fmin=0, mel_fmax=None),
-        use_speaker_embedding=True, speakers_file=str(folder / "speaker_ids.json"),
+        model_args=args,
+        run_name="vits_css10_fr",
+        use_phonemes=False,
+        phonemizer=None,
+        phoneme_language=None,
+        text_cleaner="multilingual_cleaners",
+        characters=characters,
+        add_blank=True,
+        audio=BaseAudioConfig(
+            sample_rate=22050, win_length=1024, hop_length=256, fft_size=1024, num_mels=80, mel_fmin=0, mel_fmax=None
+        ),
+        use_speaker_embedding=True,
+        speakers_file=str(folder / "speaker_ids.json"),
     )
     torch.manual_seed(1010)
     model = Vits(config)
     state = {k: v for k, v in model.state_dict().items() if not k.startswith("disc.")}
     torch.save({"model": old_weight_norm(state), "step": 560000, "epoch": 1000}, folder / "model_file.pth.tar")
-    write_config(config, folder / "config.json", **{
-        "speakers_file": f"{FOREIGN_HUB}/speaker_ids.json", "model_args.speakers_file": f"{FOREIGN_HUB}/speaker_ids.json",
-        "language_ids_file": f"{FOREIGN_HUB}/language_ids.json", "model_args.language_ids_file": f"{FOREIGN_HUB}/language_ids.json",
-    })
+    write_config(
+        config,
+        folder / "config.json",
+        **{
+            "speakers_file": f"{FOREIGN_HUB}/speaker_ids.json",
+            "model_args.speakers_file": f"{FOREIGN_HUB}/speaker_ids.json",
+            "language_ids_file": f"{FOREIGN_HUB}/language_ids.json",
+            "model_args.language_ids_file": f"{FOREIGN_HUB}/language_ids.json",
+        },
+    )
     return folder
 
 
 # --- tts_models/fr/mai/tacotron2-DDC and its vocoder ----------------------------------------------
 
 MAI_AUDIO = dict(
-    sample_rate=16000, resample=False, num_mels=80, log_func="np.log10", min_level_db=-100, frame_shift_ms=None,
-    frame_length_ms=None, ref_level_db=20, fft_size=1024, power=1.5, preemphasis=0.0, griffin_lim_iters=60,
-    signal_norm=True, symmetric_norm=True, mel_fmin=50.0, mel_fmax=7600.0, pitch_fmin=0.0, pitch_fmax=640.0,
-    spec_gain=1.0, stft_pad_mode="reflect", max_norm=4.0, clip_norm=True, do_trim_silence=True, trim_db=60,
-    do_sound_norm=False, do_amp_to_db_linear=True, do_amp_to_db_mel=True, do_rms_norm=False, db_level=None,
-    hop_length=256, win_length=1024,
+    sample_rate=16000,
+    resample=False,
+    num_mels=80,
+    log_func="np.log10",
+    min_level_db=-100,
+    frame_shift_ms=None,
+    frame_length_ms=None,
+    ref_level_db=20,
+    fft_size=1024,
+    power=1.5,
+    preemphasis=0.0,
+    griffin_lim_iters=60,
+    signal_norm=True,
+    symmetric_norm=True,
+    mel_fmin=50.0,
+    mel_fmax=7600.0,
+    pitch_fmin=0.0,
+    pitch_fmax=640.0,
+    spec_gain=1.0,
+    stft_pad_mode="reflect",
+    max_norm=4.0,
+    clip_norm=True,
+    do_trim_silence=True,
+    trim_db=60,
+    do_sound_norm=False,
+    do_amp_to_db_linear=True,
+    do_amp_to_db_mel=True,
+    do_rms_norm=False,
+    db_level=None,
+    hop_length=256,
+    win_length=1024,
 )
 
 
@@ -234,16 +336,40 @@ def build_mai(folder: Path, stop: str = "natural") -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     scale_stats(folder / "scale_stats.npy", MAI_AUDIO, MAI_AUDIO["fft_size"] // 2 + 1)
     characters = CharactersConfig(
-        characters_class="TTS.tts.utils.text.characters.IPAPhonemes", pad="_", eos="~", bos="^", blank=None,
-        characters=IPA_PHONEMES, punctuations=GRAPHEME_PUNCTUATION, phonemes=IPA_PHONEMES, is_unique=True, is_sorted=False,
+        characters_class="TTS.tts.utils.text.characters.IPAPhonemes",
+        pad="_",
+        eos="~",
+        bos="^",
+        blank=None,
+        characters=IPA_PHONEMES,
+        punctuations=GRAPHEME_PUNCTUATION,
+        phonemes=IPA_PHONEMES,
+        is_unique=True,
+        is_sorted=False,
     )
     config = Tacotron2Config(
-        run_name="mailabs-fr-ddc", audio=BaseAudioConfig(**{**MAI_AUDIO, "stats_path": str(folder / "scale_stats.npy")}),
-        use_phonemes=True, phonemizer="espeak", phoneme_language="fr-fr", text_cleaner="phoneme_cleaners",
-        characters=characters, add_blank=False, enable_eos_bos_chars=False,
-        r=2, max_decoder_steps=500, double_decoder_consistency=True, ddc_r=6, attention_type="original",
-        location_attn=True, use_forward_attn=False, windowing=False, prenet_type="original", prenet_dropout=True,
-        stopnet=True, separate_stopnet=True, use_gst=False,
+        run_name="mailabs-fr-ddc",
+        audio=BaseAudioConfig(**{**MAI_AUDIO, "stats_path": str(folder / "scale_stats.npy")}),
+        use_phonemes=True,
+        phonemizer="espeak",
+        phoneme_language="fr-fr",
+        text_cleaner="phoneme_cleaners",
+        characters=characters,
+        add_blank=False,
+        enable_eos_bos_chars=False,
+        r=2,
+        max_decoder_steps=500,
+        double_decoder_consistency=True,
+        ddc_r=6,
+        attention_type="original",
+        location_attn=True,
+        use_forward_attn=False,
+        windowing=False,
+        prenet_type="original",
+        prenet_dropout=True,
+        stopnet=True,
+        separate_stopnet=True,
+        use_gst=False,
     )
     torch.manual_seed(2020)
     model = Tacotron2(config)
@@ -294,7 +420,12 @@ def natural_stop(model, frames_per_token: float = FRAMES_PER_TOKEN) -> None:
                 cell.weight_hh[gate * units + unit].zero_()
                 cell.bias_hh[gate * units + unit] = 0.0
         b = cell.bias_ih
-        b[counter], b[units + counter], b[2 * units + counter], b[3 * units + counter] = 20.0, 20.0, float(np.arctanh(rate)), 20.0
+        b[counter], b[units + counter], b[2 * units + counter], b[3 * units + counter] = (
+            20.0,
+            20.0,
+            float(np.arctanh(rate)),
+            20.0,
+        )
         b[follower], b[units + follower], b[2 * units + follower], b[3 * units + follower] = 20.0, -20.0, 0.0, 20.0
         cell.weight_ih[2 * units + follower, decoder.query_dim + 0] = follow  # context channel 0: the encoder's counter
         stopnet = [m for m in decoder.stopnet.modules() if isinstance(m, torch.nn.Linear)][0]
@@ -304,9 +435,25 @@ def natural_stop(model, frames_per_token: float = FRAMES_PER_TOKEN) -> None:
 
 
 MELGAN_AUDIO = dict(
-    fft_size=1024, win_length=1024, hop_length=256, frame_length_ms=None, frame_shift_ms=None, sample_rate=24000,
-    preemphasis=0.0, ref_level_db=0, do_trim_silence=True, trim_db=60, num_mels=80, mel_fmin=80.0, mel_fmax=12000.0,
-    spec_gain=20.0, signal_norm=True, min_level_db=-100, symmetric_norm=True, max_norm=4.0, clip_norm=True,
+    fft_size=1024,
+    win_length=1024,
+    hop_length=256,
+    frame_length_ms=None,
+    frame_shift_ms=None,
+    sample_rate=24000,
+    preemphasis=0.0,
+    ref_level_db=0,
+    do_trim_silence=True,
+    trim_db=60,
+    num_mels=80,
+    mel_fmin=80.0,
+    mel_fmax=12000.0,
+    spec_gain=20.0,
+    signal_norm=True,
+    min_level_db=-100,
+    symmetric_norm=True,
+    max_norm=4.0,
+    clip_norm=True,
 )
 
 
@@ -320,13 +467,17 @@ def build_melgan(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     scale_stats(folder / "scale_stats.npy", MELGAN_AUDIO, MELGAN_AUDIO["fft_size"] // 2 + 1)
     config = FullbandMelganConfig(
-        run_name="fullband-melgan", generator_model="fullband_melgan_generator",
-        generator_model_params={"upsample_factors": [8, 8, 4], "num_res_blocks": 4}, use_pqmf=False,
+        run_name="fullband-melgan",
+        generator_model="fullband_melgan_generator",
+        generator_model_params={"upsample_factors": [8, 8, 4], "num_res_blocks": 4},
+        use_pqmf=False,
         audio=BaseAudioConfig(**{**MELGAN_AUDIO, "stats_path": str(folder / "scale_stats.npy")}),
     )
     torch.manual_seed(3030)
     generator = setup_generator(config)
-    torch.save({"model": old_weight_norm(generator.state_dict()), "model_disc": {}, "step": 1000000}, folder / "model_file.pth")
+    torch.save(
+        {"model": old_weight_norm(generator.state_dict()), "model_disc": {}, "step": 1000000}, folder / "model_file.pth"
+    )
     write_config(config, folder / "config.json", **{"audio.stats_path": f"{FOREIGN_TRAIN}/scale_stats.npy"})
     return folder
 
@@ -336,12 +487,11 @@ def build_melgan(folder: Path) -> Path:
 
 def build_your_tts(folder: Path) -> Path:
     import torch
+    from TTS.config.shared_configs import BaseAudioConfig
     from TTS.encoder.configs.speaker_encoder_config import SpeakerEncoderConfig
     from TTS.encoder.utils.generic_utils import setup_encoder_model
     from TTS.tts.configs.shared_configs import CharactersConfig
-    from TTS.tts.configs.vits_config import VitsConfig
-    from TTS.config.shared_configs import BaseAudioConfig
-    from TTS.tts.configs.vits_config import VitsArgs
+    from TTS.tts.configs.vits_config import VitsArgs, VitsConfig
     from TTS.tts.models.vits import Vits
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -354,48 +504,107 @@ def build_your_tts(folder: Path) -> Path:
     (folder / "speakers.json").write_text(json.dumps(speakers))
     (folder / "language_ids.json").write_text(json.dumps({"en": 0, "fr-fr": 1, "pt-br": 2}, indent=4))
     encoder_config = SpeakerEncoderConfig(
-        model_params={"model_name": "resnet", "input_dim": 64, "use_torch_spec": True, "log_input": True, "proj_dim": 512},
-        audio=BaseAudioConfig(fft_size=512, win_length=400, hop_length=160, sample_rate=16000, preemphasis=0.97,
-                              num_mels=64, mel_fmin=0.0, mel_fmax=8000.0, spec_gain=20, signal_norm=False,
-                              do_rms_norm=True, db_level=-27.0, do_trim_silence=False),
-        num_loader_workers=8, num_classes_in_batch=100, num_utter_per_class=4, voice_len=2.0, loss="angleproto",
+        model_params={
+            "model_name": "resnet",
+            "input_dim": 64,
+            "use_torch_spec": True,
+            "log_input": True,
+            "proj_dim": 512,
+        },
+        audio=BaseAudioConfig(
+            fft_size=512,
+            win_length=400,
+            hop_length=160,
+            sample_rate=16000,
+            preemphasis=0.97,
+            num_mels=64,
+            mel_fmin=0.0,
+            mel_fmax=8000.0,
+            spec_gain=20,
+            signal_norm=False,
+            do_rms_norm=True,
+            db_level=-27.0,
+            do_trim_silence=False,
+        ),
+        num_loader_workers=8,
+        num_classes_in_batch=100,
+        num_utter_per_class=4,
+        voice_len=2.0,
+        loss="angleproto",
     )
     encoder_config.save_json(str(folder / "config_se.json"))
     torch.manual_seed(4041)
     encoder = setup_encoder_model(encoder_config)
     torch.save({"model": encoder.state_dict(), "step": 0}, folder / "model_se.pth.tar")
     args = VitsArgs(
-        hidden_channels=16, hidden_channels_ffn_text_encoder=32, num_heads_text_encoder=2, num_layers_text_encoder=1,
-        num_layers_flow=1, num_layers_posterior_encoder=1, resblock_type_decoder="2", resblock_kernel_sizes_decoder=[3],
-        resblock_dilation_sizes_decoder=[[1, 3]], upsample_rates_decoder=[8, 8, 2, 2], upsample_initial_channel_decoder=32,
-        upsample_kernel_sizes_decoder=[16, 16, 4, 4], use_sdp=True,
-        use_speaker_embedding=False, use_d_vector_file=True, d_vector_file=[str(folder / "speakers.json")], d_vector_dim=512,
-        use_language_embedding=True, embedded_language_dim=4, language_ids_file=str(folder / "language_ids.json"),
-        speaker_encoder_model_path=str(folder / "model_se.pth.tar"), speaker_encoder_config_path=str(folder / "config_se.json"),
+        hidden_channels=16,
+        hidden_channels_ffn_text_encoder=32,
+        num_heads_text_encoder=2,
+        num_layers_text_encoder=1,
+        num_layers_flow=1,
+        num_layers_posterior_encoder=1,
+        resblock_type_decoder="2",
+        resblock_kernel_sizes_decoder=[3],
+        resblock_dilation_sizes_decoder=[[1, 3]],
+        upsample_rates_decoder=[8, 8, 2, 2],
+        upsample_initial_channel_decoder=32,
+        upsample_kernel_sizes_decoder=[16, 16, 4, 4],
+        use_sdp=True,
+        use_speaker_embedding=False,
+        use_d_vector_file=True,
+        d_vector_file=[str(folder / "speakers.json")],
+        d_vector_dim=512,
+        use_language_embedding=True,
+        embedded_language_dim=4,
+        language_ids_file=str(folder / "language_ids.json"),
+        speaker_encoder_model_path=str(folder / "model_se.pth.tar"),
+        speaker_encoder_config_path=str(folder / "config_se.json"),
         init_discriminator=False,
     )
     characters = CharactersConfig(
-        characters_class="TTS.tts.models.vits.VitsCharacters", pad="_", eos="&", bos="*", blank=None,
+        characters_class="TTS.tts.models.vits.VitsCharacters",
+        pad="_",
+        eos="&",
+        bos="*",
+        blank=None,
         characters="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\u00af\u00b7\u00df\u00e0\u00e1\u00e2\u00e3\u00e4\u00e6\u00e7\u00e8\u00e9\u00ea\u00eb\u00ec\u00ed\u00ee\u00ef\u00f1\u00f2\u00f3\u00f4\u00f5\u00f6\u00f9\u00fa\u00fb\u00fc\u00ff\u0101\u0105\u0107\u0113\u0119\u011b\u012b\u0131\u0142\u0144\u014d\u0151\u0153\u015b\u016b\u0171\u017a\u017c\u01ce\u01d0\u01d2\u01d4\u0430\u0431\u0432\u0433\u0434\u0435\u0436\u0437\u0438\u0439\u043a\u043b\u043c\u043d\u043e\u043f\u0440\u0441\u0442\u0443\u0444\u0445\u0446\u0447\u0448\u0449\u044a\u044b\u044c\u044d\u044e\u044f\u0451\u0454\u0456\u0457\u0491\u2013!'(),-.:;? ",
-        punctuations="!'(),-.:;? ", phonemes=None, is_unique=True, is_sorted=True,
+        punctuations="!'(),-.:;? ",
+        phonemes=None,
+        is_unique=True,
+        is_sorted=True,
     )
     config = VitsConfig(
-        model_args=args, run_name="YourTTS-EN-PT-FR", use_phonemes=False, text_cleaner="multilingual_cleaners",
-        characters=characters, add_blank=True, audio=BaseAudioConfig(sample_rate=16000, win_length=1024, hop_length=256, fft_size=1024, num_mels=80),
-        use_d_vector_file=True, d_vector_file=[str(folder / "speakers.json")], d_vector_dim=512,
+        model_args=args,
+        run_name="YourTTS-EN-PT-FR",
+        use_phonemes=False,
+        text_cleaner="multilingual_cleaners",
+        characters=characters,
+        add_blank=True,
+        audio=BaseAudioConfig(sample_rate=16000, win_length=1024, hop_length=256, fft_size=1024, num_mels=80),
+        use_d_vector_file=True,
+        d_vector_file=[str(folder / "speakers.json")],
+        d_vector_dim=512,
     )
     torch.manual_seed(4042)
     model = Vits(config)
-    state = {k: v for k, v in model.state_dict().items() if not k.startswith("disc.") and not k.startswith("speaker_manager")}
+    state = {
+        k: v for k, v in model.state_dict().items() if not k.startswith("disc.") and not k.startswith("speaker_manager")
+    }
     state = {k: v for k, v in state.items() if not k.startswith("speaker_encoder.")}
     torch.save({"model": old_weight_norm(state), "step": 0}, folder / "model_file.pth")
     foreign = f"{FOREIGN_TRAIN}/YourTTS"
-    write_config(config, folder / "config.json", **{
-        "d_vector_file": [f"{foreign}/speakers.json"], "model_args.d_vector_file": [f"{foreign}/speakers.json"],
-        "language_ids_file": f"{foreign}/language_ids.json", "model_args.language_ids_file": f"{foreign}/language_ids.json",
-        "model_args.speaker_encoder_model_path": f"{foreign}/model_se.pth.tar",
-        "model_args.speaker_encoder_config_path": f"{foreign}/config_se.json",
-    })
+    write_config(
+        config,
+        folder / "config.json",
+        **{
+            "d_vector_file": [f"{foreign}/speakers.json"],
+            "model_args.d_vector_file": [f"{foreign}/speakers.json"],
+            "language_ids_file": f"{foreign}/language_ids.json",
+            "model_args.language_ids_file": f"{foreign}/language_ids.json",
+            "model_args.speaker_encoder_model_path": f"{foreign}/model_se.pth.tar",
+            "model_args.speaker_encoder_config_path": f"{foreign}/config_se.json",
+        },
+    )
     return folder
 
 
@@ -430,16 +639,44 @@ def build_xtts(folder: Path) -> dict[str, Path]:
     xtts_vocab(folder / "vocab.json")
     channels = 64
     args = XttsArgs(
-        gpt_batch_size=1, enable_redaction=False, kv_cache=True, gpt_max_audio_tokens=605, gpt_max_text_tokens=402,
-        gpt_max_prompt_tokens=70, gpt_layers=1, gpt_n_model_channels=channels, gpt_n_heads=2, gpt_number_text_tokens=6681,
-        gpt_num_audio_tokens=1026, gpt_start_audio_token=1024, gpt_stop_audio_token=1025, gpt_code_stride_len=1024,
-        gpt_use_masking_gt_prompt_approach=True, gpt_use_perceiver_resampler=True, input_sample_rate=22050,
-        output_sample_rate=24000, output_hop_length=256, decoder_input_dim=channels, d_vector_dim=512,
-        cond_d_vector_in_each_upsampling_layer=True, duration_const=102400,
+        gpt_batch_size=1,
+        enable_redaction=False,
+        kv_cache=True,
+        gpt_max_audio_tokens=605,
+        gpt_max_text_tokens=402,
+        gpt_max_prompt_tokens=70,
+        gpt_layers=1,
+        gpt_n_model_channels=channels,
+        gpt_n_heads=2,
+        gpt_number_text_tokens=6681,
+        gpt_num_audio_tokens=1026,
+        gpt_start_audio_token=1024,
+        gpt_stop_audio_token=1025,
+        gpt_code_stride_len=1024,
+        gpt_use_masking_gt_prompt_approach=True,
+        gpt_use_perceiver_resampler=True,
+        input_sample_rate=22050,
+        output_sample_rate=24000,
+        output_hop_length=256,
+        decoder_input_dim=channels,
+        d_vector_dim=512,
+        cond_d_vector_in_each_upsampling_layer=True,
+        duration_const=102400,
     )
-    config = XttsConfig(model_args=args, audio=XttsAudioConfig(sample_rate=22050, output_sample_rate=24000),
-                        languages=list(XTTS_LANGUAGES), temperature=0.75, length_penalty=1.0, repetition_penalty=5.0,
-                        top_k=50, top_p=0.85, gpt_cond_len=30, gpt_cond_chunk_len=4, max_ref_len=30, sound_norm_refs=False)
+    config = XttsConfig(
+        model_args=args,
+        audio=XttsAudioConfig(sample_rate=22050, output_sample_rate=24000),
+        languages=list(XTTS_LANGUAGES),
+        temperature=0.75,
+        length_penalty=1.0,
+        repetition_penalty=5.0,
+        top_k=50,
+        top_p=0.85,
+        gpt_cond_len=30,
+        gpt_cond_chunk_len=4,
+        max_ref_len=30,
+        sound_norm_refs=False,
+    )
     torch.manual_seed(5050)
     model = Xtts(config)
     model.tokenizer = VoiceBpeTokenizer(vocab_file=str(folder / "vocab.json"))
@@ -448,7 +685,10 @@ def build_xtts(folder: Path) -> dict[str, Path]:
     gen = torch.Generator().manual_seed(5051)
     for name in XTTS_SPEAKERS:
         embedding = torch.randn(1, 512, 1, generator=gen)
-        speakers[name] = {"gpt_cond_latent": torch.randn(1, 32, channels, generator=gen), "speaker_embedding": embedding / embedding.norm()}
+        speakers[name] = {
+            "gpt_cond_latent": torch.randn(1, 32, channels, generator=gen),
+            "speaker_embedding": embedding / embedding.norm(),
+        }
     torch.save(speakers, folder / "speakers_xtts.pth")
     torch.save({"mel_mean": torch.zeros(80), "mel_std": torch.ones(80)}, folder / "mel_stats.pth")
     config.save_json(str(folder / "config.json"))
@@ -461,7 +701,7 @@ def build_xtts(folder: Path) -> dict[str, Path]:
             cls.__module__ = "TTS.tts.models.xtts"
         torch.save({"model": model.state_dict(), "config": config}, folder / "model.pth")
     finally:
-        for cls, module in zip(moved, saved):
+        for cls, module in zip(moved, saved, strict=True):
             cls.__module__ = module
     digest = hashlib.md5((folder / "model.pth").read_bytes()).hexdigest()
     (folder / "hash.md5").write_text(digest)

@@ -2,17 +2,17 @@
 
 import numpy as np
 import pytest
-
 from audio_checks import decode, ffprobe, median_f0
+from helpers import ARTICLE
+
 from briefing.audio import pcm
-from briefing.engines import engine_class
 from briefing.audio.assembly import EPISODE_RATE, assemble
+from briefing.engines import engine_class
 from briefing.model import Clip, Script, Segment
 from briefing.pipeline import Options, make_episode
 from briefing.synthesis.casting import choose_presets
 from briefing.synthesis.render import RenderOptions
 from briefing.voices import load_voices
-from helpers import ARTICLE
 
 RATE = 22050  # decode rate for measurements
 
@@ -53,7 +53,7 @@ def test_pauses_are_silent_and_longer_at_paragraphs(rendered):
     result, samples = rendered
     segs = result.script.segments
     gaps = {}
-    for cue, nxt in zip(result.cues, result.cues[1:]):
+    for cue, nxt in zip(result.cues, result.cues[1:], strict=False):
         gap = nxt.start_ms - cue.end_ms
         assert gap == segs[cue.index].pause_ms
         lo, hi = (cue.end_ms + 30) * RATE // 1000, (nxt.start_ms - 30) * RATE // 1000
@@ -70,7 +70,9 @@ def test_quote_voices_differ_from_the_narrator_by_pitch(rendered):
 
     def pitch_of(voice):
         parts = [
-            samples[c.start_ms * RATE // 1000 : c.end_ms * RATE // 1000] for c in result.cues if segs[c.index].voice == voice
+            samples[c.start_ms * RATE // 1000 : c.end_ms * RATE // 1000]
+            for c in result.cues
+            if segs[c.index].voice == voice
         ]
         return median_f0(np.concatenate(parts), RATE)
 

@@ -6,18 +6,19 @@ import select
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from helpers import RUN_BRIEFING
 
 from briefing.cli import app
-from helpers import RUN_BRIEFING
 
 ESPEAK = ["--engine", "espeak"]
 
 
 def summary(result):
-    m = re.search(r"segments: (\d+) total, (\d+) synthesised, (\d+) from cache; audio (\d+):(\d\d); wall", result.stderr)
+    m = re.search(
+        r"segments: (\d+) total, (\d+) synthesised, (\d+) from cache; audio (\d+):(\d\d); wall", result.stderr
+    )
     assert m, result.stderr
     return tuple(int(g) for g in m.groups()[:3])
 
@@ -37,13 +38,17 @@ def test_second_render_synthesises_nothing_and_an_edit_redoes_only_its_segments(
     third = runner.invoke(app, ["speak", str(edited), "-o", str(tmp_path / "c.mp3"), *cache, *ESPEAK])
     assert summary(third) == (total, 1, total - 1)  # only the edited sentence
 
-    faster = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "d.mp3"), "--speed", "1.2", *cache, *ESPEAK])
+    faster = runner.invoke(
+        app, ["speak", str(article), "-o", str(tmp_path / "d.mp3"), "--speed", "1.2", *cache, *ESPEAK]
+    )
     assert summary(faster) == (total, total, 0)  # another speed is another sound
 
 
 def test_no_cache_neither_reads_nor_writes(runner, article, tmp_path):
     folder = tmp_path / "cache"
-    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "a.mp3"), "--no-cache", "--cache-dir", str(folder), *ESPEAK])
+    result = runner.invoke(
+        app, ["speak", str(article), "-o", str(tmp_path / "a.mp3"), "--no-cache", "--cache-dir", str(folder), *ESPEAK]
+    )
     total, synthesised, cached = summary(result)
     assert synthesised == total and cached == 0
     assert not folder.exists() or not list(folder.rglob("*.seg"))
@@ -64,7 +69,9 @@ def test_cached_render_equals_a_fresh_one(runner, article, tmp_path):
 
 
 # Short paragraphs: the time of a render goes with the length of its audio (loudness, encoding).
-LONG = "Un long sujet\n\n" + "\n\n".join(f"Le conseil numéro {i} a voté un budget de {i * 1000} euros." for i in range(1, 21))
+LONG = "Un long sujet\n\n" + "\n\n".join(
+    f"Le conseil numéro {i} a voté un budget de {i * 1000} euros." for i in range(1, 21)
+)
 HELD_AT = 10  # segments in the cache when the run is killed, of the 21 of LONG
 
 
@@ -78,8 +85,13 @@ def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # The render holds still after its 10th cache entry (tests/run_briefing.py) and is killed
     # there. The wait is generous: only a broken run takes that long.
-    proc = subprocess.Popen([sys.executable, str(RUN_BRIEFING), "--hold-after", str(HELD_AT), *args],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, str(RUN_BRIEFING), "--hold-after", str(HELD_AT), *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
     ready, _, _ = select.select([proc.stdout], [], [], 300)
     line = proc.stdout.readline() if ready else b""
     assert line == b"held\n", proc.communicate(timeout=300)[1].decode()
@@ -96,13 +108,26 @@ def test_a_killed_run_resumes_and_gives_the_same_episode(tmp_path, sig):
     cmd = [sys.executable, "-m", "briefing", *args]
     resumed = subprocess.run(cmd, capture_output=True, env=env, timeout=300)
     assert resumed.returncode == 0, resumed.stderr.decode()
-    total, synthesised, cached = (int(g) for g in re.search(r"(\d+) total, (\d+) synthesised, (\d+) from cache", resumed.stderr.decode()).groups())
+    total, synthesised, cached = (
+        int(g) for g in re.search(r"(\d+) total, (\d+) synthesised, (\d+) from cache", resumed.stderr.decode()).groups()
+    )
     assert cached == done_before and synthesised == total - cached
-    assert sorted(p.name for p in out.parent.iterdir()) == ["ep.chapters.json", "ep.html", "ep.mp3", "ep.srt", "ep.vtt"]  # stale temporaries removed
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "ep.chapters.json",
+        "ep.html",
+        "ep.mp3",
+        "ep.srt",
+        "ep.vtt",
+    ]  # stale temporaries removed
 
     fresh = tmp_path / "fresh" / "ep.mp3"
-    subprocess.run([sys.executable, "-m", "briefing", "speak", str(src), "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK],
-                   check=True, capture_output=True, env=env, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "briefing", "speak", str(src), "-o", str(fresh), "--no-cache", "--jobs", "2", *ESPEAK],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
     assert out.read_bytes() == fresh.read_bytes()
 
 
@@ -115,7 +140,9 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     # Three short segments: the bar is drawn at least once whatever the render's length (rich
     # draws it again when it stops), and three renders of a short text take a few seconds.
     src = tmp_path / "court.txt"
-    src.write_text("Un court sujet\n\nLe conseil a voté le budget.\n\nLes travaux commencent au printemps.", encoding="utf-8")
+    src.write_text(
+        "Un court sujet\n\nLe conseil a voté le budget.\n\nLes travaux commencent au printemps.", encoding="utf-8"
+    )
     cmd = f"{sys.executable} -m briefing speak {src} -o {tmp_path / 'a.mp3'} --no-cache --engine espeak"
     tty = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True, timeout=120)
     screen = tty.stdout.decode("utf-8", "replace")

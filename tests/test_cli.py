@@ -4,10 +4,10 @@ import json
 import re
 
 import pytest
-
 from audio_checks import ffprobe
-from briefing.cli import app
 from helpers import assert_one_line_error, no_episode_files
+
+from briefing.cli import app
 
 # The bundled narrator is a Coqui voice; these tests pin espeak so that they check the same audio
 # (and print no fallback note) whether or not Coqui models are downloaded on this machine.
@@ -20,7 +20,9 @@ def test_speak_writes_a_mono_mp3(runner, article, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == str(out)
     assert result.stderr.startswith("segments: ")
-    assert re.fullmatch(r"segments: \d+ total, \d+ synthesised, \d+ from cache; audio 0:\d\d; wall \d+\.\d s\n", result.stderr)
+    assert re.fullmatch(
+        r"segments: \d+ total, \d+ synthesised, \d+ from cache; audio 0:\d\d; wall \d+\.\d s\n", result.stderr
+    )
     info = ffprobe(out)
     assert info["stream"]["codec_name"] == "mp3"
     assert info["stream"]["channels"] == 1
@@ -30,7 +32,11 @@ def test_speak_writes_a_mono_mp3(runner, article, tmp_path):
     assert info["format"]["tags"]["title"] == "Le conseil municipal adopte le budget"
     assert out.stat().st_mode & 0o044  # readable by the web server that will serve it
     assert sorted(p.name for p in out.parent.iterdir()) == [
-        "episode.chapters.json", "episode.html", "episode.mp3", "episode.srt", "episode.vtt"
+        "episode.chapters.json",
+        "episode.html",
+        "episode.mp3",
+        "episode.srt",
+        "episode.vtt",
     ]
 
 
@@ -46,15 +52,21 @@ def test_speak_default_output_is_named_after_the_title(runner, article, tmp_path
 def test_speak_several_inputs_and_stdin(runner, article, tmp_path):
     out = tmp_path / "two.mp3"
     stdin_text = "Deuxième sujet\n\nUn court paragraphe lu depuis l'entrée standard."
-    result = runner.invoke(app, ["speak", str(article), "-", "-o", str(out), "--title", "Le journal", *ESPEAK], input=stdin_text)
+    result = runner.invoke(
+        app, ["speak", str(article), "-", "-o", str(out), "--title", "Le journal", *ESPEAK], input=stdin_text
+    )
     assert result.exit_code == 0, result.output
     assert ffprobe(out)["format"]["tags"]["title"] == "Le journal"
 
 
 def test_jobs_do_not_change_the_audio(runner, article, tmp_path):
     one, two = tmp_path / "one" / "ep.mp3", tmp_path / "two" / "ep.mp3"
-    assert runner.invoke(app, ["speak", str(article), "-o", str(one), "--jobs", "1", "--no-cache", *ESPEAK]).exit_code == 0
-    assert runner.invoke(app, ["speak", str(article), "-o", str(two), "--jobs", "2", "--no-cache", *ESPEAK]).exit_code == 0
+    assert (
+        runner.invoke(app, ["speak", str(article), "-o", str(one), "--jobs", "1", "--no-cache", *ESPEAK]).exit_code == 0
+    )
+    assert (
+        runner.invoke(app, ["speak", str(article), "-o", str(two), "--jobs", "2", "--no-cache", *ESPEAK]).exit_code == 0
+    )
     assert one.read_bytes() == two.read_bytes()
 
 
@@ -83,7 +95,12 @@ def test_script_plain_text(runner, article):
 def test_voices_lists_presets_and_availability(runner):
     result = runner.invoke(app, ["voices"])
     assert result.exit_code == 0, result.output
-    for name in ("espeak-narrator", "espeak-quote-f2", "espeak-quote-annie", "espeak-quote-m7"):  # Coqui ones: test_coqui
+    for name in (
+        "espeak-narrator",
+        "espeak-quote-f2",
+        "espeak-quote-annie",
+        "espeak-quote-m7",
+    ):  # Coqui ones: test_coqui
         line = next(line for line in result.stdout.splitlines() if line.strip().startswith(name))
         assert "available" in line and "unavailable" not in line
 

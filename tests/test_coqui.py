@@ -12,18 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from audio_checks import ffprobe
 
 pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
 
 import torch  # noqa: E402
+from helpers import assert_one_line_error, no_episode_files, write_preset  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.engines.coqui.vits_onnx import openvino_bf16  # noqa: E402
 from briefing.voices import load_preset, load_voices  # noqa: E402
-from helpers import assert_one_line_error, no_episode_files, write_preset  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
@@ -34,7 +33,9 @@ needs_ort = pytest.mark.skipif(not HAS_ORT, reason="onnxruntime or onnx is not i
 
 # A capability, not a feature switch: OpenVINO computes bfloat16 natively only on CPUs with
 # AVX512-BF16 or AMX (this project's machines have it); elsewhere the engine stays in float32.
-needs_bf16 = pytest.mark.skipif(not openvino_bf16(), reason="openvino is not installed or this CPU has no native bfloat16")
+needs_bf16 = pytest.mark.skipif(
+    not openvino_bf16(), reason="openvino is not installed or this CPU has no native bfloat16"
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -93,7 +94,9 @@ def network(monkeypatch) -> ClosedNetwork:
     """No way out to the network: every proxy is a ClosedNetwork, which hangs up at once and tells
     what was tried (`network.tries()`)."""
     server = ClosedNetwork()
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()  # stops within 0.05 s
+    threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    ).start()  # stops within 0.05 s
     for var in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy"):
         monkeypatch.setenv(var, f"http://127.0.0.1:{server.server_address[1]}")
     for var in ("NO_PROXY", "no_proxy"):
@@ -122,7 +125,10 @@ def zoo_voices(folder: Path) -> Path:
 
 def test_speak_with_local_coqui_models(runner, article, coqui_voices, tmp_path):
     out = tmp_path / "coqui.mp3"
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--device", "cpu", "-o", str(out)])
+    result = runner.invoke(
+        app,
+        ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--device", "cpu", "-o", str(out)],
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("segments: "), result.stderr  # no fallback note, no Coqui chatter
     info = ffprobe(out)
@@ -214,7 +220,9 @@ def test_jobs_do_not_change_coqui_audio(runner, article, coqui_voices, tmp_path)
 
 def test_unknown_speaker_lists_the_valid_ones(runner, article, coqui_voices, tmp_path, tiny):
     model_path, config_path = tiny["multi"]
-    write_preset(coqui_voices, "q-bruno", engine="coqui", model_path=str(model_path), config_path=str(config_path), speaker="zoe")
+    write_preset(
+        coqui_voices, "q-bruno", engine="coqui", model_path=str(model_path), config_path=str(config_path), speaker="zoe"
+    )
     result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "-o", str(tmp_path / "x.mp3")])
     assert_one_line_error(result, 2, "unknown speaker 'zoe'; speakers of this model: ana, bruno, chloe")
     assert no_episode_files(tmp_path)
@@ -225,7 +233,9 @@ def test_device_auto_and_cpu_and_missing_cuda(runner, article, coqui_voices, tmp
     assert CoquiEngine.load("auto").device == ("cuda" if torch.cuda.is_available() else "cpu")
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: --device cuda is valid here")
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")]
+    )
     assert_one_line_error(result, 2, "--device cuda: PyTorch sees no CUDA GPU")
     assert no_episode_files(tmp_path)
 
@@ -233,7 +243,9 @@ def test_device_auto_and_cpu_and_missing_cuda(runner, article, coqui_voices, tmp
 def test_a_manifest_device_cuda_fails_as_device_cuda_does(runner, article, coqui_voices, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("this machine has a GPU: cuda is a valid device here")
-    spoken = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")])
+    spoken = runner.invoke(
+        app, ["speak", str(article), "--voices", str(coqui_voices), "--device", "cuda", "-o", str(tmp_path / "x.mp3")]
+    )
     message = spoken.stderr.strip().removeprefix("briefing: error: ")
     manifest = tmp_path / "m.toml"
     manifest.write_text(
@@ -251,7 +263,9 @@ def test_a_manifest_device_cuda_fails_as_device_cuda_does(runner, article, coqui
 
 def test_offline_zoo_model_fails_fast_with_one_line(runner, article, tmp_path, offline_cache, network):
     voices = zoo_voices(tmp_path / "voices")
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")]
+    )
     assert len(network.tries()) == 1, network.requests  # one try, no retries: it fails as soon as the network does
     assert_one_line_error(result, 2, f"Coqui model {ZOO_ID} is not downloaded and could not be downloaded")
     assert "briefing voices --download" in result.stderr and "model_path and config_path" in result.stderr
@@ -268,7 +282,9 @@ def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, o
     assert network.tries() == [], network.requests  # auto never downloads
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, result.stderr
-    assert lines[0].startswith("briefing: voice 'zoo-n': using 'esp-n' (espeak) because Coqui model tts_models/fr/css10/vits is not downloaded")
+    assert lines[0].startswith(
+        "briefing: voice 'zoo-n': using 'esp-n' (espeak) because Coqui model tts_models/fr/css10/vits is not downloaded"
+    )
     assert lines[1].startswith("segments: ")
     assert ffprobe(out)["stream"]["codec_name"] == "mp3"
     assert not (offline_cache / "tts").exists()  # auto never tried the network
@@ -292,7 +308,9 @@ def test_a_cached_zoo_model_is_used_without_network(runner, article, tmp_path, o
 
 
 def test_voices_reports_coqui_presets_truthfully(runner, coqui_voices, tmp_path, offline_cache):
-    write_preset(coqui_voices, "q-lost", engine="coqui", model_path="absent/model.pth", config_path="absent/config.json")
+    write_preset(
+        coqui_voices, "q-lost", engine="coqui", model_path="absent/model.pth", config_path="absent/config.json"
+    )
     result = runner.invoke(app, ["voices", "--voices", str(coqui_voices)])
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.stdout.splitlines()[1:]}
@@ -304,7 +322,9 @@ def test_engine_coqui_needs_a_coqui_preset(runner, article, tmp_path):
     voices = tmp_path / "voices"
     voices.mkdir()
     write_preset(voices, "n", role="narrator", engine="espeak", voice="fr+m3")
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")]
+    )
     assert_one_line_error(result, 2, "no coqui preset")
 
 
@@ -332,7 +352,9 @@ def tiny_preset(tiny, kind: str, **keys):
     from briefing.voices import VoicePreset
 
     model_path, config_path = tiny[kind]
-    return VoicePreset.of(name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys)
+    return VoicePreset.of(
+        name=f"tiny-{kind}", engine="coqui", model_path=str(model_path), config_path=str(config_path), **keys
+    )
 
 
 def torch_engine(monkeypatch) -> CoquiEngine:
@@ -410,7 +432,9 @@ def test_runtime_torch_is_forced_by_the_environment(tiny, monkeypatch, runner, a
     monkeypatch.setattr(executors, "_engines", {})  # the CLI loads its engine again
     monkeypatch.setattr(executors, "_prepared", set())
     monkeypatch.setenv(RUNTIME_ENV, "gpu-please")
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")]
+    )
     assert_one_line_error(result, 2, f"{RUNTIME_ENV}='gpu-please': choose one of: auto, torch")
 
 
@@ -439,7 +463,9 @@ def test_split_graphs_compute_the_back_half_exactly(tiny, kind, monkeypatch):
 
 
 def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
-    return float(10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / np.sum((reference - other).astype(np.float64) ** 2)))
+    return float(
+        10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / np.sum((reference - other).astype(np.float64) ** 2))
+    )
 
 
 @needs_bf16
@@ -452,7 +478,9 @@ def test_bf16_path_is_the_default_here_and_sounds_like_float32(tiny, monkeypatch
     slow = torch_engine(monkeypatch)
     for kind, keys in (("single", {}), ("single", {"speed": 1.4}), ("multi", {"speaker": "chloe"})):
         preset = tiny_preset(tiny, kind, **keys)
-        assert fast.model(preset).runtime == "openvino+bf16" and fast.describe(preset).endswith("on cpu (openvino+bf16)")
+        assert fast.model(preset).runtime == "openvino+bf16" and fast.describe(preset).endswith(
+            "on cpu (openvino+bf16)"
+        )
         for text in (TEXT, "Oui.", TEXT * 3):
             a, b = fast.synthesize(text, preset), slow.synthesize(text, preset)
             assert a.samples.shape == b.samples.shape and a.sample_rate == b.sample_rate, (kind, keys, text)
@@ -473,7 +501,11 @@ def test_bf16_graphs_are_exported_once_and_reused(tiny, tmp_path, monkeypatch):
     assert first.runtime == "openvino+bf16" and first.export_s is not None
     folder = tmp_path / "cache" / "briefing" / "coqui-onnx"
     names = sorted(p.name for p in folder.iterdir())
-    assert len(names) == 6 and {n.split("-")[1] for n in names} == {"flow", "head", "tail"}  # three graphs, three digests
+    assert len(names) == 6 and {n.split("-")[1] for n in names} == {
+        "flow",
+        "head",
+        "tail",
+    }  # three graphs, three digests
     assert sorted(p.name for p in first.paths) == [n for n in names if n.endswith(".onnx")]
     second = CoquiEngine.load("cpu").model(preset).onnx
     assert second.export_s is None and second.paths == first.paths
@@ -496,10 +528,14 @@ def test_bad_precision_requests_are_one_line_errors(monkeypatch, runner, article
     monkeypatch.setattr(executors, "_prepared", set())
     out = tmp_path / "x.mp3"
     monkeypatch.setenv(PRECISION_ENV, "fp8")
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(out)])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(out)]
+    )
     assert_one_line_error(result, 2, f"{PRECISION_ENV}='fp8': choose one of: auto, fp32, bf16")
     monkeypatch.setenv(PRECISION_ENV, "bf16")
     monkeypatch.setenv(RUNTIME_ENV, "torch")
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(out)])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "-o", str(out)]
+    )
     assert_one_line_error(result, 2, f"{PRECISION_ENV}=bf16 runs the VITS decoder on OpenVINO")
     assert not out.exists()

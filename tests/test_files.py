@@ -8,7 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from briefing.publish.files import AUDIO, CHAPTERS, EPISODE_FILES, FEED, FOLDER_FILES, PAGE, SRT, WEBVTT, episode_paths, kind_of
+from briefing.publish.files import (
+    AUDIO,
+    CHAPTERS,
+    EPISODE_FILES,
+    FEED,
+    FOLDER_FILES,
+    PAGE,
+    SRT,
+    WEBVTT,
+    episode_paths,
+    kind_of,
+)
 from briefing.publish.serve import ServeOptions, serve_in_thread
 
 EPISODE = "briefing-2026-11-24"
@@ -42,10 +53,20 @@ def test_content_types(kind, content_type):
 @pytest.mark.parametrize(
     "name, kind",
     [
-        ("a.mp3", AUDIO), ("A.MP3", AUDIO), ("a.vtt", WEBVTT), ("a.srt", SRT), ("a.html", PAGE),
-        ("a.chapters.json", CHAPTERS), ("a.Chapters.JSON", CHAPTERS), ("feed.xml", FEED),
+        ("a.mp3", AUDIO),
+        ("A.MP3", AUDIO),
+        ("a.vtt", WEBVTT),
+        ("a.srt", SRT),
+        ("a.html", PAGE),
+        ("a.chapters.json", CHAPTERS),
+        ("a.Chapters.JSON", CHAPTERS),
+        ("feed.xml", FEED),
         ("a.json", None),  # only an episode's chapters are JSON we publish
-        ("x.feed.xml", None), ("Feed.xml", None), ("a.xml", None), ("notes.txt", None), ("a.mp3.txt", None),
+        ("x.feed.xml", None),
+        ("Feed.xml", None),
+        ("a.xml", None),
+        ("notes.txt", None),
+        ("a.mp3.txt", None),
     ],
 )
 def test_kind_of_a_file_name(name, kind):
@@ -55,10 +76,16 @@ def test_kind_of_a_file_name(name, kind):
 @pytest.mark.parametrize(
     "audio, beside",
     [
-        ("out/brief.mp3", ["out/brief.mp3", "out/brief.vtt", "out/brief.srt", "out/brief.chapters.json", "out/brief.html"]),
+        (
+            "out/brief.mp3",
+            ["out/brief.mp3", "out/brief.vtt", "out/brief.srt", "out/brief.chapters.json", "out/brief.html"],
+        ),
         # The MP3 stays where it was asked for; the others replace its last suffix only.
         ("odd.name.2026", ["odd.name.2026", "odd.name.vtt", "odd.name.srt", "odd.name.chapters.json", "odd.name.html"]),
-        ("sans-suffixe", ["sans-suffixe", "sans-suffixe.vtt", "sans-suffixe.srt", "sans-suffixe.chapters.json", "sans-suffixe.html"]),
+        (
+            "sans-suffixe",
+            ["sans-suffixe", "sans-suffixe.vtt", "sans-suffixe.srt", "sans-suffixe.chapters.json", "sans-suffixe.html"],
+        ),
     ],
 )
 def test_episode_paths(audio, beside):
@@ -90,7 +117,11 @@ def test_the_page_offers_the_registered_files(episode_folder):
     paths = episode_paths(episode_folder / f"{EPISODE}.mp3")
     footer = Links(paths[PAGE].read_text(encoding="utf-8")).hrefs
     assert footer == [paths[AUDIO].name] + [paths[kind].name for kind in EPISODE_FILES if kind.offer]
-    assert [kind.offer for kind in EPISODE_FILES if kind.offer] == ["transcription WebVTT", "sous-titres SRT", "chapitres JSON"]
+    assert [kind.offer for kind in EPISODE_FILES if kind.offer] == [
+        "transcription WebVTT",
+        "sous-titres SRT",
+        "chapitres JSON",
+    ]
 
 
 def test_feed_types_come_from_the_registry(episode_folder):
@@ -130,7 +161,6 @@ def test_serve_answers_each_registered_kind_with_its_type(server, episode_folder
     status, content_type, body = get(server, "/" + name)
     assert status == 200 and content_type == kind.content_type
     assert body == (episode_folder / name).read_bytes()
-
 
 
 def test_serve_answers_nothing_unregistered(server, episode_folder):

@@ -16,15 +16,24 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "briefing"
 LAYERS = {
-    "briefing": 0, "briefing.model": 0, "briefing.errors": 0, "briefing.paths": 0, "briefing.voices": 0.5,
+    "briefing": 0,
+    "briefing.model": 0,
+    "briefing.errors": 0,
+    "briefing.paths": 0,
+    "briefing.voices": 0.5,
     "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
     "briefing.options": 0.45,
     "briefing.text": 1,
-    "briefing.inputs": 2, "briefing.engines": 2,
+    "briefing.inputs": 2,
+    "briefing.engines": 2,
     "briefing.synthesis": 3,
     "briefing.audio": 4,
     "briefing.publish": 5,
-    "briefing.pipeline": 6, "briefing.batch": 6, "briefing.checks": 6, "briefing.cli": 7, "briefing.__main__": 8,
+    "briefing.pipeline": 6,
+    "briefing.batch": 6,
+    "briefing.checks": 6,
+    "briefing.cli": 7,
+    "briefing.__main__": 8,
 }
 
 

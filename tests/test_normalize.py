@@ -467,7 +467,10 @@ PHONES_AND_CODES = [
     ("composez le 3919", "composez le trois mille neuf cent dix-neuf"),
     ("l'article 49.3", "l'article quarante-neuf virgule trois"),
     ("la version 2.0", "la version deux virgule zéro"),
-    ("1234567890123456789", "douze trente-quatre cinquante-six soixante-dix-huit quatre-vingt-dix douze trente-quatre cinquante-six soixante-dix-huit neuf"),
+    (
+        "1234567890123456789",
+        "douze trente-quatre cinquante-six soixante-dix-huit quatre-vingt-dix douze trente-quatre cinquante-six soixante-dix-huit neuf",
+    ),
 ]
 
 
@@ -519,9 +522,14 @@ def test_numbers_are_not_split_by_capping():
 
 @pytest.mark.parametrize(
     "n, masculine, feminine",
-    [(1, "premier", "première"), (2, "deuxième", "deuxième"), (21, "vingt et unième", "vingt et unième"),
-     (80, "quatre-vingtième", "quatre-vingtième"), (200, "deux centième", "deux centième"),
-     (1000000, "millionième", "millionième")],
+    [
+        (1, "premier", "première"),
+        (2, "deuxième", "deuxième"),
+        (21, "vingt et unième", "vingt et unième"),
+        (80, "quatre-vingtième", "quatre-vingtième"),
+        (200, "deux centième", "deux centième"),
+        (1000000, "millionième", "millionième"),
+    ],
 )
 def test_ordinal_words(n, masculine, feminine):
     assert ordinal(n).replace("\u00a0", " ") == masculine

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from helpers import assert_one_line_error, no_episode_files
 
 from briefing import batch, pipeline
 from briefing.cli import app
@@ -14,7 +15,6 @@ from briefing.options import DEVICES, ENGINES, SpeakOptions
 from briefing.publish.mp3 import DEFAULT_BITRATE
 from briefing.synthesis import casting
 from briefing.synthesis.render import RenderOptions
-from helpers import assert_one_line_error, no_episode_files
 
 TEXT = "Premier sujet\n\nUn paragraphe sur le port de Brest et ses quais."
 
@@ -25,7 +25,7 @@ def write_manifest(folder: Path, defaults: str = "", episodes: tuple[str, ...] =
     (folder / "a.txt").write_text(TEXT, encoding="utf-8")
     names = ("un", "deux", "trois")
     text = f'output_dir = "out"\n[defaults]\nengine = "espeak"\ncache = false\n{defaults}\n'
-    for name, lines in zip(names, episodes):
+    for name, lines in zip(names, episodes, strict=False):  # as many episodes as given, up to three
         text += f'[[episode]]\nname = "{name}"\ninputs = ["a.txt"]\n{lines}\n'
     path = folder / "m.toml"
     path.write_text(text, encoding="utf-8")
@@ -59,7 +59,9 @@ BAD_VALUES = [
 
 
 @pytest.mark.parametrize("args, setting, table", BAD_VALUES)
-def test_a_bad_value_gives_the_same_error_from_the_command_line_and_a_manifest(runner, article, tmp_path, args, setting, table):
+def test_a_bad_value_gives_the_same_error_from_the_command_line_and_a_manifest(
+    runner, article, tmp_path, args, setting, table
+):
     message = error_message(runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "x.mp3"), *args]))
     manifest = write_manifest(tmp_path, **({"defaults": setting} if table == "defaults" else {"episodes": (setting,)}))
     result = runner.invoke(app, ["batch", str(manifest)])
@@ -75,7 +77,9 @@ def test_batch_options_are_checked_as_speak_s(runner, article, tmp_path, args):
     assert no_episode_files(tmp_path)
 
 
-@pytest.mark.parametrize("args", [["--date", "2026-13-01"], ["--max-chars", "10"], ["--max-articles", "0"], ["--engine", "festival"]])
+@pytest.mark.parametrize(
+    "args", [["--date", "2026-13-01"], ["--max-chars", "10"], ["--max-articles", "0"], ["--engine", "festival"]]
+)
 def test_script_checks_the_text_options_as_speak_does(runner, article, tmp_path, args):
     message = error_message(runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "x.mp3"), *args]))
     assert error_message(runner.invoke(app, ["script", str(article), *args])) == message
@@ -84,7 +88,10 @@ def test_script_checks_the_text_options_as_speak_does(runner, article, tmp_path,
 @pytest.mark.parametrize(
     "lines, fragment",
     [
-        ("speeed = 1.5", "episode 1: unknown setting 'speeed'; valid: bitrate, briefing, cache, cache_dir, cache_size, cover, date, device, engine, "),
+        (
+            "speeed = 1.5",
+            "episode 1: unknown setting 'speeed'; valid: bitrate, briefing, cache, cache_dir, cache_size, cover, date, device, engine, ",
+        ),
         ("jobs = 2", "episode 1: jobs is shared by the whole run; set it in [defaults]"),
         ('speed = "fast"', "episode 1: speed must be a number (got 'fast')"),
         ("max_chars = 80.5", "episode 1: max_chars must be a whole number (got 80.5)"),
@@ -128,16 +135,34 @@ def test_every_setting_of_a_manifest_reaches_the_episode(tmp_path):
     manifest = write_manifest(
         tmp_path,
         defaults='jobs = 3\nray_cpus = 2\nbitrate = "128K"\ncover = "art/cover.png"\nspeed = 1',
-        episodes=('device = "cpu"\ncache_size = 64\ndate = 2026-11-24\nmax_chars = 120\ntitle = "Le port"\nbitrate = "64k"', ""),
+        episodes=(
+            'device = "cpu"\ncache_size = 64\ndate = 2026-11-24\nmax_chars = 120\ntitle = "Le port"\nbitrate = "64k"',
+            "",
+        ),
     )
     first, second = batch.load_manifest(manifest)
     assert first.options == SpeakOptions(
-        engine="espeak", cache=False, jobs=3, ray_cpus=2, bitrate="64k", cover=tmp_path / "art" / "cover.png", speed=1.0,
-        device="cpu", cache_size=64, date=dt.date(2026, 11, 24), max_chars=120, title="Le port",
+        engine="espeak",
+        cache=False,
+        jobs=3,
+        ray_cpus=2,
+        bitrate="64k",
+        cover=tmp_path / "art" / "cover.png",
+        speed=1.0,
+        device="cpu",
+        cache_size=64,
+        date=dt.date(2026, 11, 24),
+        max_chars=120,
+        title="Le port",
     )
     assert (second.options.device, second.options.bitrate, second.options.cache_size) == ("auto", "128k", 2048)
     stages = pipeline.Options.from_speak(first.options)
-    assert (stages.render.device, stages.render.jobs, stages.render.ray_cpus, stages.cache_max_bytes) == ("cpu", 3, 2, 64 * 1024 * 1024)
+    assert (stages.render.device, stages.render.jobs, stages.render.ray_cpus, stages.cache_max_bytes) == (
+        "cpu",
+        3,
+        2,
+        64 * 1024 * 1024,
+    )
     # the batch command's options win over the manifest's
     overridden = batch.load_manifest(manifest, {"device": "auto", "jobs": 1, "executor": None})
     assert [(j.options.device, j.options.jobs, j.options.executor) for j in overridden] == [("auto", 1, "local")] * 2
@@ -197,5 +222,10 @@ def test_the_readme_manifest_loads(tmp_path):
     manifest.write_text(section[start : section.index("```", start)], encoding="utf-8")
     monde, sport = batch.load_manifest(manifest)
     assert (monde.options.title, monde.options.max_articles, monde.options.jobs) == ("Le monde ce matin", 5, 8)
-    assert (sport.options.bitrate, sport.options.date, sport.options.device, sport.options.executor) == ("64k", dt.date(2026, 11, 24), "cpu", "ray")
+    assert (sport.options.bitrate, sport.options.date, sport.options.device, sport.options.executor) == (
+        "64k",
+        dt.date(2026, 11, 24),
+        "cpu",
+        "ray",
+    )
     assert sport.inputs[0] == str(tmp_path / "sport.md") and monde.out == tmp_path / "episodes" / "monde.mp3"

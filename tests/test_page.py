@@ -14,11 +14,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from helpers import RUN_BRIEFING, hostile_page
 
 from briefing.cli import app
 from briefing.publish.page import clock, french_date, index_html, spoken_duration, to_html
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
-from helpers import RUN_BRIEFING, hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "briefing" / "publish" / "templates"
@@ -72,9 +72,11 @@ def test_everything_from_articles_is_escaped():
 def test_page_is_self_contained_and_structured():
     text = to_html(hostile_page())
     tree = Tree(text)
-    assert text.startswith("<!doctype html>\n<html lang=\"fr\">")
+    assert text.startswith('<!doctype html>\n<html lang="fr">')
     # Nothing is fetched but the MP3 beside it: no external script, style, image or font.
-    assert not tree.all("link") or all(link["href"] == "data:," or link.get("rel") == "alternate" for link in tree.all("link"))
+    assert not tree.all("link") or all(
+        link["href"] == "data:," or link.get("rel") == "alternate" for link in tree.all("link")
+    )
     assert [attrs.get("src") for t, attrs in tree.tags if "src" in attrs] == ["%C3%A9pisode%20%221%22%20%232.mp3"]
     csp = next(m["content"] for m in tree.all("meta") if m.get("http-equiv") == "Content-Security-Policy")
     assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp
@@ -83,7 +85,7 @@ def test_page_is_self_contained_and_structured():
     assert tags.index("header") < tags.index("main") < tags.index("nav") < tags.index("footer")
     levels = [int(t[1]) for t in tags if re.fullmatch(r"h[1-6]", t)]
     assert levels[0] == 1 and levels.count(1) == 1
-    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
     # The skip link leads somewhere that exists; every control has a label.
     skip = tree.all("a")[0]
     assert skip["class"] == "skip" and any(attrs.get("id") == skip["href"][1:] for _, attrs in tree.tags)
@@ -91,10 +93,15 @@ def test_page_is_self_contained_and_structured():
     assert [o["value"] for o in tree.all("option")] == ["0.75", "1", "1.25", "1.5", "1.75", "2"]
     assert tree.all("audio")[0]["aria-label"].startswith("Épisode : Titre <script>")
     # No live region anywhere: nothing talks over the audio.
-    assert not [attrs for _, attrs in tree.tags if "aria-live" in attrs or attrs.get("role") in ("alert", "status", "log")]
+    assert not [
+        attrs for _, attrs in tree.tags if "aria-live" in attrs or attrs.get("role") in ("alert", "status", "log")
+    ]
     # Without JavaScript: chapters and times are media-fragment links to the MP3.
     chapters = [a for a in tree.all("a") if a.get("data-start") and "at" not in a.get("class", "")]
-    assert [a["href"] for a in chapters] == ["%C3%A9pisode%20%221%22%20%232.mp3#t=0", "%C3%A9pisode%20%221%22%20%232.mp3#t=60"]
+    assert [a["href"] for a in chapters] == [
+        "%C3%A9pisode%20%221%22%20%232.mp3#t=0",
+        "%C3%A9pisode%20%221%22%20%232.mp3#t=60",
+    ]
     cues = [p for p in tree.all("p") if p.get("class") == "cue"]
     assert [(c["data-start"], c["data-end"]) for c in cues] == [("0", "2"), ("2.5", "5"), ("61", "64")]
     # The controls only JavaScript can run are hidden without it.
@@ -124,13 +131,17 @@ def test_csp_allows_only_the_shipped_style_and_script():
     index = index_html([])
     assert re.findall(r"<style>(.*?)</style>", index, re.S) == [shipped["style.css"]] and "<script" not in index
     csp = csp_of(index)
-    assert csp["style-src"] == sha256(shipped["style.css"]) and "script-src" not in csp and csp["default-src"] == "'none'"
+    assert (
+        csp["style-src"] == sha256(shipped["style.css"]) and "script-src" not in csp and csp["default-src"] == "'none'"
+    )
 
 
 def test_templates_mark_nothing_safe_but_the_style_and_script():
     """Autoescaping is the one place article text is escaped: nothing else may bypass it."""
     texts = {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.glob("*.html")}
-    unescaped = sorted((name, m) for name, text in texts.items() for m in re.findall(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}", text))
+    unescaped = sorted(
+        (name, m) for name, text in texts.items() for m in re.findall(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}", text)
+    )
     assert unescaped == [("base.html", "style"), ("page.html", "script")]
     assert sum(len(re.findall(r"\bsafe\b|\bautoescape\b", text)) for text in texts.values()) == 2
 
@@ -144,7 +155,9 @@ def test_a_wheel_ships_the_templates():
     except ImportError:  # Python 3.10
         import tomli as tomllib
 
-    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]["briefing"]
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["briefing"]
     files = sorted(p.name for p in TEMPLATES.iterdir())
     assert files == ["base.html", "index.html", "page.html", "script.js", "style.css"]
     for name in files:
@@ -153,18 +166,29 @@ def test_a_wheel_ships_the_templates():
 
 def test_transcript_groups_by_chapter_and_names_speakers_when_they_change():
     text = to_html(hostile_page())
-    body = text[text.index('id="transcription"'):]
-    assert body.index("Sommaire &lt;/title&gt;") < body.index("Bonjour.") < body.index("Jean &lt;b") < body.index(">Deux</h3>") < body.index("Deuxième sujet.")
+    body = text[text.index('id="transcription"') :]
+    assert (
+        body.index("Sommaire &lt;/title&gt;")
+        < body.index("Bonjour.")
+        < body.index("Jean &lt;b")
+        < body.index(">Deux</h3>")
+        < body.index("Deuxième sujet.")
+    )
     assert body.count('<p class="who">Narrateur</p>') == 2  # once per chapter, and not again for each cue
 
 
 @pytest.mark.parametrize(
     "func, value, expected",
     [
-        (clock, 0, "0:00"), (clock, 65_400, "1:05"), (clock, 3_725_000, "1:02:05"),
-        (spoken_duration, 45_000, "45 s"), (spoken_duration, 192_000, "3 min 12 s"), (spoken_duration, 120_000, "2 min"),
+        (clock, 0, "0:00"),
+        (clock, 65_400, "1:05"),
+        (clock, 3_725_000, "1:02:05"),
+        (spoken_duration, 45_000, "45 s"),
+        (spoken_duration, 192_000, "3 min 12 s"),
+        (spoken_duration, 120_000, "2 min"),
         (spoken_duration, 3_720_000, "1 h 02 min"),
-        (french_date, "2026-11-24", "mardi 24 novembre 2026"), (french_date, "2026-08-01T06:00:00+02:00", "samedi 1er août 2026"),
+        (french_date, "2026-11-24", "mardi 24 novembre 2026"),
+        (french_date, "2026-08-01T06:00:00+02:00", "samedi 1er août 2026"),
         (french_date, "bientôt", "bientôt"),
     ],
 )
@@ -188,7 +212,9 @@ def test_speak_writes_the_page_beside_the_mp3(episode_folder):
     assert "Le port de Brest &amp; ses « quais »" in text
     assert "budget.txt" in text and "port.md" in text  # the sources, by name
     # The feed links each item to its page.
-    assert f"<link>http://127.0.0.1:8000/{EPISODE}.html</link>" in (episode_folder / "feed.xml").read_text(encoding="utf-8")
+    assert f"<link>http://127.0.0.1:8000/{EPISODE}.html</link>" in (episode_folder / "feed.xml").read_text(
+        encoding="utf-8"
+    )
 
 
 # --- briefing serve, over HTTP ---------------------------------------------------------------------
@@ -239,8 +265,12 @@ def test_range_requests(server, episode_folder):
     data = (episode_folder / f"{EPISODE}.mp3").read_bytes()
     size = len(data)
     path = f"/{EPISODE}.mp3"
-    for header, first, last in [("bytes=0-99", 0, 99), ("bytes=1000-", 1000, size - 1), ("bytes=-500", size - 500, size - 1),
-                                (f"bytes=100-{size + 50}", 100, size - 1)]:
+    for header, first, last in [
+        ("bytes=0-99", 0, 99),
+        ("bytes=1000-", 1000, size - 1),
+        ("bytes=-500", size - 500, size - 1),
+        (f"bytes=100-{size + 50}", 100, size - 1),
+    ]:
         status, headers, body = request(server, path, headers={"Range": header})
         assert status == 206, header
         assert headers["content-range"] == f"bytes {first}-{last}/{size}"
@@ -263,12 +293,26 @@ def test_range_requests(server, episode_folder):
 @pytest.mark.parametrize(
     "path",
     [
-        "/../secret.html", "/%2e%2e/secret.html", "/..%2fsecret.html", "/%2E%2E%2Fsecret.html", "/..%5csecret.html",
-        "/%252e%252e%252fsecret.html", "/episodes/../../secret.html", "//etc/passwd", "/%2fetc%2fpasswd", "/..",
+        "/../secret.html",
+        "/%2e%2e/secret.html",
+        "/..%2fsecret.html",
+        "/%2E%2E%2Fsecret.html",
+        "/..%5csecret.html",
+        "/%252e%252e%252fsecret.html",
+        "/episodes/../../secret.html",
+        "//etc/passwd",
+        "/%2fetc%2fpasswd",
+        "/..",
         "/fuite.html",  # a symbolic link in the folder that leads out of it
-        "/sub/inner.html", "/sub/", "/sub", "/dossier.html",  # no sub-folders, no directory listing
-        "/notes.txt", "/.brouillon.part.mp3",  # not an episode file; a file being written
-        "/absent.mp3", f"/{EPISODE}.mp3%00.html", "/%ff%fe.html",
+        "/sub/inner.html",
+        "/sub/",
+        "/sub",
+        "/dossier.html",  # no sub-folders, no directory listing
+        "/notes.txt",
+        "/.brouillon.part.mp3",  # not an episode file; a file being written
+        "/absent.mp3",
+        f"/{EPISODE}.mp3%00.html",
+        "/%ff%fe.html",
     ],
 )
 def test_nothing_else_can_be_read(server, path):
@@ -303,13 +347,19 @@ def test_serve_rejects_a_missing_folder_and_a_busy_port(runner, tmp_path, server
     busy = str(server.server_address[1])
     result = runner.invoke(app, ["serve", str(tmp_path), "--port", busy])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"briefing: error: port {busy} is already in use on 127.0.0.1; choose another with --port"
+    assert (
+        result.stderr.strip()
+        == f"briefing: error: port {busy} is already in use on 127.0.0.1; choose another with --port"
+    )
 
 
 def test_serve_command_binds_loopback_and_stops_cleanly_on_ctrl_c(episode_folder):
     proc = subprocess.Popen(
         [sys.executable, str(RUN_BRIEFING), "serve", str(episode_folder), "--port", "0"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         url = proc.stdout.readline().strip()

@@ -9,10 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import hostile_page
 
 from briefing.publish.page import to_html
 from briefing.publish.serve import ServeOptions, serve_in_thread
-from helpers import hostile_page
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,7 +25,10 @@ EPISODE = "briefing-2026-11-24"
 def browser():
     missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
     if missing:
-        pytest.fail(f"headless browser tests need {' and '.join(missing)}: run `make test` (apt-get install chromium chromium-driver)", pytrace=False)
+        pytest.fail(
+            f"headless browser tests need {' and '.join(missing)}: run `make test` (apt-get install chromium chromium-driver)",
+            pytrace=False,
+        )
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -34,9 +37,17 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for arg in (
-        "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--mute-audio",
-        "--autoplay-policy=no-user-gesture-required", "--window-size=1280,1100", "--lang=fr-FR",
-        "--no-first-run", "--disable-extensions", "--disable-background-networking",
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--mute-audio",
+        "--autoplay-policy=no-user-gesture-required",
+        "--window-size=1280,1100",
+        "--lang=fr-FR",
+        "--no-first-run",
+        "--disable-extensions",
+        "--disable-background-networking",
     ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -138,19 +149,26 @@ def test_playback_highlights_the_cue_being_spoken(browser, site):
     )
     cue_id, start, end = cues[5]
     # Real playback (muted): from just before the cue until the browser is inside it.
-    browser.execute_script("var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", max(0, start - 0.3))
+    browser.execute_script(
+        "var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", max(0, start - 0.3)
+    )
     wait_for(browser, "return document.getElementById('audio').currentTime > arguments[0]", start + 0.25)
     wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", cue_id)
     browser.execute_script("document.getElementById('audio').pause()")
     assert browser.execute_script("return document.querySelectorAll('.cue.now, .cue[aria-current]').length") == 1
-    assert browser.execute_script("return document.getElementById(arguments[0]).getAttribute('aria-current')", cue_id) == "true"
+    assert (
+        browser.execute_script("return document.getElementById(arguments[0]).getAttribute('aria-current')", cue_id)
+        == "true"
+    )
 
     # On load the page stays at its top; once playback reaches a cue far down the transcript,
     # that cue is brought into view.
     open_page(browser, site + f"{EPISODE}.html")
     assert browser.execute_script("return window.scrollY") == 0
     last_id, last_start, _ = cues[-1]
-    browser.execute_script("var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", last_start - 0.3)
+    browser.execute_script(
+        "var a = document.getElementById('audio'); a.currentTime = arguments[0]; a.play();", last_start - 0.3
+    )
     wait_for(browser, "var c = document.querySelector('.cue.now'); return c && c.id === arguments[0]", last_id)
     browser.execute_script("document.getElementById('audio').pause()")
     assert browser.execute_script("return window.scrollY") > 0
@@ -186,12 +204,16 @@ def test_keyboard_skip_link_focus_and_shortcuts(browser, site):
     keys.send_keys(Keys.TAB).perform()
     skip = browser.switch_to.active_element
     assert skip.text == "Aller à la transcription" and skip.is_displayed()
-    outline = browser.execute_script("var s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]")
+    outline = browser.execute_script(
+        "var s = getComputedStyle(document.activeElement); return [s.outlineStyle, parseFloat(s.outlineWidth)]"
+    )
     assert outline[0] == "solid" and outline[1] >= 2  # visible focus
     keys.send_keys(Keys.ENTER).perform()
     assert browser.execute_script("return document.activeElement.id") == "transcription"
 
-    chapters = browser.execute_script("return Array.from(document.querySelectorAll('#chapitres a')).map(a => +a.dataset.start)")
+    chapters = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#chapitres a')).map(a => +a.dataset.start)"
+    )
     ActionChains(browser).send_keys("l").perform()
     assert abs(audio(browser, "currentTime") - 10) < 0.5
     ActionChains(browser).send_keys("j").perform()
@@ -241,7 +263,9 @@ def run_axe(driver):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("path", [f"{EPISODE}.html", ""])
 def test_no_serious_accessibility_violations(browser, site, path, scheme):
-    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+    browser.execute_cdp_cmd(
+        "Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]}
+    )
     try:
         browser.get(site + path)
         wait_for(browser, "return document.readyState === 'complete'")
@@ -278,7 +302,9 @@ def test_without_javascript_audio_and_transcript_still_work(browser, site):
         assert browser.current_url == site + f"{EPISODE}.mp3#t={fragment}"
     finally:
         browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
-    media = wait_for(browser, "var m = document.querySelector('video, audio'); return m && m.readyState >= 1 && m.currentTime")
+    media = wait_for(
+        browser, "var m = document.querySelector('video, audio'); return m && m.readyState >= 1 && m.currentTime"
+    )
     assert abs(media - start) < 1.5
 
 
@@ -293,7 +319,9 @@ def test_nothing_from_an_article_is_executed(browser, episode_folder, tmp_path):
         browser.get_log("browser")
         open_page(browser, server.url + "page.html")
         assert browser.execute_script("return window.__pwned === undefined")
-        assert browser.execute_script("return document.querySelector('h1').textContent").startswith("Titre <script>window.__pwned=1</script>")
+        assert browser.execute_script("return document.querySelector('h1').textContent").startswith(
+            "Titre <script>window.__pwned=1</script>"
+        )
         assert browser.execute_script("return document.querySelectorAll('img, b, i').length") == 0
         assert console_errors(browser) == []  # not even a blocked attempt
     finally:

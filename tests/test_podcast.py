@@ -4,7 +4,6 @@
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import feedparser
 import numpy as np
@@ -12,12 +11,12 @@ import pyloudnorm
 import pytest
 import soundfile as sf
 import soxr
+from audio_checks import decode, ffprobe
+from helpers import ARTICLE
 from mutagen.id3 import ID3
 
-from audio_checks import decode, ffprobe
 from briefing.cli import app
 from briefing.inputs.sources import load_sources
-from helpers import ARTICLE
 
 # The bundled narrator is a Coqui voice: pinned to espeak, these renders are the same whether or
 # not Coqui models are downloaded on this machine.
@@ -53,9 +52,21 @@ def page(title, lead):
 def site(web):
     """A news site: three pages and an RSS feed whose items only carry a teaser."""
     stories = [
-        ("Le port de Brest investit dans ses quais", "Le conseil portuaire a voté lundi un plan d'investissement de 45 millions d'euros.", "Mon, 23 Nov 2026 08:00:00 +0100"),
-        ("La pêche à la coquille reprend", "Les bateaux de la baie ont repris la mer mardi matin après trois semaines d'arrêt.", "Tue, 24 Nov 2026 06:30:00 +0100"),
-        ("Un nouveau ferry pour Ouessant", "La compagnie régionale a présenté son nouveau navire, plus sobre en carburant.", "Sun, 22 Nov 2026 10:00:00 +0100"),
+        (
+            "Le port de Brest investit dans ses quais",
+            "Le conseil portuaire a voté lundi un plan d'investissement de 45 millions d'euros.",
+            "Mon, 23 Nov 2026 08:00:00 +0100",
+        ),
+        (
+            "La pêche à la coquille reprend",
+            "Les bateaux de la baie ont repris la mer mardi matin après trois semaines d'arrêt.",
+            "Tue, 24 Nov 2026 06:30:00 +0100",
+        ),
+        (
+            "Un nouveau ferry pour Ouessant",
+            "La compagnie régionale a présenté son nouveau navire, plus sobre en carburant.",
+            "Sun, 22 Nov 2026 10:00:00 +0100",
+        ),
     ]
     items = []
     for i, (title, lead, date) in enumerate(stories):
@@ -132,7 +143,10 @@ def briefing_render(tmp_path_factory):
     first = folder / "budget.txt"
     first.write_text(ARTICLE, encoding="utf-8")
     second = folder / "port.html"
-    second.write_text(page("Le port de Brest investit dans ses quais & ses digues", "Le conseil portuaire a voté un plan de 45 M€."), encoding="utf-8")
+    second.write_text(
+        page("Le port de Brest investit dans ses quais & ses digues", "Le conseil portuaire a voté un plan de 45 M€."),
+        encoding="utf-8",
+    )
     cover = folder / "cover.png"
     cover.write_bytes(_tiny_png())
     out = folder / "episodes" / "briefing-2026-11-24.mp3"
@@ -140,10 +154,25 @@ def briefing_render(tmp_path_factory):
 
     result = CliRunner().invoke(
         app,
-        ["speak", str(first), str(second), "-o", str(out), "--date", "2026-11-24", "--podcast", "Le briefing du port", "--cover", str(cover), *ESPEAK],
+        [
+            "speak",
+            str(first),
+            str(second),
+            "-o",
+            str(out),
+            "--date",
+            "2026-11-24",
+            "--podcast",
+            "Le briefing du port",
+            "--cover",
+            str(cover),
+            *ESPEAK,
+        ],
     )
     assert result.exit_code == 0, result.output
-    script = json.loads(CliRunner().invoke(app, ["script", str(first), str(second), "--json", "--date", "2026-11-24", *ESPEAK]).stdout)
+    script = json.loads(
+        CliRunner().invoke(app, ["script", str(first), str(second), "--json", "--date", "2026-11-24", *ESPEAK]).stdout
+    )
     return out, script
 
 
@@ -165,7 +194,11 @@ def test_briefing_structure(briefing_render):
     assert "Premier sujet." in transitions
     assert "Dernier sujet, une information du Courrier du Port." in transitions
     assert segs[-1]["text"].startswith("C'était votre briefing du mardi vingt-quatre novembre.")
-    assert script["chapters"] == ["Sommaire", "Le conseil municipal adopte le budget", "Le port de Brest investit dans ses quais & ses digues"]
+    assert script["chapters"] == [
+        "Sommaire",
+        "Le conseil municipal adopte le budget",
+        "Le port de Brest investit dans ses quais & ses digues",
+    ]
 
 
 def test_loudness_and_true_peak_of_the_final_mp3(briefing_render):
@@ -192,14 +225,23 @@ def test_tags_and_chapters(briefing_render):
     assert tags.getall("APIC")[0].mime == "image/png"
     chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
     assert [c.sub_frames["TIT2"].text[0] for c in chaps] == [
-        "Sommaire", "Le conseil municipal adopte le budget", "Le port de Brest investit dans ses quais & ses digues"
+        "Sommaire",
+        "Le conseil municipal adopte le budget",
+        "Le port de Brest investit dans ses quais & ses digues",
     ]
     assert chaps[0].start_time == 0
-    assert all(a.end_time == b.start_time for a, b in zip(chaps, chaps[1:]))
+    assert all(a.end_time == b.start_time for a, b in zip(chaps, chaps[1:], strict=False))
     toc = tags.getall("CTOC")[0]
     assert list(toc.child_element_ids) == [c.element_id for c in chaps]
 
-    probed = json.loads(subprocess.run(["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(out)], capture_output=True, text=True, check=True).stdout)
+    probed = json.loads(
+        subprocess.run(
+            ["ffprobe", "-v", "error", "-show_chapters", "-of", "json", str(out)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     assert [c["tags"]["title"] for c in probed["chapters"]] == [c.sub_frames["TIT2"].text[0] for c in chaps]
     duration_ms = float(ffprobe(out)["format"]["duration"]) * 1000
     assert abs(chaps[-1].end_time - duration_ms) < 100
@@ -238,7 +280,7 @@ def test_vtt_and_srt_are_aligned_with_the_audio(briefing_render):
     assert [c[3] for c in cues] == [s["text"].replace("&", "&amp;") for s in segs]
     labels = {c[2] for c in cues}
     assert {"Narrateur", "Sophie Marchand", "Paul Girard"} <= labels
-    assert all(a[1] <= b[0] for a, b in zip(cues, cues[1:]))
+    assert all(a[1] <= b[0] for a, b in zip(cues, cues[1:], strict=False))
 
     # Each cue starts where its audio starts and ends where it ends, within 50 ms, measured on
     # the decoded MP3: the first and last 5 ms frame above -60 dBFS (pauses are digital
@@ -257,7 +299,7 @@ def test_vtt_and_srt_are_aligned_with_the_audio(briefing_render):
 
     srt = out.with_name(out.stem + ".srt").read_text(encoding="utf-8").strip().split("\n\n")
     assert len(srt) == len(cues)
-    assert srt[0].split("\n")[1] == "00:00:00,{:03d} --> ".format(cues[0][0]) + _srt_stamp(cues[0][1])
+    assert srt[0].split("\n")[1] == f"00:00:00,{cues[0][0]:03d} --> " + _srt_stamp(cues[0][1])
     assert any(block.split("\n")[2].startswith("Paul Girard : ") for block in srt)
 
 
@@ -268,7 +310,9 @@ def _srt_stamp(ms):
 def test_feed_for_the_folder(runner, briefing_render, tmp_path):
     out, _ = briefing_render
     folder = out.parent
-    result = runner.invoke(app, ["feed", str(folder), "--base-url", "http://127.0.0.1:8000/pod/", "--title", "Ports & marées <test>"])
+    result = runner.invoke(
+        app, ["feed", str(folder), "--base-url", "http://127.0.0.1:8000/pod/", "--title", "Ports & marées <test>"]
+    )
     assert result.exit_code == 0, result.output
     xml = (folder / "feed.xml").read_bytes()
     parsed = feedparser.parse(xml)
@@ -289,7 +333,9 @@ def test_feed_for_the_folder(runner, briefing_render, tmp_path):
     assert b'xmlns:podcast="https://podcastindex.org/namespace/1.0"' in xml
 
     # Idempotent: the same folder gives the same bytes, and the GUID is stable.
-    again = runner.invoke(app, ["feed", str(folder), "--base-url", "http://127.0.0.1:8000/pod/", "--title", "Ports & marées <test>"])
+    again = runner.invoke(
+        app, ["feed", str(folder), "--base-url", "http://127.0.0.1:8000/pod/", "--title", "Ports & marées <test>"]
+    )
     assert again.exit_code == 0
     assert (folder / "feed.xml").read_bytes() == xml
 
@@ -307,7 +353,9 @@ def test_intro_music_plays_first_then_ducks_under_speech(runner, article, tmp_pa
     jingle = tmp_path / "jingle.wav"
     sf.write(jingle, music, rate)
     out = tmp_path / "with-music.mp3"
-    result = runner.invoke(app, ["speak", str(article), str(article), "-o", str(out), "--intro-music", str(jingle), *ESPEAK])
+    result = runner.invoke(
+        app, ["speak", str(article), str(article), "-o", str(out), "--intro-music", str(jingle), *ESPEAK]
+    )
     assert result.exit_code == 0, result.output
     cues = _parse_vtt(out.with_name("with-music.vtt").read_text(encoding="utf-8"))
     assert cues[0][0] >= 3900  # speech waits for the music's lead-in

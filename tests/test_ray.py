@@ -7,17 +7,21 @@ import sys
 
 import pytest
 
-ray = pytest.importorskip("ray", reason="the ray extra is part of `make test`") if os.environ.get("BRIEFING_NO_RAY") else __import__("ray")
+ray = (
+    pytest.importorskip("ray", reason="the ray extra is part of `make test`")
+    if os.environ.get("BRIEFING_NO_RAY")
+    else __import__("ray")
+)
 
-from briefing.cli import app  # noqa: E402
-from briefing.errors import RenderError  # noqa: E402
+from helpers import write_preset  # noqa: E402
+
 from briefing.audio.assembly import assemble  # noqa: E402
+from briefing.cli import app  # noqa: E402
 from briefing.pipeline import Options, make_script  # noqa: E402
-from briefing.synthesis.ray_actors import RayExecutor  # noqa: E402
 from briefing.synthesis.casting import choose_presets  # noqa: E402
+from briefing.synthesis.ray_actors import RayExecutor  # noqa: E402
 from briefing.synthesis.render import RenderOptions, render  # noqa: E402
 from briefing.voices import load_voices  # noqa: E402
-from helpers import write_preset  # noqa: E402
 
 ESPEAK = ["--engine", "espeak", "--no-cache"]
 
@@ -25,7 +29,9 @@ ESPEAK = ["--engine", "espeak", "--no-cache"]
 @pytest.fixture(scope="module", autouse=True)
 def local_ray():
     """One local Ray for the module: 2 CPUs, no dashboard, bound to 127.0.0.1."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False, _node_ip_address="127.0.0.1")
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False, _node_ip_address="127.0.0.1"
+    )
     yield
     ray.shutdown()
 
@@ -60,7 +66,11 @@ def test_tiny_coqui_model_on_actors_equals_the_local_render(runner, article, coq
 
 def _long_script(tmp_path):
     src = tmp_path / "long.txt"
-    src.write_text("Un long sujet\n\n" + "\n\n".join(f"Le paragraphe numéro {i} parle du conseil municipal et de son budget." for i in range(1, 25)), encoding="utf-8")
+    src.write_text(
+        "Un long sujet\n\n"
+        + "\n\n".join(f"Le paragraphe numéro {i} parle du conseil municipal et de son budget." for i in range(1, 25)),
+        encoding="utf-8",
+    )
     book = load_voices()
     script = make_script([str(src)], Options(render=RenderOptions(engine="espeak")), book)
     return script, choose_presets(book, {s.voice for s in script.segments}, "espeak")
@@ -89,7 +99,9 @@ def test_a_segment_that_keeps_failing_fails_the_run_naming_it(runner, article, t
     write_preset(voices, "n", role="narrator", engine="espeak", voice="fr+m3")
     write_preset(voices, "q", engine="espeak", voice="xx-no-such-voice")
     out = tmp_path / "x.mp3"
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "-o", str(out), "--executor", "ray", *ESPEAK])
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(voices), "-o", str(out), "--executor", "ray", *ESPEAK]
+    )
     assert result.exit_code == 1
     line = result.stderr.strip().splitlines()[-1]
     assert line.startswith("briefing: error: segment ") and "espeak-ng failed" in line
@@ -97,7 +109,9 @@ def test_a_segment_that_keeps_failing_fails_the_run_naming_it(runner, article, t
 
 
 def test_batch_shares_the_actors_and_sums_up(runner, tmp_path):
-    (tmp_path / "a.txt").write_text("Premier sujet\n\nUn paragraphe sur le port de Brest et ses quais.", encoding="utf-8")
+    (tmp_path / "a.txt").write_text(
+        "Premier sujet\n\nUn paragraphe sur le port de Brest et ses quais.", encoding="utf-8"
+    )
     (tmp_path / "b.txt").write_text("Second sujet\n\n« Nous reviendrons », a déclaré Anne Roux.", encoding="utf-8")
     (tmp_path / "m.toml").write_text(
         'output_dir = "out"\n[defaults]\nengine = "espeak"\ncache = false\nexecutor = "ray"\njobs = 2\n'

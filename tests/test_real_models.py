@@ -16,15 +16,15 @@ import pytest
 
 pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
 
-import torch  # noqa: E402
-
 import replicas  # noqa: E402
-from briefing.synthesis import local as executors  # noqa: E402
+import torch  # noqa: E402
+from helpers import ROOT, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
+
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
 from briefing.engines.coqui.models import RUNAWAY_CHARS_PER_S, runaway_seconds  # noqa: E402
+from briefing.synthesis import local as executors  # noqa: E402
 from briefing.voices import VoicePreset, load_preset, load_voices  # noqa: E402
-from helpers import ROOT, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
 
 BUNDLED = ROOT / "voices"
 OPTIONAL = BUNDLED / "optional"
@@ -62,7 +62,9 @@ def cache_dir(tmp_path_factory) -> Path:
 def cues(vtt: Path) -> list[tuple[float, str]]:
     """(duration s, spoken text) of each cue of a WebVTT file."""
     found = []
-    for start, end, text in re.findall(r"(\d+:\d\d:\d\d\.\d+) --> (\d+:\d\d:\d\d\.\d+)\n<v [^>]*>(.*?)</v>", vtt.read_text(encoding="utf-8")):
+    for start, end, text in re.findall(
+        r"(\d+:\d\d:\d\d\.\d+) --> (\d+:\d\d:\d\d\.\d+)\n<v [^>]*>(.*?)</v>", vtt.read_text(encoding="utf-8")
+    ):
         seconds = [sum(float(x) * 60**i for i, x in enumerate(reversed(t.split(":")))) for t in (start, end)]
         found.append((seconds[1] - seconds[0], text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")))
     return found
@@ -82,7 +84,9 @@ def test_bundled_voices_render_the_sample_article(runner, zoo, tmp_path, cache_d
     """The sample article through `briefing speak` with the bundled voices: Coqui voices speak,
     nothing falls back, every cue's length fits its text (no Tacotron2 cue cut at 8 s)."""
     out = tmp_path / "sora.mp3"
-    result = runner.invoke(app, ["speak", str(SAMPLE), "--engine", engine, "--cache-dir", str(cache_dir), "-o", str(out)])
+    result = runner.invoke(
+        app, ["speak", str(SAMPLE), "--engine", engine, "--cache-dir", str(cache_dir), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert result.stderr.strip().splitlines()[-1].startswith("segments: "), result.stderr
     assert "using '" not in result.stderr and "because" not in result.stderr  # no fallback
@@ -95,7 +99,7 @@ def test_bundled_voices_render_the_sample_article(runner, zoo, tmp_path, cache_d
         assert coqui == voices  # the anonymous quotes too: every role has a Coqui voice
     timeline = cues(out.with_suffix(".vtt"))
     assert [text for _, text in timeline] == [s["text"] for s in script["segments"]]
-    for (seconds, text), segment in zip(timeline, script["segments"]):
+    for (seconds, text), segment in zip(timeline, script["segments"], strict=True):
         # neither cut nor runaway: French is read at 10-18 characters a second
         assert len(text) / 40 <= seconds <= 1.0 + len(text) / 4, (segment["voice"], seconds, text)
         if segment["voice"] == "coqui-quote-mai":
@@ -110,7 +114,7 @@ def test_voices_lists_the_replicas_as_available_and_check_passes(runner, zoo):
     narrator = next(i for i, line in enumerate(lines) if line.strip().startswith("coqui-narrator "))
     assert " available" in lines[narrator] and "unavailable" not in lines[narrator]
     assert lines[narrator + 1].split() == ["speakers:", "fr,", "gilles", "(several", "names", "for", "one", "voice)"]
-    table = result.stdout[result.stdout.index("check sentence"):]
+    table = result.stdout[result.stdout.index("check sentence") :]
     for preset in ("coqui-narrator", "coqui-quote-mai", "espeak-narrator"):
         row = next(line for line in table.splitlines() if line.startswith(preset + " "))
         assert row.endswith("  ok"), row
@@ -169,11 +173,21 @@ def test_your_tts_speakers_are_named_without_their_newlines(runner, zoo, tmp_pat
     for name in ("coqui-quote-yourtts-f", "coqui-quote-yourtts-m"):
         shutil.copy(OPTIONAL / f"{name}.toml", folder)
     listed = runner.invoke(app, ["voices", "--voices", str(folder)])
-    line = listed.stdout.splitlines()[listed.stdout.splitlines().index(next(ln for ln in listed.stdout.splitlines() if ln.strip().startswith("coqui-quote-yourtts-f"))) + 1]
+    line = listed.stdout.splitlines()[
+        listed.stdout.splitlines().index(
+            next(ln for ln in listed.stdout.splitlines() if ln.strip().startswith("coqui-quote-yourtts-f"))
+        )
+        + 1
+    ]
     assert line.split("speakers: ")[1] == "female-en-5, female-pt-4, male-en-2, male-pt-3"
     engine = CoquiEngine.load("cpu")
-    female, male = load_preset(folder / "coqui-quote-yourtts-f.toml"), load_preset(folder / "coqui-quote-yourtts-m.toml")
-    pt = preset(tmp_path, "pt", engine="coqui", model=replicas.YOURTTS, speaker="male-pt-3", language="fr-fr")  # stored as "male-pt-3\n"
+    female, male = (
+        load_preset(folder / "coqui-quote-yourtts-f.toml"),
+        load_preset(folder / "coqui-quote-yourtts-m.toml"),
+    )
+    pt = preset(
+        tmp_path, "pt", engine="coqui", model=replicas.YOURTTS, speaker="male-pt-3", language="fr-fr"
+    )  # stored as "male-pt-3\n"
     for p in (female, male, pt):
         engine.prepare(p)
         audio = engine.synthesize("Nous voterons contre ce budget.", p)
@@ -195,7 +209,14 @@ def test_a_copied_zoo_folder_loads_through_model_path(runner, zoo, tmp_path, art
     assert "/home/neon/" in json.loads(config_before)["model_args"]["speakers_file"]  # a path from another machine
     voices = tmp_path / "voices"
     voices.mkdir()
-    preset(voices, "n", engine="coqui", role="narrator", model_path=str(copy / "model_file.pth.tar"), config_path=str(copy / "config.json"))
+    preset(
+        voices,
+        "n",
+        engine="coqui",
+        role="narrator",
+        model_path=str(copy / "model_file.pth.tar"),
+        config_path=str(copy / "config.json"),
+    )
     out = tmp_path / "local.mp3"
     result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -209,9 +230,22 @@ def test_a_missing_file_of_a_copied_folder_is_named_with_where_it_was_looked_for
     (copy / "speaker_ids.json").unlink()
     voices = tmp_path / "voices"
     voices.mkdir()
-    preset(voices, "n", engine="coqui", role="narrator", model_path=str(copy / "model_file.pth.tar"), config_path=str(copy / "config.json"))
-    result = runner.invoke(app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")])
-    assert_one_line_error(result, 2, f"{copy / 'config.json'}: speakers_file is {replicas.FOREIGN_HUB}/speaker_ids.json, which does not exist here, and {copy} holds no speaker_ids.json, speaker_ids.pth")
+    preset(
+        voices,
+        "n",
+        engine="coqui",
+        role="narrator",
+        model_path=str(copy / "model_file.pth.tar"),
+        config_path=str(copy / "config.json"),
+    )
+    result = runner.invoke(
+        app, ["speak", str(article), "--voices", str(voices), "--engine", "coqui", "-o", str(tmp_path / "x.mp3")]
+    )
+    assert_one_line_error(
+        result,
+        2,
+        f"{copy / 'config.json'}: speakers_file is {replicas.FOREIGN_HUB}/speaker_ids.json, which does not exist here, and {copy} holds no speaker_ids.json, speaker_ids.pth",
+    )
     listed = runner.invoke(app, ["voices", "--voices", str(voices)])
     assert "unavailable: " in listed.stdout and "speakers_file" in listed.stdout
 
@@ -261,7 +295,9 @@ def test_a_decoder_that_never_stops_is_bounded(zoo, stubborn, monkeypatch, runne
     folder.mkdir()
     for name in ("espeak-narrator", "espeak-quote-f2", "coqui-quote-mai"):
         shutil.copy(BUNDLED / f"{name}.toml", folder)
-    result = runner.invoke(app, ["voices", "--voices", str(folder), "--check", "--device", "cpu", "--text", "Oui, bien sûr."])
+    result = runner.invoke(
+        app, ["voices", "--voices", str(folder), "--check", "--device", "cpu", "--text", "Oui, bien sûr."]
+    )
     assert result.exit_code == 1
     assert 'check sentence (14 characters): "Oui, bien sûr."' in result.stdout
     row = next(line for line in result.stdout.splitlines() if line.startswith("coqui-quote-mai "))
@@ -276,7 +312,10 @@ def test_very_short_inputs_and_outputs_do_not_crash(zoo, stubborn, monkeypatch):
     engine = CoquiEngine.load("cpu")
     mai = load_preset(BUNDLED / "coqui-quote-mai.toml")
     model = engine.model(mai).model
-    with torch.inference_mode(), pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+    with (
+        torch.inference_mode(),
+        pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"),
+    ):
         model.synthesize("—")  # Coqui's own call
     audio = engine.synthesize("—", mai)
     assert 0 < len(audio.samples) / audio.sample_rate < 0.5 and not np.any(audio.samples)
@@ -301,7 +340,9 @@ def test_script_sizes_segments_to_the_voice_that_speaks_them(runner, zoo, tmp_pa
     quotes = [s for s in without["segments"] if s["voice"] == "coqui-quote-mai"]
     assert quotes and max(len(s["text"]) for s in quotes) > 86
     spoken = " ".join(s["text"] for s in with_models["segments"] if s["role"] == "quote")
-    assert spoken.split() == " ".join(s["text"] for s in without["segments"] if s["role"] == "quote").split()  # only cut, never changed
+    assert (
+        spoken.split() == " ".join(s["text"] for s in without["segments"] if s["role"] == "quote").split()
+    )  # only cut, never changed
 
 
 # --- the segment cache key follows Hub models ---------------------------------------------------------
@@ -345,7 +386,9 @@ def test_xtts_replica_speaks_french_with_a_studio_speaker(zoo, tmp_path):
     assert audio.sample_rate == 24000 and 0.5 < seconds <= runaway_seconds("Bonjour à tous.") + 0.1
     assert not audio.complete  # a random GPT never emits its stop code: bounded, and said
     bad = preset(tmp_path, "x", engine="coqui", model=replicas.XTTS, speaker="Nobody Here", language="fr")
-    with pytest.raises(Exception, match="unknown speaker 'Nobody Here'; speakers of this model: Claribel Dervla, Daisy Studious"):
+    with pytest.raises(
+        Exception, match="unknown speaker 'Nobody Here'; speakers of this model: Claribel Dervla, Daisy Studious"
+    ):
         engine.prepare(bad)
 
 
@@ -364,7 +407,10 @@ def test_xtts_needs_its_licence_and_transformers_below_5(zoo, monkeypatch):
         tos.write_bytes(saved)
     real = importlib.metadata.version
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "5.0.0" if name == "transformers" else real(name))
-    assert CoquiEngine.unavailable_reason(xtts) == "XTTS needs transformers < 5 (installed: 5.0.0); pip install 'transformers>=4.57,<5'"
+    assert (
+        CoquiEngine.unavailable_reason(xtts)
+        == "XTTS needs transformers < 5 (installed: 5.0.0); pip install 'transformers>=4.57,<5'"
+    )
 
 
 def test_replicas_have_the_released_shapes(zoo):

@@ -27,7 +27,9 @@ def one_line_error(result, code, fragment):
 
 
 def nothing_written(folder):
-    return not [p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".xml") or ".part" in p.name]
+    return not [
+        p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".xml") or ".part" in p.name
+    ]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +63,10 @@ def test_english_article_is_rendered_with_a_warning(runner, tmp_path):
 
 def test_unbalanced_and_nested_quotes_render(runner, tmp_path):
     src = tmp_path / "q.txt"
-    src.write_text("Titre\n\n« Il a dit « non » puis « peut-être. Et ensuite » rien » ».\n\n« Ouvert sans fin\n\nFin » du texte.", encoding="utf-8")
+    src.write_text(
+        "Titre\n\n« Il a dit « non » puis « peut-être. Et ensuite » rien » ».\n\n« Ouvert sans fin\n\nFin » du texte.",
+        encoding="utf-8",
+    )
     result = runner.invoke(app, ["speak", str(src), "-o", str(tmp_path / "q.mp3"), *ESPEAK])
     assert result.exit_code == 0, result.output
 

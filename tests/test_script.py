@@ -1,9 +1,17 @@
 """Script-level tests on whole articles: roles, speakers, voices, pauses, lengths."""
 
-from briefing.text.script import PAUSE_PARAGRAPH, PAUSE_SECTION, PAUSE_SENTENCE, PAUSE_TITLE, ScriptOptions, build_script
-from briefing.inputs.sources import parse_text
-from briefing.voices import load_voices
 from helpers import ARTICLE, SHARED_SAMPLES
+
+from briefing.inputs.sources import parse_text
+from briefing.text.script import (
+    PAUSE_PARAGRAPH,
+    PAUSE_SECTION,
+    PAUSE_SENTENCE,
+    PAUSE_TITLE,
+    ScriptOptions,
+    build_script,
+)
+from briefing.voices import load_voices
 
 
 def script_of(text, **options):

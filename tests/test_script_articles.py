@@ -3,11 +3,11 @@
 import re
 
 import pytest
-
-from briefing.text.script import ScriptOptions, build_script
-from briefing.inputs.sources import parse_markdown, parse_text
-from briefing.voices import load_voices
 from helpers import SHARED_SAMPLES
+
+from briefing.inputs.sources import parse_markdown, parse_text
+from briefing.text.script import ScriptOptions, build_script
+from briefing.voices import load_voices
 
 BOOK = load_voices()
 
@@ -156,7 +156,27 @@ from hypothesis import strategies as st  # noqa: E402
 from briefing.errors import InputError  # noqa: E402
 
 _TEXT = st.text(st.characters(codec="utf-8"), max_size=300) | st.lists(
-    st.sampled_from(["« ", " »", "“", "”", '"', "\n\n", ". ", "M. ", "12,5 %", "21 h", "XXe", "SNCF", "… ", "», a dit X. ", "@x", "#y", "1er"]),
+    st.sampled_from(
+        [
+            "« ",
+            " »",
+            "“",
+            "”",
+            '"',
+            "\n\n",
+            ". ",
+            "M. ",
+            "12,5 %",
+            "21 h",
+            "XXe",
+            "SNCF",
+            "… ",
+            "», a dit X. ",
+            "@x",
+            "#y",
+            "1er",
+        ]
+    ),
     max_size=40,
 ).map("".join)
 

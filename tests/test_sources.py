@@ -1,8 +1,8 @@
 import pytest
 
 from briefing.errors import InputError
-from briefing.model import Block
 from briefing.inputs.sources import load_article, parse_markdown, parse_text
+from briefing.model import Block
 
 
 def test_text_title_kicker_and_headings():
@@ -73,7 +73,7 @@ def test_markdown_title_from_front_matter_without_h1():
         (b"   \n\t\n", "is empty"),
         (b"\x00\x01\x02binary", "binary"),
         ("é".encode("latin-1") + b" texte", "not UTF-8"),
-        ("!!! ??? ...".encode(), "no words"),
+        (b"!!! ??? ...", "no words"),
     ],
 )
 def test_bad_files(tmp_path, content, message):

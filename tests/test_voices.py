@@ -54,12 +54,20 @@ def test_casting_pins_and_wraps(tmp_path):
         ({}, "holds no preset"),
         # each engine declares its own keys, their types and their rules
         ({"n": 'role = "narrator"\nengine = "festival"'}, "unknown engine 'festival'; engines: coqui, espeak"),
-        ({"n": 'role = "narrator"\nengine = "espeak"\nmodel = "tts_models/fr/css10/vits"'},
-         r"unknown key\(s\) model; valid keys for espeak: engine, description, fallback, licence, pitch, role, speed, voice"),
-        ({"n": 'role = "narrator"\nengine = "coqui"\nmodel = "x"\npitch = 40'}, r"unknown key\(s\) pitch; valid keys for coqui"),
+        (
+            {"n": 'role = "narrator"\nengine = "espeak"\nmodel = "tts_models/fr/css10/vits"'},
+            r"unknown key\(s\) model; valid keys for espeak: engine, description, fallback, licence, pitch, role, speed, voice",
+        ),
+        (
+            {"n": 'role = "narrator"\nengine = "coqui"\nmodel = "x"\npitch = 40'},
+            r"unknown key\(s\) pitch; valid keys for coqui",
+        ),
         ({"n": 'role = "narrator"\nengine = "espeak"\npitch = 120'}, "pitch 120 is outside 0-99"),
         ({"n": 'role = "narrator"\nengine = "espeak"\npitch = "high"'}, "'pitch' has the wrong type"),
-        ({"n": 'role = "narrator"\nengine = "coqui"\nmodel = "a"\nmodel_path = "m.pth"\nconfig_path = "c.json"'}, "either model .* or model_path and config_path, not both"),
+        (
+            {"n": 'role = "narrator"\nengine = "coqui"\nmodel = "a"\nmodel_path = "m.pth"\nconfig_path = "c.json"'},
+            "either model .* or model_path and config_path, not both",
+        ),
         ({"n": 'role = "narrator"\nengine = "coqui"\nconfig_path = "c.json"'}, "config_path needs model_path"),
     ],
 )
@@ -86,4 +94,12 @@ def test_engine_keys_are_the_engines_own():
     assert preset.settings == {"voice": "fr+f2", "pitch": 60} and preset.speed == 1.1
     assert preset.get("voice") == "fr+f2" and preset.get("model") is None
     assert engine_class("espeak").label(preset) == "fr+f2"
-    assert preset.identity() == {"name": "q", "engine": "espeak", "role": "quote", "speed": 1.1, "fallback": None, "pitch": 60, "voice": "fr+f2"}
+    assert preset.identity() == {
+        "name": "q",
+        "engine": "espeak",
+        "role": "quote",
+        "speed": 1.1,
+        "fallback": None,
+        "pitch": 60,
+        "voice": "fr+f2",
+    }

@@ -73,9 +73,16 @@ def _k_weighting(rate: int) -> np.ndarray:
         cos = np.cos(w0)
         if kind == "high_shelf":
             sq = 2 * np.sqrt(a_gain) * alpha
-            b = [a_gain * ((a_gain + 1) + (a_gain - 1) * cos + sq), -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos),
-                 a_gain * ((a_gain + 1) + (a_gain - 1) * cos - sq)]
-            a = [(a_gain + 1) - (a_gain - 1) * cos + sq, 2 * ((a_gain - 1) - (a_gain + 1) * cos), (a_gain + 1) - (a_gain - 1) * cos - sq]
+            b = [
+                a_gain * ((a_gain + 1) + (a_gain - 1) * cos + sq),
+                -2 * a_gain * ((a_gain - 1) + (a_gain + 1) * cos),
+                a_gain * ((a_gain + 1) + (a_gain - 1) * cos - sq),
+            ]
+            a = [
+                (a_gain + 1) - (a_gain - 1) * cos + sq,
+                2 * ((a_gain - 1) - (a_gain + 1) * cos),
+                (a_gain + 1) - (a_gain - 1) * cos - sq,
+            ]
         else:  # high pass
             b = [(1 + cos) / 2, -(1 + cos), (1 + cos) / 2]
             a = [1 + alpha, -2 * cos, 1 - alpha]
@@ -115,7 +122,7 @@ def sample_peaks(samples: np.ndarray, rate: int, floor: float = 0.0) -> np.ndarr
     # each oversampled with `pad` samples of context.
     starts, ends = _runs(hot, int(rate * 0.25))
     block = int(rate * 10)
-    for run_start, run_end in zip(starts, ends):
+    for run_start, run_end in zip(starts, ends, strict=True):
         for start in range(int(run_start), int(run_end), block):
             stop = min(int(run_end), start + block)
             lo, hi = max(0, start - pad), min(len(samples), stop + pad)
@@ -160,7 +167,7 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float = _LIMITER_DBTP) -
         # The gain is 1 away from the overs: filter it only around them, with enough margin
         # (the two filters reach 1.5 windows) that the result equals filtering it all.
         margin = 2 * window + 2
-        for start, end in zip(*_runs(np.flatnonzero(peaks > ceiling), 2 * margin)):
+        for start, end in zip(*_runs(np.flatnonzero(peaks > ceiling), 2 * margin), strict=True):
             lo, hi = max(0, int(start) - margin), min(len(out), int(end) + margin)
             gain = np.minimum(np.float32(1.0), ceiling / np.maximum(peaks[lo:hi], np.float32(1e-12)))
             gain = minimum_filter1d(gain, size=2 * window + 1, mode="nearest")
@@ -177,7 +184,7 @@ def _gain_and_limit(src: Path, dst: Path, rate: int, gain_db: float) -> tuple[fl
     meter = LoudnessMeter(rate)
     peak = 0.0
     with pcm.PcmWriter(dst) as out:
-        for start, window, offset in pcm.windows(src, rate, _PAD):
+        for _start, window, offset in pcm.windows(src, rate, _PAD):
             limited, peaks = limit(window * gain, rate)
             size = min(len(window) - offset, int(rate * pcm.CHUNK_S))
             inner = limited[offset : offset + size]

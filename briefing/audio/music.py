@@ -77,7 +77,10 @@ def decode_audio(path: Path, rate: int) -> np.ndarray:
     try:
         audio = AudioSegment.from_file(str(path)).set_channels(1)
     except (CouldntDecodeError, OSError, IndexError) as exc:
-        raise InputError(f"{path}: not an audio file ffmpeg can read ({str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else type(exc).__name__})") from None
+        raise InputError(
+            f"{path}: not an audio file ffmpeg can read "
+            f"({str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else type(exc).__name__})"
+        ) from None
     if len(audio) == 0:
         raise InputError(f"{path}: holds no audio")
     scale = float(1 << (8 * audio.sample_width - 1))

@@ -69,7 +69,7 @@ class Engine(ABC):
         """
         return cls.unavailable_reason(preset)
 
-    @classmethod
+    @classmethod  # noqa: B027 - an optional hook: most engines accept any device
     def check_device(cls, device: str) -> None:
         """Raise when `device` (auto, cpu, cuda) was asked for and cannot be had here; called
         once per render, even when every segment comes from the cache."""
@@ -94,11 +94,11 @@ class Engine(ABC):
         return Speakers()
 
     @classmethod
-    def load(cls, device: str = "auto") -> "Engine":
+    def load(cls, device: str = "auto") -> Engine:
         """Create the engine (heavy imports and model loading happen here or lazily)."""
         return cls()
 
-    def prepare(self, preset: VoicePreset) -> None:
+    def prepare(self, preset: VoicePreset) -> None:  # noqa: B027 - an optional hook: engines without models have nothing to load
         """Load what `preset` needs (a model) before the first segment, checking its settings."""
 
     @abstractmethod

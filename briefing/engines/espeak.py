@@ -70,7 +70,7 @@ class EspeakEngine(Engine):
         return {**super().cache_identity(preset), "version": espeak_version(), "base_wpm": BASE_WPM}
 
     @classmethod
-    def load(cls, device: str = "auto") -> "EspeakEngine":
+    def load(cls, device: str = "auto") -> EspeakEngine:
         binary = espeak_binary()
         if binary is None:
             raise EngineUnavailable("espeak-ng is not installed (apt-get install espeak-ng, or run `make run`)")
@@ -78,7 +78,17 @@ class EspeakEngine(Engine):
 
     def command(self, preset: VoicePreset) -> list[str]:
         wpm = max(80, min(450, round(BASE_WPM * preset.speed)))
-        cmd = [self.binary, "-v", preset.get("voice") or DEFAULT_VOICE, "-s", str(wpm), "-b", "1", "--stdin", "--stdout"]
+        cmd = [
+            self.binary,
+            "-v",
+            preset.get("voice") or DEFAULT_VOICE,
+            "-s",
+            str(wpm),
+            "-b",
+            "1",
+            "--stdin",
+            "--stdout",
+        ]
         if preset.get("pitch") is not None:
             cmd += ["-p", str(preset.get("pitch"))]
         return cmd
@@ -91,7 +101,9 @@ class EspeakEngine(Engine):
             raise RenderError(f"espeak-ng took over {TIMEOUT_S} s on a {len(text)}-character segment") from None
         if proc.returncode != 0 or not proc.stdout:
             detail = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-            raise RenderError(f"espeak-ng failed for voice {preset.get('voice')!r}: {detail[-1] if detail else 'no audio'}")
+            raise RenderError(
+                f"espeak-ng failed for voice {preset.get('voice')!r}: {detail[-1] if detail else 'no audio'}"
+            )
         samples, rate = sf.read(io.BytesIO(proc.stdout), dtype="float32", always_2d=False)
         if samples.ndim > 1:
             samples = samples.mean(axis=1)

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from briefing.errors import InputError
+from briefing.inputs.pages import article_from_fragment, article_from_html
 from briefing.model import Article
 from briefing.options import SpeakOptions
-from briefing.inputs.pages import article_from_fragment, article_from_html
 
 DEFAULT_MAX_ARTICLES = SpeakOptions.max_articles
 _FEED_HEAD = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
@@ -72,8 +72,12 @@ def _article(entry, source: str, publisher: str, fetch_page) -> Article:
         try:
             page = article_from_html(fetch_page(link), link, fallback_title=title)
             return Article(
-                title=title or page.title, blocks=page.blocks, source=link, date=_date(entry) or page.date,
-                publisher=publisher or page.publisher, author=entry.get("author", "") or page.author,
+                title=title or page.title,
+                blocks=page.blocks,
+                source=link,
+                date=_date(entry) or page.date,
+                publisher=publisher or page.publisher,
+                author=entry.get("author", "") or page.author,
             )
         except InputError:
             pass  # the page is gone or unreadable: the feed's own text is still worth saying
@@ -82,8 +86,12 @@ def _article(entry, source: str, publisher: str, fetch_page) -> Article:
     html = body if "<" in body else "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
     page = article_from_fragment(f"<div>{html}</div>", link or source, title)
     return Article(
-        title=title or page.title, blocks=page.blocks, source=link or source, date=_date(entry),
-        publisher=publisher, author=entry.get("author", ""),
+        title=title or page.title,
+        blocks=page.blocks,
+        source=link or source,
+        date=_date(entry),
+        publisher=publisher,
+        author=entry.get("author", ""),
     )
 
 

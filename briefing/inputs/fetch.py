@@ -65,7 +65,15 @@ def fetch(url: str, max_bytes: int = MAX_BYTES, timeout: tuple[float, float] | N
             url,
             preload_content=False,
             timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]),
-            retries=urllib3.Retry(total=MAX_REDIRECTS, connect=0, read=0, status=0, other=0, redirect=MAX_REDIRECTS, raise_on_redirect=True),
+            retries=urllib3.Retry(
+                total=MAX_REDIRECTS,
+                connect=0,
+                read=0,
+                status=0,
+                other=0,
+                redirect=MAX_REDIRECTS,
+                raise_on_redirect=True,
+            ),
         )
     except urllib3.exceptions.MaxRetryError as exc:
         reason = exc.reason

@@ -20,11 +20,11 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from briefing.errors import InputError
-from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
-from briefing.model import Article, Block
 from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
-from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
+from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
 from briefing.inputs.pages import article_from_html, looks_like_html
+from briefing.model import Article, Block
+from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
@@ -74,15 +74,23 @@ def load_article(spec: str) -> Article:
 
 
 def _from_bytes(
-    data: bytes, source: str, content_type: str, suffix: str, max_articles: int, name: str = "", fallback_title: str = ""
+    data: bytes,
+    source: str,
+    content_type: str,
+    suffix: str,
+    max_articles: int,
+    name: str = "",
+    fallback_title: str = "",
 ) -> list[Article]:
     name = name or source
     _check_bytes(data, name, limit=MAX_BYTES)
     content_type = content_type.split(";")[0].strip().lower()
     if suffix in FEED_SUFFIXES or content_type in _FEED_TYPES or (not suffix and looks_like_feed(data)):
         return articles_from_feed(data, source, max_articles, fetch_page=lambda url: fetch(url).body)
-    if suffix in HTML_SUFFIXES or content_type in ("text/html", "application/xhtml+xml") or (
-        suffix not in MARKDOWN_SUFFIXES | TEXT_SUFFIXES - {""} and looks_like_html(data)
+    if (
+        suffix in HTML_SUFFIXES
+        or content_type in ("text/html", "application/xhtml+xml")
+        or (suffix not in MARKDOWN_SUFFIXES | TEXT_SUFFIXES - {""} and looks_like_html(data))
     ):
         return [article_from_html(data, source, fallback_title)]
     text = decode(data, name)
@@ -98,7 +106,10 @@ def _check_bytes(data: bytes, name: str, limit: int = MAX_TEXT_BYTES) -> None:
     if not data.strip():
         raise InputError(f"{name}: is empty")
     if len(data) > limit:
-        raise InputError(f"{name}: {len(data) / 2**20:.1f} MB is over the {limit / 2**20:.1f} MB limit for one article (about 18 hours of speech)")
+        raise InputError(
+            f"{name}: {len(data) / 2**20:.1f} MB is over the {limit / 2**20:.1f} MB limit for one article "
+            "(about 18 hours of speech)"
+        )
     if b"\x00" in data[:8192]:
         raise InputError(f"{name}: is a binary file, not UTF-8 text")
 
@@ -109,7 +120,9 @@ def decode(data: bytes, name: str) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: is not UTF-8 text (invalid byte at offset {exc.start}); convert it with iconv -t UTF-8") from None
+        raise InputError(
+            f"{name}: is not UTF-8 text (invalid byte at offset {exc.start}); convert it with iconv -t UTF-8"
+        ) from None
     if not has_words(text):
         raise InputError(f"{name}: holds no words to read")
     return text
@@ -135,7 +148,12 @@ def parse_text(text: str, source: str = "", fallback_title: str = "") -> Article
         raise InputError(f"{source or 'input'}: holds no words to read")
 
     section = ""
-    if len(chunks) >= 3 and len(chunks[0].split()) <= 2 and _looks_like_heading(chunks[0]) and _looks_like_heading_or_title(chunks[1]):
+    if (
+        len(chunks) >= 3
+        and len(chunks[0].split()) <= 2
+        and _looks_like_heading(chunks[0])
+        and _looks_like_heading_or_title(chunks[1])
+    ):
         section = chunks.pop(0)
     if len(chunks) >= 2 and len(chunks[0]) <= MAX_TITLE_CHARS:
         title = chunks.pop(0)

@@ -36,7 +36,9 @@ def atomic_paths(targets: list[Path]) -> Iterator[list[Path]]:
     try:
         for target in targets:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}.", suffix=".part" + target.suffix, dir=target.parent)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{target.stem}.{os.getpid()}.", suffix=".part" + target.suffix, dir=target.parent
+            )
             os.close(fd)
             temps.append(Path(tmp))
             # mkstemp makes the file private (0600); an episode is meant to be served, so honour umask.
@@ -49,7 +51,7 @@ def atomic_paths(targets: list[Path]) -> Iterator[list[Path]]:
         raise InputError(f"cannot write in {targets[len(temps)].parent}: {exc.strerror}") from None
     try:
         yield temps
-        for tmp, target in zip(temps, targets):
+        for tmp, target in zip(temps, targets, strict=True):
             os.replace(tmp, target)
     except BaseException:
         for tmp in temps:
@@ -108,7 +110,9 @@ def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
     return chapters
 
 
-def write_episode(episode: Episode, script: Script, target: Path, info: EpisodeInfo, bitrate: str = DEFAULT_BITRATE) -> list[Path]:
+def write_episode(
+    episode: Episode, script: Script, target: Path, info: EpisodeInfo, bitrate: str = DEFAULT_BITRATE
+) -> list[Path]:
     """Write the MP3 and the files beside it (`files.EPISODE_FILES`); return their paths, MP3 first."""
     if shutil.which("ffmpeg") is None:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg, or run `make run`)")
@@ -118,6 +122,6 @@ def write_episode(episode: Episode, script: Script, target: Path, info: EpisodeI
     # The MP3 is written and lands last: once it is there, the whole episode is.
     order = [*(kind for kind in EPISODE_FILES if kind is not AUDIO), AUDIO]
     with atomic_paths([paths[kind] for kind in order]) as temps:
-        for kind, tmp in zip(order, temps):
+        for kind, tmp in zip(order, temps, strict=True):
             kind.write(publication, tmp)
     return [paths[kind] for kind in EPISODE_FILES]

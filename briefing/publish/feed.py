@@ -107,7 +107,9 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
     _sub(channel, "description", options.description)
     _sub(channel, "language", options.language)
     _sub(channel, "generator", f"briefing {__version__}")
-    ET.SubElement(channel, f"{{{NS['atom']}}}link", {"href": base + FEED.suffix, "rel": "self", "type": FEED.media_type})
+    ET.SubElement(
+        channel, f"{{{NS['atom']}}}link", {"href": base + FEED.suffix, "rel": "self", "type": FEED.media_type}
+    )
     if episodes:
         _sub(channel, "lastBuildDate", format_datetime(episodes[0].published))
     _sub(channel, f"{{{NS['itunes']}}}author", options.author)
@@ -134,9 +136,17 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
         side = episode_paths(ep.path)
         for kind in (WEBVTT, SRT):
             if side[kind].exists():
-                ET.SubElement(item, f"{{{NS['podcast']}}}transcript", {"url": base + quote(side[kind].name), "type": kind.media_type, "language": "fr"})
+                ET.SubElement(
+                    item,
+                    f"{{{NS['podcast']}}}transcript",
+                    {"url": base + quote(side[kind].name), "type": kind.media_type, "language": "fr"},
+                )
         if side[CHAPTERS].exists():
-            ET.SubElement(item, f"{{{NS['podcast']}}}chapters", {"url": base + quote(side[CHAPTERS].name), "type": CHAPTERS.media_type})
+            ET.SubElement(
+                item,
+                f"{{{NS['podcast']}}}chapters",
+                {"url": base + quote(side[CHAPTERS].name), "type": CHAPTERS.media_type},
+            )
         if side[PAGE].exists():  # the listening page
             _sub(item, "link", base + quote(side[PAGE].name))
     ET.indent(rss)

@@ -76,9 +76,12 @@ AUDIO = FileKind("mp3", ".mp3", "audio/mpeg", charset=None, write=_write_mp3)
 WEBVTT = FileKind("vtt", ".vtt", "text/vtt", offer="transcription WebVTT", write=_write_webvtt)
 SRT = FileKind("srt", ".srt", "application/x-subrip", offer="sous-titres SRT", write=_write_srt)
 CHAPTERS = FileKind(
-    "chapters", ".chapters.json", "application/json+chapters",
+    "chapters",
+    ".chapters.json",
+    "application/json+chapters",
     charset=None,  # JSON is UTF-8 by definition (RFC 8259): no parameter
-    offer="chapitres JSON", write=_write_chapters,
+    offer="chapitres JSON",
+    write=_write_chapters,
 )
 PAGE = FileKind("html", ".html", "text/html", write=_write_page)
 FEED = FileKind("feed", "feed.xml", "application/rss+xml")
@@ -112,7 +115,10 @@ def listening_page(pub: Publication) -> Page:
     episode's other files."""
     paths = episode_paths(pub.audio)
     segments = pub.script.segments
-    cues = tuple(PageCue(cue.start_ms, cue.end_ms, speaker_label(segments[cue.index]), segments[cue.index].text) for cue in pub.episode.cues)
+    cues = tuple(
+        PageCue(cue.start_ms, cue.end_ms, speaker_label(segments[cue.index]), segments[cue.index].text)
+        for cue in pub.episode.cues
+    )
     return Page(
         title=pub.info.title,
         audio=pub.audio.name,

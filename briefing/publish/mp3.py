@@ -9,8 +9,8 @@ from pathlib import Path
 from briefing import __version__
 from briefing.errors import RenderError
 from briefing.model import Episode
-from briefing.publish.info import Chapter, EpisodeInfo
 from briefing.options import SpeakOptions
+from briefing.publish.info import Chapter, EpisodeInfo
 
 DEFAULT_BITRATE = SpeakOptions.bitrate  # written once, in briefing.options
 GUID_TAG = "briefing_guid"
@@ -20,11 +20,30 @@ def encode_mp3(episode: Episode, path: Path, bitrate: str) -> None:
     """LAME through ffmpeg, reading the episode's raw float32 file (LAME takes float input, so
     no 16-bit step and no dither: the same episode gives the same bytes)."""
     cmd = [
-        "ffmpeg", "-v", "error", "-nostdin", "-y",
-        "-f", "f32le", "-ar", str(episode.sample_rate), "-ac", "1", "-i", str(episode.path),
-        "-c:a", "libmp3lame", "-b:a", bitrate, "-ac", "1",
-        "-id3v2_version", "0",  # no tag from ffmpeg: mutagen writes them all afterwards
-        "-f", "mp3", str(path),
+        "ffmpeg",
+        "-v",
+        "error",
+        "-nostdin",
+        "-y",
+        "-f",
+        "f32le",
+        "-ar",
+        str(episode.sample_rate),
+        "-ac",
+        "1",
+        "-i",
+        str(episode.path),
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        bitrate,
+        "-ac",
+        "1",
+        "-id3v2_version",
+        "0",  # no tag from ffmpeg: mutagen writes them all afterwards
+        "-f",
+        "mp3",
+        str(path),
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, check=False)
@@ -60,9 +79,23 @@ def tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -
         mime = "image/png" if info.cover.suffix.lower() == ".png" else "image/jpeg"
         tags.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=info.cover.read_bytes()))
     ids = [f"chp{i}" for i in range(len(chapters))]
-    tags.add(CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=ids,
-                  sub_frames=[TIT2(encoding=3, text=info.title)]))
-    for element_id, chapter in zip(ids, chapters):
-        tags.add(CHAP(element_id=element_id, start_time=chapter.start_ms, end_time=chapter.end_ms,
-                      start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=[TIT2(encoding=3, text=chapter.title)]))
+    tags.add(
+        CTOC(
+            element_id="toc",
+            flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
+            child_element_ids=ids,
+            sub_frames=[TIT2(encoding=3, text=info.title)],
+        )
+    )
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        tags.add(
+            CHAP(
+                element_id=element_id,
+                start_time=chapter.start_ms,
+                end_time=chapter.end_ms,
+                start_offset=0xFFFFFFFF,
+                end_offset=0xFFFFFFFF,
+                sub_frames=[TIT2(encoding=3, text=chapter.title)],
+            )
+        )
     tags.save(str(path), v2_version=4)

@@ -42,7 +42,6 @@ SHORTCUTS = (
 )
 
 
-
 @dataclass(frozen=True)
 class PageCue:
     """One transcript line: who says what, and when (ms from the start of the episode)."""
@@ -182,7 +181,9 @@ class _Speed:
     selected: bool
 
 
-_SPEED_CHOICES = tuple(_Speed(f"{rate:g}", str(rate).replace(".", ",").rstrip("0").rstrip(","), rate == 1.0) for rate in SPEEDS)
+_SPEED_CHOICES = tuple(
+    _Speed(f"{rate:g}", str(rate).replace(".", ",").rstrip("0").rstrip(","), rate == 1.0) for rate in SPEEDS
+)
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,10 @@ def _transcript(page: Page) -> list[_Section]:
             speaker_now = None
         sections[-1][1].append(_Line(n, cue, cue.speaker != speaker_now))
         speaker_now = cue.speaker
-    return [_Section(chapter + 1, page.chapters[chapter].title if chapter >= 0 else page.title, tuple(lines)) for chapter, lines in sections]
+    return [
+        _Section(chapter + 1, page.chapters[chapter].title if chapter >= 0 else page.title, tuple(lines))
+        for chapter, lines in sections
+    ]
 
 
 _ENV = jinja2.Environment(
@@ -223,7 +227,11 @@ _ENV = jinja2.Environment(
     undefined=jinja2.StrictUndefined,  # a misspelt name fails the render instead of vanishing
 )
 _ENV.filters.update(
-    href=_href, seconds=_seconds, clock=clock, duration=spoken_duration, french_date=french_date,
+    href=_href,
+    seconds=_seconds,
+    clock=clock,
+    duration=spoken_duration,
+    french_date=french_date,
     ms=lambda seconds: round(seconds * 1000),
 )
 

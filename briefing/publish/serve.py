@@ -42,7 +42,10 @@ DEFAULT_PORT = 8000
 CHUNK = 64 * 1024  # bytes per write while streaming a file
 
 # The pages carry their own, stricter policy (hashes of their one style and one script).
-HTML_CSP = "default-src 'none'; media-src 'self'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+HTML_CSP = (
+    "default-src 'none'; media-src 'self'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
@@ -141,7 +144,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _not_allowed(self) -> None:
         self.close_connection = True  # its body (if any) is not read, so the connection cannot be reused
-        self._simple(HTTPStatus.METHOD_NOT_ALLOWED, "Méthode non permise : seulement GET et HEAD.", {"Allow": "GET, HEAD"})
+        self._simple(
+            HTTPStatus.METHOD_NOT_ALLOWED, "Méthode non permise : seulement GET et HEAD.", {"Allow": "GET, HEAD"}
+        )
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = _not_allowed  # noqa: N815
 
@@ -178,7 +183,10 @@ class Handler(BaseHTTPRequestHandler):
             wanted = parse_range(self.headers.get("Range", ""), size) if self.headers.get("Range") else None
             if wanted == "unsatisfiable":
                 return self._simple(
-                    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, "Plage demandée hors du fichier.", {"Content-Range": f"bytes */{size}"}, body
+                    HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    "Plage demandée hors du fichier.",
+                    {"Content-Range": f"bytes */{size}"},
+                    body,
                 )
             if wanted is None:
                 status, first, last = HTTPStatus.OK, 0, size - 1
@@ -212,7 +220,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(key, value)
         self.end_headers()
 
-    def _bytes(self, status: HTTPStatus, kind: str, data: bytes, body: bool, extra: dict[str, str] | None = None) -> None:
+    def _bytes(
+        self, status: HTTPStatus, kind: str, data: bytes, body: bool, extra: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self._headers(kind, len(data), {"Cache-Control": "no-cache", **(extra or {})})
         if body:
@@ -238,7 +248,13 @@ class Server(ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, TimeoutError)):
             log.debug("%s: connection dropped (%s)", client_address[0], type(exc).__name__)
         else:
-            log.error("%s: request failed: %s: %s", client_address[0], type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+            log.error(
+                "%s: request failed: %s: %s",
+                client_address[0],
+                type(exc).__name__,
+                exc,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
 
     @property
     def is_loopback(self) -> bool:
@@ -264,7 +280,9 @@ def make_server(options: ServeOptions) -> Server:
         return server_class((options.host, options.port), handler)
     except OSError as exc:
         if exc.errno in (98, 48, 10048):  # EADDRINUSE on Linux, macOS, Windows
-            raise UsageError(f"port {options.port} is already in use on {options.host}; choose another with --port") from None
+            raise UsageError(
+                f"port {options.port} is already in use on {options.host}; choose another with --port"
+            ) from None
         raise UsageError(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}") from None
 
 

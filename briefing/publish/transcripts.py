@@ -4,13 +4,12 @@ JSON chapters."""
 from __future__ import annotations
 
 import json
+
 from briefing.model import Episode, Script
 from briefing.publish.info import Chapter, EpisodeInfo
 
 NARRATOR_LABEL = "Narrateur"
 UNKNOWN_SPEAKER_LABEL = "Citation"
-
-
 
 
 def speaker_label(segment) -> str:
@@ -36,7 +35,12 @@ def to_webvtt(script: Script, episode: Episode) -> str:
     for n, cue in enumerate(episode.cues, 1):
         seg = script.segments[cue.index]
         label = _vtt_escape(speaker_label(seg)).replace(">", "")
-        lines += [str(n), f"{_stamp(cue.start_ms, '.')} --> {_stamp(cue.end_ms, '.')}", f"<v {label}>{_vtt_escape(seg.text)}</v>", ""]
+        lines += [
+            str(n),
+            f"{_stamp(cue.start_ms, '.')} --> {_stamp(cue.end_ms, '.')}",
+            f"<v {label}>{_vtt_escape(seg.text)}</v>",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -56,7 +60,8 @@ def to_chapters_json(chapters: list[Chapter], info: EpisodeInfo) -> str:
         "version": "1.2.0",
         "title": info.title,
         "chapters": [
-            {"startTime": round(c.start_ms / 1000, 3), "endTime": round(c.end_ms / 1000, 3), "title": c.title} for c in chapters
+            {"startTime": round(c.start_ms / 1000, 3), "endTime": round(c.end_ms / 1000, 3), "title": c.title}
+            for c in chapters
         ],
     }
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -37,7 +37,9 @@ def default_cache_dir() -> Path:
 
 def cache_key(text: str, identity: dict) -> str:
     """SHA-256 over the spoken text and the sound-changing identity of voice and engine."""
-    payload = json.dumps({"format": FORMAT, "text": text, "identity": identity}, sort_keys=True, ensure_ascii=False, default=str)
+    payload = json.dumps(
+        {"format": FORMAT, "text": text, "identity": identity}, sort_keys=True, ensure_ascii=False, default=str
+    )
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

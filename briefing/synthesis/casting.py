@@ -34,7 +34,9 @@ def choose_presets(book: VoiceBook, names: set[str], mode: str, fetch: bool = Tr
         if mode != "auto":
             on_engine = [p for p in chain if p.engine == mode]
             if not on_engine:
-                raise UsageError(f"voice {name!r} has no {mode} preset in its fallback chain ({' -> '.join(p.name for p in chain)})")
+                raise UsageError(
+                    f"voice {name!r} has no {mode} preset in its fallback chain ({' -> '.join(p.name for p in chain)})"
+                )
             preset = on_engine[0]
             reason = (obtain if fetch else unavailable_reason)(preset)  # asked for by name: fetch rather than fall back
             if reason:
@@ -45,7 +47,9 @@ def choose_presets(book: VoiceBook, names: set[str], mode: str, fetch: bool = Tr
         for preset in chain:
             reason = unavailable_reason(preset)
             if reason is None:
-                note = f"voice {name!r}: using {preset.name!r} ({preset.engine}) because {reasons[0]}" if reasons else None
+                note = (
+                    f"voice {name!r}: using {preset.name!r} ({preset.engine}) because {reasons[0]}" if reasons else None
+                )
                 chosen[name] = Casted(preset, note)
                 break
             reasons.append(reason)

@@ -21,4 +21,3 @@ def make_executor(name: str, jobs: int, device: str, ray_address: str | None = N
 
         return RayExecutor(jobs, device, address=ray_address, cpus_per_actor=ray_cpus)
     raise UsageError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
-

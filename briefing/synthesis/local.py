@@ -4,14 +4,13 @@ and the local executor: threads in this process. `ray_actors` runs the same requ
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from briefing.engines import Audio, Engine, engine_class
-from briefing.errors import BriefingError, RenderError, UsageError
+from briefing.errors import BriefingError, RenderError
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
@@ -74,7 +73,7 @@ class Executor(ABC):
     @abstractmethod
     def result(self, handle: Any) -> Audio: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook: executors without workers have nothing to release
         """Release workers; the executor cannot be used afterwards."""
 
     def __enter__(self) -> Executor:

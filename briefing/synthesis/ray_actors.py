@@ -60,7 +60,12 @@ class RayExecutor(Executor):
     """`jobs` actors on the cluster at `address` (None: a local Ray started for this run)."""
 
     def __init__(
-        self, jobs: int = 1, device: str = "auto", address: str | None = None, num_cpus: int | None = None, cpus_per_actor: int = 1
+        self,
+        jobs: int = 1,
+        device: str = "auto",
+        address: str | None = None,
+        num_cpus: int | None = None,
+        cpus_per_actor: int = 1,
     ):
         ray = _ray()
         self.ray = ray
@@ -78,7 +83,9 @@ class RayExecutor(Executor):
                     configure_logging=False,
                 )
             except (ConnectionError, ValueError, RuntimeError) as exc:
-                raise EngineUnavailable(f"--executor ray: cannot reach the Ray cluster at {address or 'a new local instance'} ({exc})") from None
+                raise EngineUnavailable(
+                    f"--executor ray: cannot reach the Ray cluster at {address or 'a new local instance'} ({exc})"
+                ) from None
             self._started_here = True
         gpus = 1 if device == "cuda" else 0
         # Ray gives an actor as many torch threads as CPUs it asks for. Float sums depend on the

@@ -19,7 +19,6 @@ from briefing.synthesis.local import Executor, LocalExecutor
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class RenderOptions:
     """Settings of the audio side."""
@@ -77,7 +76,9 @@ def render(
         engine_class(name).check_device(options.device)
     identities = {voice: engine_class(p.engine).cache_identity(p) for voice, p in presets.items()}
     keys = [cache_key(seg.text, identities[seg.voice]) for seg in script.segments]
-    missing = sorted({seg.voice for seg, key in zip(script.segments, keys) if cache is None or not cache.has(key)})
+    missing = sorted(
+        {seg.voice for seg, key in zip(script.segments, keys, strict=True) if cache is None or not cache.has(key)}
+    )
 
     own = executor is None
     executor = executor or LocalExecutor(options.jobs, options.device)

@@ -54,7 +54,8 @@ def has_words(text: str) -> bool:
 # Lines of a news page that are navigation, credits or captions, not the article.
 _BOILERPLATE = re.compile(
     r"""^(?:
-        (?:En\ savoir\ plus|[ÀA]\ lire\ (?:aussi|également)|Lire\ (?:aussi|également|la\ suite)|[ÀA]?\ ?[Vv]oir\ (?:aussi|également)
+        (?:En\ savoir\ plus|[ÀA]\ lire\ (?:aussi|également)|Lire\ (?:aussi|également|la\ suite)
+          |[ÀA]?\ ?[Vv]oir\ (?:aussi|également)
           |Sur\ le\ même\ sujet|Dans\ la\ même\ rubrique|Retrouvez|Abonnez-vous|Suivez-nous|Inscrivez-vous
           |Partager|Partagez|Newsletter|Publicité|Contenu\ sponsorisé|Cet\ article\ vous\ a\ plu)\b
       | (?:Photos?|Crédits?(?:\ photo)?|Illustration|Image|Légende|Vidéo|Sources?|Lien)\s*:
@@ -77,8 +78,18 @@ def strip_credits(text: str) -> str:
     return _INLINE_CREDIT.sub("", text)
 
 
-_FRENCH_WORDS = frozenset("le la les des du un une et est que qui dans pour pas sur au aux avec ce cette il elle ont sont été par plus mais son ses leur nous vous".split())
-_ENGLISH_WORDS = frozenset("the and of to is that for with on are was were this have has be by from it they their which not but at an will would".split())
+_FRENCH_WORDS = frozenset(
+    (
+        "le la les des du un une et est que qui dans pour pas sur au aux avec ce cette il elle ont sont été par plus "
+        "mais son ses leur nous vous"
+    ).split()
+)
+_ENGLISH_WORDS = frozenset(
+    (
+        "the and of to is that for with on are was were this have has be by from it they their which not but at an "
+        "will would"
+    ).split()
+)
 
 
 def guess_language(text: str) -> str:

@@ -18,9 +18,9 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from briefing.text.numbers import JOIN, cardinal, decimal, digits, ordinal, roman_value
 from briefing.text.abbreviations import ABBREVIATIONS
 from briefing.text.dates import MONTHS
+from briefing.text.numbers import JOIN, cardinal, decimal, digits, ordinal, roman_value
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿœæ"
@@ -79,15 +79,18 @@ def _next_word(text: str, end: int) -> str:
 
 
 # --- letters, acronyms ---------------------------------------------------------------------------
+# fmt: off
 LETTERS = {
     "A": "a", "B": "bé", "C": "cé", "D": "dé", "E": "e", "F": "effe", "G": "gé", "H": "ache",
     "I": "i", "J": "ji", "K": "ka", "L": "elle", "M": "emme", "N": "enne", "O": "o", "P": "pé",
     "Q": "ku", "R": "erre", "S": "esse", "T": "té", "U": "u", "V": "vé", "W": "double vé",
     "X": "ixe", "Y": "i grec", "Z": "zède", "É": "é",
 }
+# fmt: on
 
 # Acronyms said as words, and how. Anything else in capitals is spelled letter by letter when it
 # cannot be pronounced (SNCF, PSG, RATP), read as a word when it can (and is 4+ letters: PARIS).
+# fmt: off
 ACRONYM_WORDS = {
     "ONU": "onu", "OTAN": "otan", "UNESCO": "unesco", "UNICEF": "unicef", "INSEE": "insé",
     "NASA": "nasa", "SIDA": "sida", "OPEP": "opèpe", "ENA": "éna", "CAC": "cac", "COP": "cop",
@@ -110,6 +113,7 @@ ACRONYM_WORDS = {
     "ETI": "e té i", "RGPD": "erre gé pé dé", "CEO": "si i o", "PDF": "pé dé effe", "USB": "u esse bé",
     "GPS": "gé pé esse", "UK": "u ka", "US": "u esse", "NBA": "enne bé a", "NFL": "enne effe elle",
 }
+# fmt: on
 
 _VOWELS = set("AEIOUYÀÂÉÈÊËÎÏÔÛÙÜ")
 
@@ -153,6 +157,7 @@ def say_acronym(word: str) -> str:
 
 # --- units ----------------------------------------------------------------------------------------
 # symbol -> (singular, plural). Only matched right after a number.
+# fmt: off
 UNITS = {
     "km/h": ("kilomètre heure", "kilomètres heure"),
     "km²": ("kilomètre carré", "kilomètres carrés"), "km2": ("kilomètre carré", "kilomètres carrés"),
@@ -162,7 +167,8 @@ UNITS = {
     "m": ("mètre", "mètres"), "kg": ("kilo", "kilos"), "mg": ("milligramme", "milligrammes"),
     "g": ("gramme", "grammes"), "t": ("tonne", "tonnes"), "l": ("litre", "litres"), "L": ("litre", "litres"),
     "cl": ("centilitre", "centilitres"), "ml": ("millilitre", "millilitres"), "ha": ("hectare", "hectares"),
-    "°C": ("degré Celsius", "degrés Celsius"), "°F": ("degré Fahrenheit", "degrés Fahrenheit"), "°": ("degré", "degrés"),
+    "°C": ("degré Celsius", "degrés Celsius"), "°F": ("degré Fahrenheit", "degrés Fahrenheit"),
+    "°": ("degré", "degrés"),
     "kWh": ("kilowattheure", "kilowattheures"), "MWh": ("mégawattheure", "mégawattheures"),
     "GWh": ("gigawattheure", "gigawattheures"), "TWh": ("térawattheure", "térawattheures"),
     "kW": ("kilowatt", "kilowatts"), "MW": ("mégawatt", "mégawatts"), "GW": ("gigawatt", "gigawatts"),
@@ -173,30 +179,36 @@ UNITS = {
     "ms": ("milliseconde", "millisecondes"), "mn": ("minute", "minutes"), "sec": ("seconde", "secondes"),
     "ans": ("an", "ans"), "pts": ("point", "points"), "pt": ("point", "points"),
 }
+# fmt: on
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 # --- money ---------------------------------------------------------------------------------------
+# fmt: off
 CURRENCIES = {
     "€": ("euro", "euros"), "EUR": ("euro", "euros"), "$": ("dollar", "dollars"), "US$": ("dollar", "dollars"),
     "USD": ("dollar", "dollars"), "£": ("livre", "livres"), "GBP": ("livre", "livres"),
     "¥": ("yen", "yens"), "CHF": ("franc suisse", "francs suisses"), "₽": ("rouble", "roubles"),
     "₹": ("roupie", "roupies"), "₩": ("won", "wons"), "₺": ("livre turque", "livres turques"),
 }
+# fmt: on
 _CUR_SYM = r"US\$|€|\$|£|¥|₽|₹|₩|₺"
 _CUR_CODE = r"EUR|USD|GBP|CHF"
 # Scales written after the amount: "21,6 M€", "1,5 Md$", "£100m", "$5bn", "10 k€".
+# fmt: off
 SCALES = {
     "k": ("mille", "mille", False), "K": ("mille", "mille", False),
     "M": ("million", "millions", True), "m": ("million", "millions", True), "mn": ("million", "millions", True),
     "Mn": ("million", "millions", True), "Md": ("milliard", "milliards", True), "Mds": ("milliard", "milliards", True),
-    "Mrd": ("milliard", "milliards", True), "Mrds": ("milliard", "milliards", True), "bn": ("milliard", "milliards", True),
-    "Bn": ("milliard", "milliards", True), "B": ("milliard", "milliards", True),
+    "Mrd": ("milliard", "milliards", True), "Mrds": ("milliard", "milliards", True),
+    "bn": ("milliard", "milliards", True), "Bn": ("milliard", "milliards", True), "B": ("milliard", "milliards", True),
     "million": ("million", "millions", True), "millions": ("million", "millions", True),
     "milliard": ("milliard", "milliards", True), "milliards": ("milliard", "milliards", True),
 }
+# fmt: on
 _SCALE_ALT = r"milliards|milliard|millions|million|Mrds|Mrd|Mds|Md|Mn|mn|bn|Bn|M|m|k|K|B"
 _MONEY_AFTER = re.compile(
-    rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?(?:(?P<scale>{_SCALE_ALT})[ \u00a0\u202f]?)?(?P<cur>{_CUR_SYM}|{_CUR_CODE}\b)"
+    rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?"
+    rf"(?:(?P<scale>{_SCALE_ALT})[ \u00a0\u202f]?)?(?P<cur>{_CUR_SYM}|{_CUR_CODE}\b)"
 )
 _MONEY_BEFORE = re.compile(
     rf"(?P<cur>{_CUR_SYM}|\b{_CUR_CODE})[ \u00a0\u202f]?(?P<num>{_NUM})(?:[ \u00a0\u202f]?(?P<scale>{_SCALE_ALT})\b)?"
@@ -224,7 +236,9 @@ def say_money(num: str, currency: str, scale: str | None) -> str:
         head = cardinal(euros, feminine) + JOIN + (singular if euros < 2 else plural)
         if currency in ("€", "EUR") and cents:
             return head + JOIN + cardinal(cents)
-        return head + (JOIN + "et" + JOIN + cardinal(cents) + JOIN + ("cent" if cents == 1 else "cents") if cents else "")
+        return head + (
+            JOIN + "et" + JOIN + cardinal(cents) + JOIN + ("cent" if cents == 1 else "cents") if cents else ""
+        )
     words = spell_number(num, feminine)
     return words + JOIN + (singular if value < 2 else plural)
 
@@ -252,9 +266,14 @@ def say_time(hours: int, minutes: int | None) -> str:
 
 # Roman numerals after these words are read as cardinals ("chapitre IV" -> "chapitre quatre").
 _ROMAN_NOUNS = "chapitre|tome|acte|scène|titre|article|livre|partie|saison|volume|épisode|phase|Vatican|Occident|Orient"
-_NOT_NAMES = frozenset("Le La Les Un Une Des Du De Et Ou En Au Aux Ce Ces Cette Son Sa Ses Il Elle On Nous Vous Ils Elles".split())
+_NOT_NAMES = frozenset(
+    "Le La Les Un Une Des Du De Et Ou En Au Aux Ce Ces Cette Son Sa Ses Il Elle On Nous Vous Ils Elles".split()
+)
 
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)]|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|info|gouv\.fr|be|ch|ca|de|uk|co)\b(?:/[^\s<>«»\"]*)?", re.IGNORECASE)
+_URL = re.compile(
+    r"\b(?:https?://|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)]|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|info|gouv\.fr|be|ch|ca|de|uk|co)\b(?:/[^\s<>«»\"]*)?",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _HANDLE = re.compile(r"(?<![\w@])@(\w{1,40})")
 _HASHTAG = re.compile(r"(?<![\w&])#(\w+)")
@@ -328,9 +347,14 @@ class Normaliser:
 
     def _web(self, text: str) -> str:
         text = _EMAIL.sub(lambda m: " arobase ".join(_say_domain(part) for part in m.group(0).split("@", 1)), text)
-        text = _URL.sub(lambda m: _say_domain(re.sub(r"^https?://", "", m.group(0), flags=re.I).split("/")[0].rstrip(".,;:!?)")), text)
+        text = _URL.sub(
+            lambda m: _say_domain(re.sub(r"^https?://", "", m.group(0), flags=re.I).split("/")[0].rstrip(".,;:!?)")),
+            text,
+        )
         text = _HANDLE.sub(lambda m: _CAMEL.sub(" ", m.group(1)).replace("_", " "), text)
-        text = _HASHTAG.sub(lambda m: _CAMEL.sub(" ", m.group(1)).replace("_", " ") if not m.group(1).isdigit() else m.group(0), text)
+        text = _HASHTAG.sub(
+            lambda m: _CAMEL.sub(" ", m.group(1)).replace("_", " ") if not m.group(1).isdigit() else m.group(0), text
+        )
         return text
 
     def _times_and_dates(self, text: str) -> str:
@@ -345,6 +369,7 @@ class Normaliser:
             lambda m: say_time(int(m.group(1)), int(m.group(2))),
             text,
         )
+
         # 3/4/2023, 03/04/23, 3.4.2023, 3-4-2023: day, month, year in French order.
         def date(m):
             day, month = int(m.group(1)), int(m.group(2))
@@ -352,7 +377,9 @@ class Normaliser:
                 return m.group(0)
             return say_date(day, month, m.group(3))
 
-        text = re.sub(r"(?<![\w/.,])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/])", lambda m: date(_Group(m, (1, 3, 4))), text)
+        text = re.sub(
+            r"(?<![\w/.,])(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})(?![\w/])", lambda m: date(_Group(m, (1, 3, 4))), text
+        )
         text = re.sub(r"(?<![\w/.,])(\d{1,2})/(\d{1,2})(?![\w/])", lambda m: date(_Group(m, (1, 2, None))), text)
         # "1er mai" is handled with ordinals; "1 mai" is said "premier mai" too.
         text = re.sub(rf"(?<![\w,.])1(?=[ \u00a0]+(?:{_MONTH_ALT})\b)", "premier", text)
@@ -368,15 +395,27 @@ class Normaliser:
         # the scale agrees in number (below 2: singular).
         text = re.sub(
             rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0]+(?P<scale>milliards?|millions?)\b",
-            lambda m: spell_number(m.group("num")) + JOIN + ("milliard" if "milliard" in m.group("scale") else "million")
-            + ("s" if _value(m.group("num")) >= 2 else ""),
+            lambda m: (
+                spell_number(m.group("num"))
+                + JOIN
+                + ("milliard" if "milliard" in m.group("scale") else "million")
+                + ("s" if _value(m.group("num")) >= 2 else "")
+            ),
             text,
         )
         return text
 
     def _percent_and_units(self, text: str) -> str:
-        text = re.sub(rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?%", lambda m: spell_number(m.group("num")) + JOIN + "pour" + JOIN + "cent", text)
-        text = re.sub(rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?‰", lambda m: spell_number(m.group("num")) + JOIN + "pour" + JOIN + "mille", text)
+        text = re.sub(
+            rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?%",
+            lambda m: spell_number(m.group("num")) + JOIN + "pour" + JOIN + "cent",
+            text,
+        )
+        text = re.sub(
+            rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?‰",
+            lambda m: spell_number(m.group("num")) + JOIN + "pour" + JOIN + "mille",
+            text,
+        )
 
         def unit(m):
             singular, plural = UNITS[m.group("unit")]
@@ -395,7 +434,9 @@ class Normaliser:
                 return "seconde" + ("s" if plural else "") if feminine else "second" + ("s" if plural else "")
             return ordinal(n, feminine, plural)
 
-        text = re.sub(r"(?<![\w,.])(\d+)(ères|ère|ers|er|res|re|èmes|ème|ièmes|ième|es|e|ndes|nde|nds|nd)(?![\w])", arabic, text)
+        text = re.sub(
+            r"(?<![\w,.])(\d+)(ères|ère|ers|er|res|re|èmes|ème|ièmes|ième|es|e|ndes|nde|nds|nd)(?![\w])", arabic, text
+        )
 
         def roman_ordinal(m):
             value = roman_value(m.group(1))
@@ -414,10 +455,18 @@ class Normaliser:
                 return m.group(0)
             return m.group("word") + " " + ("premier" if value == 1 else cardinal(value))
 
-        text = re.sub(rf"(?P<word>\b[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?) (?P<num>[IVXL]+)(?![\w'])", roman_after, text)
+        text = re.sub(
+            rf"(?P<word>\b[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?) (?P<num>[IVXL]+)(?![\w'])",
+            roman_after,
+            text,
+        )
         text = re.sub(
             rf"(?P<word>\b(?:{_ROMAN_NOUNS})) (?P<num>[IVXLC]+)(?![\w'])",
-            lambda m: m.group("word") + " " + cardinal(roman_value(m.group("num")) or 0) if roman_value(m.group("num")) else m.group(0),
+            lambda m: (
+                m.group("word") + " " + cardinal(roman_value(m.group("num")) or 0)
+                if roman_value(m.group("num"))
+                else m.group(0)
+            ),
             text,
         )
         return text
@@ -426,7 +475,11 @@ class Normaliser:
         # French numbers: 01 23 45 67 89, 01.23.45.67.89, +33 1 23 45 67 89: read in pairs.
         def pairs(m):
             groups = re.findall(r"\d+", m.group(0))
-            head = ["plus" + JOIN + cardinal(int(groups[0][1:] if groups[0].startswith("0") else groups[0]))] if m.group(0).startswith("+") else []
+            head = (
+                ["plus" + JOIN + cardinal(int(groups[0][1:] if groups[0].startswith("0") else groups[0]))]
+                if m.group(0).startswith("+")
+                else []
+            )
             body = groups[1:] if head else groups
             return ", ".join(head + [digits(g) if g.startswith("0") else cardinal(int(g)) for g in body])
 
@@ -435,6 +488,7 @@ class Normaliser:
 
     def _ranges_and_signs(self, text: str) -> str:
         """Rewrite spans and signs in words, leaving the numbers to the rules that know their units."""
+
         # Seasons and spans of years: "2014-15" -> "2014, 2015".
         def years(m):
             first, second = m.group(1), m.group(2)
@@ -455,12 +509,16 @@ class Normaliser:
         # Letters glued to digits first (COP28, TF1, A380, G7, 5G): letters, then the number.
         text = re.sub(
             r"(?<![\w])([A-Za-z]{1,5})(\d+)(?![\w])",
-            lambda m: (say_acronym(m.group(1)) if m.group(1).isupper() else m.group(1)) + JOIN + cardinal(int(m.group(2))),
+            lambda m: (
+                (say_acronym(m.group(1)) if m.group(1).isupper() else m.group(1)) + JOIN + cardinal(int(m.group(2)))
+            ),
             text,
         )
         text = re.sub(
             r"(?<![\w])(\d+)([A-Za-z]{1,4})(?![\w])",
-            lambda m: cardinal(int(m.group(1))) + JOIN + (spell_letters(m.group(2)) if m.group(2).isupper() else m.group(2)),
+            lambda m: (
+                cardinal(int(m.group(1))) + JOIN + (spell_letters(m.group(2)) if m.group(2).isupper() else m.group(2))
+            ),
             text,
         )
 

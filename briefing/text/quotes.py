@@ -131,7 +131,7 @@ def is_speech(quote: str, before: str = "", after: str = "") -> bool:
     if words < 2:
         return False
     capital = quote[:1].isupper()
-    if capital and _SENTENCE_END.search(quote.rstrip(" »”\"")):
+    if capital and _SENTENCE_END.search(quote.rstrip(' »”"')):
         return words >= 3
     opens_sentence = not before.strip() or before.rstrip().endswith((".", "!", "?", "…"))
     if capital and opens_sentence and words >= 3:

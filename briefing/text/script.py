@@ -85,14 +85,16 @@ def from_publisher(name: str) -> str:
     """ "de France Info", "du Monde" (Le Monde), "des Échos" (Les Échos), "d'Ouest-France"."""
     for article, contracted in (("Le ", "du "), ("Les ", "des ")):
         if name.startswith(article):
-            return contracted + name[len(article):]
+            return contracted + name[len(article) :]
     if name[:1].lower() in "aeiouyéèêàâîôh":
         return "d'" + name
     return "de " + name
 
 
 class _Builder:
-    def __init__(self, narrator: str, casting: Casting, max_chars: int, normaliser: Normaliser, voice_limits: Mapping[str, int]):
+    def __init__(
+        self, narrator: str, casting: Casting, max_chars: int, normaliser: Normaliser, voice_limits: Mapping[str, int]
+    ):
         self.narrator = narrator
         self.normaliser = normaliser
         self.casting = casting
@@ -119,10 +121,14 @@ class _Builder:
         self.segments[-1] = dataclasses.replace(self.segments[-1], pause_ms=pause_ms)
 
     def intro(self, day: str, articles: list[Article]) -> None:
-        self.capped("transition", self.say(f"Bonjour. Voici votre briefing du {day}."), self.narrator, None, PAUSE_SENTENCE, 0)
+        self.capped(
+            "transition", self.say(f"Bonjour. Voici votre briefing du {day}."), self.narrator, None, PAUSE_SENTENCE, 0
+        )
         count = cardinal(len(articles)).replace(JOIN, " ")
         titles = " ; ".join(_as_sentence(a.title).rstrip(".!?…") for a in articles)
-        self.capped("transition", self.say(f"Au sommaire, {count} sujets : {titles}."), self.narrator, None, PAUSE_CHAPTER, 0)
+        self.capped(
+            "transition", self.say(f"Au sommaire, {count} sujets : {titles}."), self.narrator, None, PAUSE_CHAPTER, 0
+        )
 
     def announce(self, index: int, total: int, publisher: str, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
@@ -143,7 +149,9 @@ class _Builder:
         for block in article.blocks:
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
-                self.capped("narration", self.say(_as_sentence(block.text)), self.narrator, None, PAUSE_HEADING, chapter)
+                self.capped(
+                    "narration", self.say(_as_sentence(block.text)), self.narrator, None, PAUSE_HEADING, chapter
+                )
             else:
                 self.paragraph(block.text, chapter)
                 self.end_with(PAUSE_PARAGRAPH)
@@ -209,14 +217,19 @@ def _merge_non_speech(runs: list[Run]) -> list[Run]:
             prev = merged.pop().text
             glue = "" if prev.endswith((" ", "'")) or not run.quoted else " "
             text = prev + glue + text
-        if run.quoted and i + 1 < len(runs) and not runs[i + 1].quoted and not runs[i + 1].text.startswith((" ", ",", ".")):
+        if (
+            run.quoted
+            and i + 1 < len(runs)
+            and not runs[i + 1].quoted
+            and not runs[i + 1].text.startswith((" ", ",", "."))
+        ):
             text += " "
         merged.append(Run(text, False))
     return merged
 
 
 def _ends_sentence(text: str) -> bool:
-    return text.rstrip(" »”\")").endswith((".", "!", "?", "…"))
+    return text.rstrip(' »”")').endswith((".", "!", "?", "…"))
 
 
 def _as_sentence(text: str) -> str:

@@ -68,8 +68,8 @@ def cap_length(text: str, max_chars: int) -> list[str]:
 
     A cut happens at "; :" first, then at commas, then before a conjunction or relative
     pronoun, then at any space that is not inside a number ("150 000") or between two words
-    of a name ("Jean Dupont"), and only as a last resort inside a spelled-out number. Each cut is placed nearest the middle of the candidates of its
-    kind, so the pieces come out balanced.
+    of a name ("Jean Dupont"), and only as a last resort inside a spelled-out number. Each cut
+    is placed nearest the middle of the candidates of its kind, so the pieces come out balanced.
     """
     text = text.strip()
     if len(text) <= max_chars:

@@ -32,10 +32,10 @@ from pathlib import Path
 import numpy as np
 
 from briefing.engines.base import Audio, Engine, Speakers
-from briefing.engines.registry import DEVICES
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
+from briefing.engines.registry import DEVICES
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
 from briefing.paths import user_cache_dir
 from briefing.voices import VoicePreset
@@ -74,7 +74,10 @@ def _transformers_problem(files: ModelFiles) -> str | None:
     except Exception:  # noqa: BLE001 - not an XTTS, or no transformers: nothing to say here
         return None
     if int(installed.split(".")[0]) >= XTTS_TRANSFORMERS_BELOW:
-        return f"XTTS needs transformers < {XTTS_TRANSFORMERS_BELOW} (installed: {installed}); pip install 'transformers>=4.57,<5'"
+        return (
+            f"XTTS needs transformers < {XTTS_TRANSFORMERS_BELOW} (installed: {installed}); "
+            "pip install 'transformers>=4.57,<5'"
+        )
     return None
 
 
@@ -175,7 +178,14 @@ class CoquiEngine(Engine):
     # model: a zoo id (tts_models/fr/css10/vits), or model_path + config_path (a local model,
     # relative to the preset's folder); speaker, language, speaker_wav for multi-speaker,
     # multilingual and cloning models.
-    preset_keys = {"model": str, "model_path": str, "config_path": str, "speaker": str, "language": str, "speaker_wav": str}
+    preset_keys = {
+        "model": str,
+        "model_path": str,
+        "config_path": str,
+        "speaker": str,
+        "language": str,
+        "speaker_wav": str,
+    }
     devices = ("cpu", "cuda")
 
     @classmethod
@@ -212,7 +222,10 @@ class CoquiEngine(Engine):
         except ModelFilesError as exc:
             return str(exc)
         if preset.get("model") and zoo.needs_tos(preset.get("model")):
-            return f"Coqui model {preset.get('model')} needs its licence (CPML) accepted: set COQUI_TOS_AGREED=1 if you agree to it"
+            return (
+                f"Coqui model {preset.get('model')} needs its licence (CPML) accepted: "
+                "set COQUI_TOS_AGREED=1 if you agree to it"
+            )
         return _transformers_problem(files) or _import_problem()
 
     @classmethod
@@ -220,7 +233,12 @@ class CoquiEngine(Engine):
         """Download the preset's zoo model (and vocoder) into Coqui's cache when it is missing."""
         if not _installed():
             return f"coqui-tts is not installed ({INSTALL_HINT})"
-        if preset.get("model") and not preset.get("model_path") and zoo.item(preset.get("model")) is not None and not zoo.needs_tos(preset.get("model")):
+        if (
+            preset.get("model")
+            and not preset.get("model_path")
+            and zoo.item(preset.get("model")) is not None
+            and not zoo.needs_tos(preset.get("model"))
+        ):
             problem = zoo.download(preset.get("model"), missing=_zoo_missing)
             if problem:
                 return problem
@@ -271,18 +289,27 @@ class CoquiEngine(Engine):
                 model["speaker_wav"] = (wav, None, None)
         # The precision asked for, not the one it resolves to (that would import torch and
         # openvino): a cache lives on one machine, where auto always resolves the same way.
-        return {**super().cache_identity(preset), "coqui-tts": tts_version, "model": model, "precision": asked_precision(),
-                "engine_version": ENGINE_VERSION}
+        return {
+            **super().cache_identity(preset),
+            "coqui-tts": tts_version,
+            "model": model,
+            "precision": asked_precision(),
+            "engine_version": ENGINE_VERSION,
+        }
 
     @classmethod
-    def load(cls, device: str = "auto") -> "CoquiEngine":
+    def load(cls, device: str = "auto") -> CoquiEngine:
         problem = _import_problem(force=True)
         if problem:
             raise EngineUnavailable(problem)
         device, runtime, precision = resolve_device(device), resolve_runtime(), resolve_precision()
-        if precision == "bf16" and (device != "cpu" or runtime == "torch" or importlib.util.find_spec("openvino") is None):
-            raise UsageError(f"{PRECISION_ENV}=bf16 runs the VITS decoder on OpenVINO, on the CPU: it needs "
-                             f"the openvino package (pip install openvino), --device cpu and {RUNTIME_ENV} unset")
+        if precision == "bf16" and (
+            device != "cpu" or runtime == "torch" or importlib.util.find_spec("openvino") is None
+        ):
+            raise UsageError(
+                f"{PRECISION_ENV}=bf16 runs the VITS decoder on OpenVINO, on the CPU: it needs "
+                f"the openvino package (pip install openvino), --device cpu and {RUNTIME_ENV} unset"
+            )
         return cls(device, runtime, precision)
 
     # -- models --
@@ -315,8 +342,17 @@ class CoquiEngine(Engine):
         except ModelFilesError as exc:
             raise EngineUnavailable(f"voice {preset.name!r}: {exc}") from None
         except (OSError, ValueError, KeyError, RuntimeError, TypeError, AttributeError, ModuleNotFoundError) as exc:
-            raise RenderError(f"voice {preset.name!r}: cannot load Coqui model {files.label} ({type(exc).__name__}: {exc})") from exc
-        log.debug("loaded Coqui model %s on %s (%s, %d Hz, %s)", files.label, self.device, loaded.kind, loaded.sample_rate, loaded.runtime)
+            raise RenderError(
+                f"voice {preset.name!r}: cannot load Coqui model {files.label} ({type(exc).__name__}: {exc})"
+            ) from exc
+        log.debug(
+            "loaded Coqui model %s on %s (%s, %d Hz, %s)",
+            files.label,
+            self.device,
+            loaded.kind,
+            loaded.sample_rate,
+            loaded.runtime,
+        )
         return loaded
 
     def _onnx(self, vits, what) -> tuple[object | None, object | None]:
@@ -344,14 +380,21 @@ class CoquiEngine(Engine):
                 try:
                     return vits_onnx.load_openvino(vits, threads), vits_onnx.VitsBackEnd(vits).eval()
                 except Exception as exc:  # noqa: BLE001 - any export or compile failure leaves the float32 paths
-                    log.warning("Coqui model %s: OpenVINO unavailable for it (%s: %s); using float32", what, type(exc).__name__, exc)
+                    log.warning(
+                        "Coqui model %s: OpenVINO unavailable for it (%s: %s); using float32",
+                        what,
+                        type(exc).__name__,
+                        exc,
+                    )
         if importlib.util.find_spec("onnxruntime") is None:
             log.debug("Coqui model %s stays on torch: onnxruntime is not installed", what)
             return None, None
         try:
             onnx = vits_onnx.load(vits, threads=threads)
         except Exception as exc:  # noqa: BLE001 - any export or runtime failure leaves the torch path, which works
-            log.warning("Coqui model %s: ONNX Runtime unavailable for it (%s: %s); using torch", what, type(exc).__name__, exc)
+            log.warning(
+                "Coqui model %s: ONNX Runtime unavailable for it (%s: %s); using torch", what, type(exc).__name__, exc
+            )
             return None, None
         return onnx, vits_onnx.VitsBackEnd(vits).eval()
 
@@ -385,7 +428,9 @@ class CoquiEngine(Engine):
 
     def describe(self, preset: VoicePreset) -> str:
         what = preset.get("model") or preset.get("model_path")
-        extra = "".join(f" {k}={v}" for k, v in (("speaker", preset.get("speaker")), ("language", preset.get("language"))) if v)
+        extra = "".join(
+            f" {k}={v}" for k, v in (("speaker", preset.get("speaker")), ("language", preset.get("language"))) if v
+        )
         try:
             loaded = self._models.get(self._key(locate(preset)))
         except ModelFilesError:

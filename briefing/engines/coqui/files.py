@@ -126,7 +126,9 @@ def locate_zoo(name: str) -> ModelFiles:
     """The files of zoo model `name` (and its default vocoder) on this disk, or ModelFilesError."""
     entry = zoo.item(name)
     if entry is None:
-        raise ModelFilesError(f"unknown Coqui model {name!r}; French and multilingual models: {', '.join(zoo.french_model_names())}")
+        raise ModelFilesError(
+            f"unknown Coqui model {name!r}; French and multilingual models: {', '.join(zoo.french_model_names())}"
+        )
     not_downloaded = f"Coqui model {name} is not downloaded ({zoo.DOWNLOAD_HINT})"
     revision = None
     if "repo_id" in entry:
@@ -140,7 +142,9 @@ def locate_zoo(name: str) -> ModelFiles:
             raise ModelFilesError(not_downloaded)
     checkpoint = find_checkpoint(folder)
     if checkpoint is None:
-        raise ModelFilesError(f"Coqui model {name} in {folder} has no checkpoint ({', '.join(CHECKPOINT_NAMES)}); {zoo.DOWNLOAD_HINT}")
+        raise ModelFilesError(
+            f"Coqui model {name} in {folder} has no checkpoint ({', '.join(CHECKPOINT_NAMES)}); {zoo.DOWNLOAD_HINT}"
+        )
     vocoder = locate_zoo(entry["default_vocoder"]) if entry.get("default_vocoder") else None
     return ModelFiles(name, checkpoint, folder / "config.json", revision, vocoder, whole_folder=True)
 
@@ -201,7 +205,10 @@ def resolve_paths(config: dict, folder: Path) -> tuple[dict, list[str]]:
                         resolved = None
                         break
                     wanted = ", ".join(dict.fromkeys([Path(str(one)).name, *names]))
-                    raise ModelFilesError(f"{folder / 'config.json'}: {key} is {one}, which does not exist here, and {folder} holds no {wanted}")
+                    raise ModelFilesError(
+                        f"{folder / 'config.json'}: {key} is {one}, which does not exist here, "
+                        f"and {folder} holds no {wanted}"
+                    )
                 if str(found) != str(one):
                     notes.append(f"{key}: {one} -> {found}")
                 resolved.append(str(found))
@@ -214,7 +221,10 @@ def resolve_paths(config: dict, folder: Path) -> tuple[dict, list[str]]:
         if found is not None:
             audio["stats_path"] = str(found)
         elif audio.get("signal_norm", True):
-            raise ModelFilesError(f"{folder / 'config.json'}: audio.stats_path is {audio['stats_path']}, which does not exist here, and {folder} holds no scale_stats.npy")
+            raise ModelFilesError(
+                f"{folder / 'config.json'}: audio.stats_path is {audio['stats_path']}, which does not exist here, "
+                f"and {folder} holds no scale_stats.npy"
+            )
         else:
             audio["stats_path"] = None  # unused without signal normalisation
     return config, notes

@@ -103,7 +103,11 @@ class CoquiModel:
 
             self.vocoder_ap = AudioProcessor(vocoder_config.audio)
         audio = config.audio
-        self.sample_rate = int(vocoder_config.audio["sample_rate"] if vocoder is not None else (audio.get("output_sample_rate") or audio["sample_rate"]))
+        self.sample_rate = int(
+            vocoder_config.audio["sample_rate"]
+            if vocoder is not None
+            else (audio.get("output_sample_rate") or audio["sample_rate"])
+        )
         self.speakers, self._speaker_keys, self.one_voice = self._find_speakers()
         self.languages = self._find_languages()
         self.clones = self._can_clone()
@@ -169,16 +173,29 @@ class CoquiModel:
         what = f"model {self.files.label}"
         if preset.get("speaker") and not self.speakers and not (self.clones or speaker_wav):
             raise VoiceError(f"{where}: {what} has a single speaker; remove speaker = {preset.get('speaker')!r}")
-        if preset.get("speaker") and self.speakers and self.speaker_key(preset.get("speaker")) is None and not speaker_wav:
-            raise VoiceError(f"{where}: unknown speaker {preset.get('speaker')!r}; speakers of this model: {_short_list(list(self.speakers))}")
+        if (
+            preset.get("speaker")
+            and self.speakers
+            and self.speaker_key(preset.get("speaker")) is None
+            and not speaker_wav
+        ):
+            raise VoiceError(
+                f"{where}: unknown speaker {preset.get('speaker')!r}; "
+                f"speakers of this model: {_short_list(list(self.speakers))}"
+            )
         if self.multi_speaker and not preset.get("speaker") and not speaker_wav:
-            raise VoiceError(f"{where}: {what} has several speakers; set speaker to one of: {_short_list(list(self.speakers))}")
+            raise VoiceError(
+                f"{where}: {what} has several speakers; set speaker to one of: {_short_list(list(self.speakers))}"
+            )
         if speaker_wav and not self.clones:
             raise VoiceError(f"{where}: {what} cannot clone a voice from a recording; remove speaker_wav")
         if self.languages and not preset.get("language"):
             raise VoiceError(f"{where}: {what} is multilingual; set language to one of: {', '.join(self.languages)}")
         if preset.get("language") and self.languages and preset.get("language") not in self.languages:
-            raise VoiceError(f"{where}: unknown language {preset.get('language')!r}; languages of this model: {', '.join(self.languages)}")
+            raise VoiceError(
+                f"{where}: unknown language {preset.get('language')!r}; "
+                f"languages of this model: {', '.join(self.languages)}"
+            )
         if preset.get("language") and not self.languages:
             raise VoiceError(f"{where}: {what} speaks one language; remove language = {preset.get('language')!r}")
 
@@ -201,8 +218,10 @@ class CoquiModel:
             return len(to_ids(text, language=language)) == 0
 
     def silence(self, text: str) -> Spoken:
-        return Spoken(np.zeros(round(SPLIT_PAUSE_S * self.sample_rate), dtype=np.float32),
-                      (f"nothing in {text[:50]!r} is in this model's alphabet: a short silence instead",))
+        return Spoken(
+            np.zeros(round(SPLIT_PAUSE_S * self.sample_rate), dtype=np.float32),
+            (f"nothing in {text[:50]!r} is in this model's alphabet: a short silence instead",),
+        )
 
     def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
         self._note_speed(preset)
@@ -227,7 +246,9 @@ class CoquiModel:
     def _note_speed(self, preset: VoicePreset) -> None:
         if preset.speed != 1.0 and preset.name not in self._warned:
             self._warned.add(preset.name)
-            log.warning("voice %r: this Coqui model has no speed control; speed %.2f is ignored", preset.name, preset.speed)
+            log.warning(
+                "voice %r: this Coqui model has no speed control; speed %.2f is ignored", preset.name, preset.speed
+            )
 
     def vocode(self, mel) -> np.ndarray:
         """Coqui's Synthesizer._run_vocoder: the model's mel in dB, normalised for the vocoder,
@@ -270,9 +291,14 @@ class CoquiModel:
             return Spoken(render())
         pieces = halves(text)
         if status == "runaway" or depth >= MAX_SPLIT_DEPTH or len(pieces) < 2:
-            return Spoken(render(), (f"no stop token on {text[:50]!r}: audio bounded at {seconds:.1f} s",), complete=False)
+            return Spoken(
+                render(), (f"no stop token on {text[:50]!r}: audio bounded at {seconds:.1f} s",), complete=False
+            )
         pause = np.zeros(round(SPLIT_PAUSE_S * self.sample_rate), dtype=np.float32)
-        parts, notes = [], [f"model limit reached on {text[:50]!r} ({seconds:.1f} s): split in {len(pieces)} and spoken again"]
+        parts, notes = (
+            [],
+            [f"model limit reached on {text[:50]!r} ({seconds:.1f} s): split in {len(pieces)} and spoken again"],
+        )
         complete = True
         for i, piece in enumerate(pieces):
             spoken = self.speak_whole(piece, attempt, depth + 1)
@@ -303,8 +329,10 @@ class VitsModel(CoquiModel):
         # VITS speed: durations are multiplied by length_scale, so a faster voice is a smaller one.
         vits.length_scale = self.base_length_scale / preset.speed
         kwargs = dict(
-            speaker=self._speaker_arg(preset), language=preset.get("language") if self.languages else None,
-            speaker_wav=speaker_wav, voice_dir=self.voice_dir,
+            speaker=self._speaker_arg(preset),
+            language=preset.get("language") if self.languages else None,
+            speaker_wav=speaker_wav,
+            voice_dir=self.voice_dir,
         )
         if self.onnx is None:
             return Spoken(_samples(vits.synthesize(text, **kwargs)["wav"]))
@@ -350,8 +378,14 @@ class TacotronModel(CoquiModel):
             runaway = math.ceil(runaway_seconds(piece) / (self.frame_s * self.frames_per_step))
             bound = decoder.max_decoder_steps = min(self.budget_steps, runaway)
             try:
-                outputs = self.model.synthesize(piece, speaker=speaker, speaker_wav=speaker_wav, language=language,
-                                                use_griffin_lim=self.vocoder is None, voice_dir=self.voice_dir)
+                outputs = self.model.synthesize(
+                    piece,
+                    speaker=speaker,
+                    speaker_wav=speaker_wav,
+                    language=language,
+                    use_griffin_lim=self.vocoder is None,
+                    voice_dir=self.voice_dir,
+                )
             finally:
                 decoder.max_decoder_steps = self.budget_steps
             stop_tokens = outputs["outputs"]["stop_tokens"].reshape(-1)
@@ -362,7 +396,11 @@ class TacotronModel(CoquiModel):
                 status = "budget" if runaway >= self.budget_steps else "runaway"
             if self.vocoder is None:
                 return status, steps * self.frames_per_step * self.frame_s, lambda: _samples(outputs["wav"])
-            return status, steps * self.frames_per_step * self.frame_s, lambda: self.vocode(outputs["outputs"]["model_outputs"][0])
+            return (
+                status,
+                steps * self.frames_per_step * self.frame_s,
+                lambda: self.vocode(outputs["outputs"]["model_outputs"][0]),
+            )
 
         return self.speak_whole(text, attempt)
 
@@ -409,8 +447,14 @@ class XttsModel(CoquiModel):
             generated.clear()
             gpt.generate, gpt.max_gen_mel_tokens = counting_generate, bound  # generate's max_length
             try:
-                out = self.model.synthesize(piece, speaker=speaker, speaker_wav=speaker_wav, voice_dir=self.voice_dir,
-                                            language=preset.get("language"), speed=preset.speed)
+                out = self.model.synthesize(
+                    piece,
+                    speaker=speaker,
+                    speaker_wav=speaker_wav,
+                    voice_dir=self.voice_dir,
+                    language=preset.get("language"),
+                    speed=preset.speed,
+                )
             finally:
                 del gpt.generate  # the class's own method again
                 gpt.max_gen_mel_tokens = self.budget_tokens

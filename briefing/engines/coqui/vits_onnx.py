@@ -21,10 +21,11 @@ below (measured by bench/coqui.py on a full-size VITS).
 
 The cache: one `.onnx` file per model (one per part for the three graphs), named by a SHA-256
 of what the graph contains (the flow's and decoder's weights after weight norm is folded, their
-architecture, the torch version, the opset and EXPORT_VERSION), in `<user cache dir>/briefing/coqui-onnx/` (XDG_CACHE_HOME on
-Linux). A `.sha256` file beside it holds the digest of the `.onnx` bytes. Both are written under
-temporary names and renamed; a file whose bytes do not match its digest (truncated, damaged, the
-digest missing) is exported again.
+architecture, the torch version, the opset and EXPORT_VERSION), in
+`<user cache dir>/briefing/coqui-onnx/` (XDG_CACHE_HOME on Linux). A `.sha256` file beside it
+holds the digest of the `.onnx` bytes. Both are written under temporary names and renamed; a
+file whose bytes do not match its digest (truncated, damaged, the digest missing) is exported
+again.
 """
 
 from __future__ import annotations
@@ -161,8 +162,10 @@ def graph_digest(back: torch.nn.Module, conditioned: bool, part: str = "") -> st
     """SHA-256 of everything the exported graph depends on: architecture, weights, versions."""
     h = hashlib.sha256()
     what = f" part {part}" if part else ""  # the whole back half keeps the digest it always had
-    h.update(f"briefing-vits-onnx {EXPORT_VERSION} opset {OPSET} torch {torch.__version__} g {conditioned} "
-             f"max_len {getattr(back, 'max_len', None)}{what}\n{back!r}\n".encode())
+    h.update(
+        f"briefing-vits-onnx {EXPORT_VERSION} opset {OPSET} torch {torch.__version__} g {conditioned} "
+        f"max_len {getattr(back, 'max_len', None)}{what}\n{back!r}\n".encode()
+    )
     for name, tensor in back.state_dict().items():
         t = tensor.detach().cpu().contiguous()
         h.update(f"{name} {t.dtype} {tuple(t.shape)}\n".encode())
@@ -193,11 +196,21 @@ def export(module: torch.nn.Module, path: Path, args: list, names: list[str], dy
     """Trace `module` with the TorchScript exporter into `path` (`dynamic`: its dynamic axes)."""
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about Python values: the shapes are dynamic axes
-        torch.onnx.export(module, tuple(args), str(path), dynamo=False, opset_version=OPSET, input_names=names,
-                          output_names=["out"], dynamic_axes=dynamic)
+        torch.onnx.export(
+            module,
+            tuple(args),
+            str(path),
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=names,
+            output_names=["out"],
+            dynamic_axes=dynamic,
+        )
 
 
-def cached_graph(module, part: str, conditioned: bool, args: list, names: list[str], dynamic: dict, folder: Path, open_graph):
+def cached_graph(
+    module, part: str, conditioned: bool, args: list, names: list[str], dynamic: dict, folder: Path, open_graph
+):
     """`open_graph(path)` of `module`'s graph from the cache, exported into it first when missing
     or damaged. Returns (what open_graph returned, the cached path or None, export seconds or None)."""
     digest = graph_digest(module, conditioned, part)
@@ -292,7 +305,13 @@ def load(vits, threads: int, folder: Path | None = None) -> OnnxVits:
     options = session_options(threads)
     dynamic = {"z_p": {2: "frames"}, "y_mask": {2: "frames"}, "out": {2: "samples"}}
     session, path, export_s = cached_graph(
-        back, "", conditioned, args, names, dynamic, folder or cache_dir(),
+        back,
+        "",
+        conditioned,
+        args,
+        names,
+        dynamic,
+        folder or cache_dir(),
         lambda p: ort.InferenceSession(str(p), options, providers=["CPUExecutionProvider"]),
     )
     return OnnxVits(session, conditioned, path, export_s)
@@ -346,7 +365,11 @@ def load_openvino(vits, threads: int, folder: Path | None = None) -> OpenVinoVit
     last = decoder.num_upsamples - 1
 
     def compiler(precision):
-        config = {"INFERENCE_PRECISION_HINT": precision, "INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+        config = {
+            "INFERENCE_PRECISION_HINT": precision,
+            "INFERENCE_NUM_THREADS": threads,
+            "PERFORMANCE_HINT": "LATENCY",
+        }
         return lambda p: core.compile_model(core.read_model(str(p)), "CPU", config).create_infer_request()
 
     flow = FlowPart(vits).eval()

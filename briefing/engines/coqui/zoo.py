@@ -28,8 +28,13 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_HINT = "run `briefing voices --download` once on a machine with internet, or give the preset model_path and config_path"
-INSTALL_HINT = "install the Coqui extra: pip install torch==2.9.1 torchaudio==2.9.1 && pip install -e '.[coqui]' (or run `make run`)"
+DOWNLOAD_HINT = (
+    "run `briefing voices --download` once on a machine with internet, or give the preset model_path and config_path"
+)
+INSTALL_HINT = (
+    "install the Coqui extra: pip install torch==2.9.1 torchaudio==2.9.1 && pip install -e '.[coqui]' "
+    "(or run `make run`)"
+)
 
 
 def tts_package_dir() -> Path | None:
@@ -178,7 +183,10 @@ def download(name: str, missing) -> str | None:
             if not existed:
                 shutil.rmtree(folder, ignore_errors=True)
             _remove_new_hub_dirs(hub_before)
-            return f"Coqui model {one} is not downloaded and could not be downloaded ({_network_problem(exc)}); {DOWNLOAD_HINT}"
+            return (
+                f"Coqui model {one} is not downloaded and could not be downloaded ({_network_problem(exc)}); "
+                f"{DOWNLOAD_HINT}"
+            )
         log.warning("downloaded Coqui model %s", one)
     return None
 
@@ -229,5 +237,5 @@ def coqui_logs_at(level: int):
     try:
         yield
     finally:
-        for lg, old in zip(loggers, saved):
+        for lg, old in zip(loggers, saved, strict=True):
             lg.setLevel(old)
