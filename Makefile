@@ -1,7 +1,7 @@
 # Two entry points, each doing its own set-up on a fresh Debian/Ubuntu machine:
 #   make run    system packages, .venv with briefing and the Coqui extra (torch), the Coqui
 #               models when there is internet (else espeak-ng speaks), then render examples/
-#   make test   the same set-up plus the dev extra, then pytest
+#   make test   the same set-up plus the dev extra, then ruff (lint, format check) and pytest
 # Both are idempotent: a stamp file per set-up, redone only when pyproject.toml or the
 # constraints change. Every pip install takes .ci/constraints.txt: the exact versions CI tested,
 # so a fresh clone next month installs what passed here (`make constraints` rewrites it from
@@ -20,7 +20,7 @@ PIP := $(BIN)/pip install -q -c $(CONSTRAINTS)
 AXE_VERSION := 4.10.3
 AXE := .tools/node_modules/axe-core/axe.min.js
 
-.PHONY: run test sysdeps testdeps bench clean constraints
+.PHONY: run test lint format sysdeps testdeps bench clean constraints
 
 run: sysdeps $(VENV)/.stamp-run
 	@# Once per machine; offline it says why and the voices fall back to espeak-ng.
@@ -29,8 +29,18 @@ run: sysdeps $(VENV)/.stamp-run
 	$(BIN)/briefing speak examples/orage-bretagne.txt -o $(OUTPUT)/orage-bretagne.mp3
 	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" -o $(OUTPUT)/briefing-exemple.mp3
 
-test: sysdeps testdeps $(VENV)/.stamp-test $(AXE)
+test: sysdeps testdeps $(VENV)/.stamp-test $(AXE) lint
 	$(BIN)/python -m pytest
+
+# ruff, configured in pyproject.toml: the lint rules and the formatting, checked before the tests.
+lint: $(VENV)/.stamp-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Rewrites the tree in the house format and fixes what ruff can fix by itself.
+format: $(VENV)/.stamp-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # apt-get only for what is missing, so a second call costs two `command -v`.
 sysdeps:
