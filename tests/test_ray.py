@@ -17,6 +17,7 @@ from helpers import write_preset  # noqa: E402
 
 from briefing.audio.assembly import assemble  # noqa: E402
 from briefing.cli import app  # noqa: E402
+from briefing.errors import EngineUnavailable  # noqa: E402
 from briefing.pipeline import Options, make_script  # noqa: E402
 from briefing.synthesis.casting import choose_presets  # noqa: E402
 from briefing.synthesis.ray_actors import RayExecutor  # noqa: E402
@@ -139,3 +140,31 @@ def test_without_ray_installed_the_message_says_how(runner, article, tmp_path, m
     assert result.exit_code == 2
     assert "pip install 'briefing[ray]'" in result.stderr
     assert not (tmp_path / "x.mp3").exists()
+
+
+def test_device_cuda_without_a_gpu_voice_asks_ray_for_no_gpu(runner, article, tmp_path):
+    """espeak-ng runs on the CPU whatever --device says: actors that asked this GPU-less cluster for
+    a GPU would wait for ever; the episode is the local one."""
+    local, remote = tmp_path / "local" / "ep.mp3", tmp_path / "ray" / "ep.mp3"
+    assert runner.invoke(app, ["speak", str(article), "-o", str(local), "--device", "cuda", *ESPEAK]).exit_code == 0
+    result = runner.invoke(
+        app, ["speak", str(article), "-o", str(remote), "--executor", "ray", "--device", "cuda", *ESPEAK]
+    )
+    assert result.exit_code == 0, result.output
+    assert remote.read_bytes() == local.read_bytes()
+
+
+def test_actors_that_need_what_the_cluster_lacks_fail_at_once():
+    with RayExecutor(jobs=1, device="cuda") as executor, pytest.raises(EngineUnavailable, match="has no GPU"):
+        executor.actor_pids()  # voices not known yet: a GPU would be asked for
+    with RayExecutor(jobs=1, cpus_per_actor=3) as executor, pytest.raises(EngineUnavailable, match="2 CPUs in all"):
+        executor.actor_pids()
+
+
+def test_more_cpus_per_actor_than_the_cluster_has_is_a_one_line_error(runner, article, tmp_path):
+    out = tmp_path / "ep.mp3"
+    result = runner.invoke(
+        app, ["speak", str(article), "-o", str(out), "--executor", "ray", "--ray-cpus", "3", *ESPEAK]
+    )
+    assert result.exit_code == 2 and "has 2 CPUs in all" in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()

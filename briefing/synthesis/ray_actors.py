@@ -15,6 +15,7 @@ import logging
 import os
 
 from briefing.engines import Audio
+from briefing.engines.registry import engine_class
 from briefing.errors import BriefingError, EngineUnavailable, RenderError
 from briefing.synthesis.local import Executor
 from briefing.voices import VoicePreset
@@ -87,24 +88,55 @@ class RayExecutor(Executor):
                     f"--executor ray: cannot reach the Ray cluster at {address or 'a new local instance'} ({exc})"
                 ) from None
             self._started_here = True
-        gpus = 1 if device == "cuda" else 0
+        self.cpus_per_actor = max(1, cpus_per_actor)
+        self.address = address
+        self.actors: list = []
+        self._next = 0
+
+    def _start(self, presets: list[VoicePreset] | None = None) -> None:
+        """Start the actors, once. They ask Ray for a GPU only with --device cuda and when a voice
+        of the run can use one (`presets`; None: not known yet): an espeak-only run on a cluster
+        without GPUs must not wait for ever for a GPU it would not use."""
+        if self.actors:
+            return
+        ray = self.ray
+        gpus = 0
+        if self.device == "cuda" and (
+            presets is None or any("cuda" in engine_class(p.engine).devices for p in presets)
+        ):
+            gpus = 1
+            if ray.cluster_resources().get("GPU", 0) < 1:
+                raise EngineUnavailable(
+                    f"--device cuda: the Ray cluster at {self.address or 'this machine'} has no GPU; "
+                    "use --device cpu or join a node with one"
+                )
+        if ray.cluster_resources().get("CPU", 0) < self.cpus_per_actor:
+            raise EngineUnavailable(
+                f"--ray-cpus {self.cpus_per_actor}: the Ray cluster at {self.address or 'this machine'} has "
+                f"{ray.cluster_resources().get('CPU', 0):g} CPUs in all; ask for fewer"
+            )
         # Ray gives an actor as many torch threads as CPUs it asks for. Float sums depend on the
         # thread count, so the audio of a neural voice is bit-identical to a local render when
         # the actor has as many CPUs as the local run has torch threads (--ray-cpus).
         actor = ray.remote(
-            num_cpus=max(1, cpus_per_actor), num_gpus=gpus, max_restarts=MAX_RESTARTS, max_task_retries=MAX_TASK_RETRIES
+            num_cpus=self.cpus_per_actor,
+            num_gpus=gpus,
+            max_restarts=MAX_RESTARTS,
+            max_task_retries=MAX_TASK_RETRIES,
         )(_Worker)
-        self.actors = [actor.remote(device) for _ in range(self.jobs)]
-        self._next = 0
+        self.actors = [actor.remote(self.device) for _ in range(self.jobs)]
 
     def actor_pids(self) -> list[int]:
+        self._start()
         return self.ray.get([a.pid.remote() for a in self.actors])
 
     def prepare(self, presets: list[VoicePreset]) -> None:
         if presets:
+            self._start(presets)
             self._get([a.prepare.remote(presets) for a in self.actors], "preparing the voices")
 
     def submit(self, index: int, text: str, preset: VoicePreset):
+        self._start([preset])
         actor = self.actors[self._next % len(self.actors)]
         self._next += 1
         return index, text, actor.synthesize.remote(index, text, preset)
