@@ -372,6 +372,7 @@ def voices_cmd(
                     "name": name,
                     "role": preset.role,
                     "engine": preset.engine,
+                    "gender": preset.gender,
                     "model": model_of(preset),
                     "speaker": preset.get("speaker"),
                     "language": preset.get("language"),
@@ -401,7 +402,8 @@ def voices_cmd(
                 status = "available" if row["available"] else f"unavailable: {row['reason']}"
                 extra = f", fallback {row['fallback']}" if row["fallback"] else ""
                 typer.echo(
-                    f"  {row['name']:<24} {row['role']:<9} {row['engine']:<7} {row['model']:<32} {status}{extra}"
+                    f"  {row['name']:<24} {row['role']:<9} {row['engine']:<7} {row['gender'] or '-':<7} "
+                    f"{row['model']:<32} {status}{extra}"
                 )
                 if row["speakers"]:
                     names = row["speakers"]

@@ -42,8 +42,9 @@ class Article:
 class Segment:
     """One unit of speech: exactly what one voice says, then a silence.
 
-    `speaker` is the person quoted (None for the narrator or an unknown source), `voice` the
-    name of the preset that speaks it, `chapter` the index of the article it belongs to.
+    `speaker` is the source quoted (None for the narrator or an unknown source), `voice` the
+    name of the preset that speaks it, `chapter` the index of the article it belongs to, and
+    `gender` the speaker's gender as the text gives it ("female", "male"; None when unknown).
     """
 
     role: Role
@@ -52,6 +53,7 @@ class Segment:
     speaker: str | None = None
     pause_ms: int = 0
     chapter: int = 0
+    gender: str | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -3,15 +3,16 @@
 A preset is one TOML file; its name is the file name without .toml. A folder holds exactly one
 narrator (or names one in casting.toml) and any number of quote voices, which form the pool
 quoted speakers are cast from. `casting.toml` (optional) may set `narrator`, `default_quote`
-(the voice of quotes whose speaker is unknown) and a `[speakers]` table pinning a speaker to
-a voice ("Emmanuel Macron" = "quote-m7").
+(the voice of quotes whose speaker is unknown), a `[speakers]` table pinning a speaker to
+a voice ("Emmanuel Macron" = "quote-m7") and a `[genders]` table pinning a speaker's gender
+("Dominique Martin" = "female") where the text does not say it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ else:  # pragma: no cover
 
 DEFAULT_VOICES_DIR = Path(__file__).resolve().parent.parent / "voices"
 ROLES = ("narrator", "quote")
+GENDERS = ("female", "male")
 CASTING_FILE = "casting.toml"
 LEXICON_FILE = "lexicon.toml"
 
@@ -44,6 +46,7 @@ class VoicePreset:
     role: str = "quote"
     speed: float = 1.0
     fallback: str | None = None
+    gender: str | None = None  # the voice's register: "female", "male" (None: either)
     licence: str | None = None
     description: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
@@ -76,6 +79,7 @@ COMMON_KEYS: dict[str, type | tuple[type, ...]] = {
     "role": str,
     "speed": (int, float),
     "fallback": str,
+    "gender": str,
     "licence": str,
     "description": str,
 }
@@ -107,6 +111,8 @@ def load_preset(path: Path) -> VoicePreset:
     role = data.get("role", "quote")
     if role not in ROLES:
         raise VoiceError(f"voice preset {path}: role must be one of {', '.join(ROLES)}, not {role!r}")
+    if data.get("gender", "female") not in GENDERS:
+        raise VoiceError(f"voice preset {path}: gender must be one of {', '.join(GENDERS)}, not {data['gender']!r}")
     speed = float(data.get("speed", 1.0))
     if not 0.25 <= speed <= 4.0:
         raise VoiceError(f"voice preset {path}: speed {speed} is outside 0.25-4.0")
@@ -129,6 +135,7 @@ class VoiceBook:
     pinned: dict[str, str] = field(default_factory=dict)
     folder: Path | None = None
     lexicon: dict[str, str] = field(default_factory=dict)  # the folder's lexicon.toml
+    genders: dict[str, str] = field(default_factory=dict)  # speaker -> gender, from casting.toml
 
     def __getitem__(self, name: str) -> VoicePreset:
         try:
@@ -206,10 +213,16 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
     for name in [default_quote, *pinned.values()]:
         if name not in presets:
             raise VoiceError(f"{casting_path}: voice {name!r} is not a preset in {folder}")
+    genders = dict(casting.get("genders", {}))
+    for speaker, gender in genders.items():
+        if gender not in GENDERS:
+            raise VoiceError(
+                f"{casting_path}: [genders] {speaker!r} = {gender!r}; a gender is one of {', '.join(GENDERS)}"
+            )
     lexicon = {}
     if (folder / LEXICON_FILE).exists():
         lexicon = load_lexicon(folder / LEXICON_FILE)
-    return VoiceBook(presets, narrator, pool, default_quote, pinned, folder, lexicon)
+    return VoiceBook(presets, narrator, pool, default_quote, pinned, folder, lexicon, genders)
 
 
 class Casting:
@@ -217,24 +230,46 @@ class Casting:
 
     Unknown speakers share the default quote voice. Named speakers take the pool's voices in
     turn, the default one last, so that as long as the pool allows, two speakers never share
-    a voice and no named speaker sounds like the anonymous quotes.
+    a voice and no named speaker sounds like the anonymous quotes. A speaker of known gender
+    takes a free voice of that gender first (a preset's `gender`; presets without one suit
+    either), then any free voice; a speaker of unknown gender takes a free voice of the register
+    with the most voices left, keeping the scarcer one for those who need it. When every voice
+    is taken, voices are shared, one of the speaker's gender when there is one.
     """
 
     def __init__(self, book: VoiceBook):
         self.book = book
         others = [v for v in book.quote_pool if v != book.default_quote]
         self._order = others + [book.default_quote] if others else [book.default_quote]
-        self._assigned: dict[str, str] = {}
+        self._assigned: dict[Hashable, str] = {}
 
-    def voice_for(self, speaker: str | None) -> str:
+    def gender_of(self, voice: str) -> str | None:
+        return self.book.presets[voice].gender if voice in self.book.presets else None
+
+    def voice_for(self, speaker: Hashable | None, gender: str | None = None, names: Iterable[str] = ()) -> str:
+        """The voice of `speaker` (any stable identity; its names, for the pins of casting.toml,
+        are `names`, or the speaker itself when it is a string)."""
         if speaker is None:
             return self.book.default_quote
-        if speaker in self.book.pinned:
-            return self.book.pinned[speaker]
+        names = [*names, *([speaker] if isinstance(speaker, str) else [])]
+        for name in names:
+            if name in self.book.pinned:
+                return self.book.pinned[name]
         if speaker not in self._assigned:
             taken = set(self._assigned.values()) | set(self.book.pinned.values())
             free = [v for v in self._order if v not in taken]
-            self._assigned[speaker] = free[0] if free else self._order[len(self._assigned) % len(self._order)]
+            suits = [v for v in self._order if gender is None or self.gender_of(v) in (gender, None)]
+            free_suits = [v for v in free if v in suits]
+            if gender is None and free:
+                # Keep the scarcer register for the speakers who will need it.
+                spare = {g: sum(self.gender_of(v) == g for v in free) for g in GENDERS}
+                free_suits = sorted(free, key=lambda v: -spare.get(self.gender_of(v), len(free)))
+            if free_suits or free:
+                voice = (free_suits or free)[0]
+            else:
+                shared = suits or self._order
+                voice = shared[len(self._assigned) % len(shared)]
+            self._assigned[speaker] = voice
         return self._assigned[speaker]
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from briefing.text.clean import clean_text
-from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
+from briefing.text.quotes import Run, find_speaker, is_speech, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 
 
@@ -122,18 +122,6 @@ def test_is_speech(quote, before, expected):
 def test_find_speaker(before, after, expected):
     expected = "Jean Valjean" if expected == "LAST" else expected
     assert find_speaker(before, after, "Jean Valjean") == expected
-
-
-@pytest.mark.parametrize(
-    "name, known, expected",
-    [
-        ("Fillon", ["François Fillon"], "François Fillon"),
-        ("la lettre", ["La Lettre"], "La Lettre"),
-        ("Marie Curie", [], "Marie Curie"),
-    ],
-)
-def test_speaker_key(name, known, expected):
-    assert speaker_key(name, known) == expected
 
 
 def test_every_spelled_abbreviation_keeps_its_sentence_together():

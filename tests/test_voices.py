@@ -56,7 +56,7 @@ def test_casting_pins_and_wraps(tmp_path):
         ({"n": 'role = "narrator"\nengine = "festival"'}, "unknown engine 'festival'; engines: coqui, espeak"),
         (
             {"n": 'role = "narrator"\nengine = "espeak"\nmodel = "tts_models/fr/css10/vits"'},
-            r"unknown key\(s\) model; valid keys for espeak: engine, description, fallback, licence, pitch, role, speed, voice",
+            r"unknown key\(s\) model; valid keys for espeak: engine, description, fallback, gender, licence, pitch, role, speed, voice",
         ),
         (
             {"n": 'role = "narrator"\nengine = "coqui"\nmodel = "x"\npitch = 40'},

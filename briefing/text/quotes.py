@@ -88,9 +88,22 @@ _VERBS = (
     r"peut-on lire|lit-on)\w*"
 )
 _AUX = r"(?:(?:a|ont|avait|avaient|aurait|auraient|avait|va|vont|a-t-il|a-t-elle)\s+)?"
-_PROPER = r"[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+)?[A-ZÀ-ÖØ-Þ][\w'-]+)*"
+_PROPER = (
+    r"(?:(?:M\.|Mme|Mlle|Dr|Pr|Me|Mgr)\s+)?"  # a title: "M. Vidal"
+    r"[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+)?[A-ZÀ-ÖØ-Þ][\w'-]+)*"
+)
 _DET = r"(?i:(?:les|le|la|un|une|des|ce|cet|cette|ces|son|sa|ses|leur|leurs|notre|votre)\s+|l')"
-_COMMON = _DET + r"[\w'-]+(?:\s+(?:de\s+la\s+|de\s+l'|de\s+|d'|du\s+|des\s+)[\w'-]+){0,2}"
+# A capitalised head may take lower-case words after it, as names of bodies do ("l'Automobile club
+# de Monaco", "la Fédération française de football"), never words that start the rest of the sentence.
+_NOT_IN_NAME = (
+    r"(?!(?:lors|hier|aujourd'hui|demain|et|ou|qui|que|qu'|à|au|aux|en|dans|pour|par|sur|avec|mais|après|avant|"
+    r"devant|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|ce|cette|cet|ces|le|la|les|un|une|des|du|de|d')\b)"
+)
+_COMMON = (
+    _DET
+    + rf"(?:[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+{_NOT_IN_NAME}[a-zà-ÿ][\w'-]+){{0,2}}|[\w'-]+)"
+    + r"(?:\s+(?:de\s+la\s+|de\s+l'|de\s+|d'|du\s+|des\s+)[\w'-]+){0,2}"
+)
 _NP = rf"(?P<np>{_PROPER}|{_COMMON})"
 _ADVERBS = r"(?:(?:encore|alors|aussi|ensuite|enfin|également|toutefois|pourtant|déjà|simplement)\s+)?"
 
@@ -105,6 +118,10 @@ _AFTER_PRONOUN = re.compile(
 _AFTER_SOURCE = re.compile(rf"^[\s,]*(?:{_VERBS}-(?:t-)?on(?:\s+lire)?|peut-on lire)\s+dans\s+{_NP}")
 # Before the quote: "X a déclaré : «", "X, a fait valoir que … «", "X estime que «".
 _BEFORE_NAMED = re.compile(rf"{_NP}\s*,?\s+{_AUX}{_ADVERBS}{_VERBS}\b[^.!?«»]*$")
+# Before the quote, a name with its apposition: "Camille Roux, urbaniste, a jugé : «".
+_BEFORE_NAMED_APPOSED = re.compile(
+    rf"({_PROPER})\s*,\s*[^,.!?«»A-ZÀ-ÖØ-Þ]{{1,60}}?,\s*{_AUX}{_ADVERBS}{_VERBS}\b[^.!?«»]*$"
+)
 # Anywhere around: "selon X".
 _SELON = re.compile(rf"\b(?:[Ss]elon|[Dd]'après|[Pp]our)\s+{_NP}")
 _APPOSITION = re.compile(rf"({_PROPER})\s*,?\s*$")
@@ -113,7 +130,26 @@ _APPOSITION_AFTER = re.compile(rf"^[^,.!?;:«»]{{0,60}},\s*({_PROPER})(?=\s*(?:
 _LAST_PROPER = re.compile(rf"({_PROPER})(?!.*[A-ZÀ-ÖØ-Þ])")
 
 
+# Adverbials that look like a speaker and never are: "a pour sa part commenté X".
+ADVERBIALS = re.compile(
+    r"\b(?:pour (?:sa|leur|ma|ta|notre|votre) part|de (?:son|leur|mon|ton|notre|votre) côté"
+    r"|quant à (?:lui|elle|eux|elles|moi|toi|nous|vous)|à (?:son|leur) tour|pour (?:lui|elle|eux|elles))\b\s*,?\s*",
+    re.IGNORECASE,
+)
+
 _SENTENCE_END = re.compile(r"[.!?…]$")
+# A sentence boundary: a stop and a space, not the dot of a title ("M. Vidal", "Mme. X", "Dr. Y").
+_BOUNDARY = re.compile(r"(?<=[.!?…])(?<!\bM\.)(?<!\bMme\.)(?<!\bDr\.)(?<!\bPr\.)\s")
+
+
+def sentence_after(text: str) -> str:
+    """The first sentence of `text` (the narration right after a quotation)."""
+    return _BOUNDARY.split(text, maxsplit=1)[0]
+
+
+def sentence_before(text: str) -> str:
+    """The last sentence of `text` (the narration right before a quotation)."""
+    return _BOUNDARY.split(text)[-1]
 
 
 def is_speech(quote: str, before: str = "", after: str = "") -> bool:
@@ -138,7 +174,7 @@ def is_speech(quote: str, before: str = "", after: str = "") -> bool:
         return True
     if before.rstrip().endswith(":"):
         return True
-    after_sentence = re.split(r"(?<=[.!?…])\s", after, maxsplit=1)[0]
+    after_sentence = sentence_after(after)
     return any(p.match(after_sentence) for p in (_AFTER_NAMED, _AFTER_PRONOUN, _AFTER_SOURCE))
 
 
@@ -146,9 +182,11 @@ def find_speaker(before: str, after: str, last_speaker: str | None) -> str | Non
     """Name the speaker of a quotation from the narration right `before` and `after` it.
 
     Returns the speaker as written ("Niko Felix", "les artistes", "la lettre"), the
-    `last_speaker` for a pronoun ("précise-t-il"), or None when nothing names one.
+    `last_speaker` for a pronoun ("précise-t-il"), or None when nothing names one. Adverbials
+    ("pour sa part", "de son côté", "quant à lui") are never speakers.
     """
-    after_sentence = re.split(r"(?<=[.!?…])\s", after, maxsplit=1)[0]
+    before, after = ADVERBIALS.sub("", before), ADVERBIALS.sub("", after)
+    after_sentence = sentence_after(after)
     m = _AFTER_SOURCE.match(after_sentence)
     if m:
         return _tidy(m.group("np"))
@@ -162,7 +200,10 @@ def find_speaker(before: str, after: str, last_speaker: str | None) -> str | Non
         return _tidy(np)
     if _AFTER_PRONOUN.match(after_sentence):
         return last_speaker
-    before_sentence = re.split(r"[.!?…]\s", before)[-1]
+    before_sentence = sentence_before(before)
+    m = _BEFORE_NAMED_APPOSED.search(before_sentence)
+    if m:
+        return _tidy(m.group(1))
     m = _BEFORE_NAMED.search(before_sentence)
     if m:
         return _tidy(_prefer_proper(m.group("np"), before_sentence[: m.end("np")]))
@@ -186,16 +227,3 @@ def _prefer_proper(np: str, upto: str) -> str:
 
 def _tidy(name: str) -> str:
     return name.strip(" ,'")
-
-
-def speaker_key(name: str, known: list[str]) -> str:
-    """Map a surname to a full name already met ("Fillon" -> "François Fillon")."""
-    if " " not in name and name[:1].isupper():
-        for full in reversed(known):
-            if full.split()[-1] == name:
-                return full
-    lowered = name.lower()
-    for full in known:
-        if full.lower() == lowered:
-            return full
-    return name

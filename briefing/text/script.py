@@ -17,8 +17,9 @@ from briefing.text.clean import has_words
 from briefing.text.dates import MONTHS, WEEKDAYS
 from briefing.text.normalize import Normaliser
 from briefing.text.numbers import JOIN, cardinal, ordinal
-from briefing.text.quotes import Run, find_speaker, is_speech, speaker_key, split_quotes
+from briefing.text.quotes import Run, find_speaker, is_speech, sentence_after, sentence_before, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
+from briefing.text.speakers import Speaker, Speakers
 from briefing.voices import Casting, VoiceBook
 
 # Silences (ms) after a segment, by the boundary that follows it. Longer boundaries win.
@@ -57,6 +58,7 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
     casting = Casting(book)
     builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
+    builder.who = Speakers(book.genders)
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
     chapters = [a.title for a in articles]
     if briefing:
@@ -101,16 +103,18 @@ class _Builder:
         self.max_chars = max_chars
         self.voice_limits = voice_limits
         self.segments: list[Segment] = []
-        self.speakers: list[str] = []  # named speakers in order of appearance
-        self.last_speaker: str | None = None
+        self.who = Speakers()  # the sources quoted, one identity each
+        self.spoken_by: list[Speaker | None] = []  # each segment's source, labelled in finish()
+        self.last_speaker: Speaker | None = None
 
-    def emit(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
+    def emit(self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int) -> None:
         text = " ".join(text.replace(JOIN, " ").split()).lstrip(" ,;")
         if not has_words(text):
             # Punctuation left between two quotes carries no sound, but its boundary does.
             self.end_with(pause_ms)
             return
-        self.segments.append(Segment(role, text, voice, speaker, pause_ms, chapter))
+        self.segments.append(Segment(role, text, voice, None, pause_ms, chapter))
+        self.spoken_by.append(speaker)
 
     def end_with(self, pause_ms: int) -> None:
         """Lengthen the silence after the last segment to at least `pause_ms`."""
@@ -145,6 +149,7 @@ class _Builder:
         if not announced:
             self.end_with(PAUSE_CHAPTER)
         self.last_speaker = None
+        self.who.start_article("\n".join(block.text for block in article.blocks))
         self.capped("title", self.say(_as_sentence(article.title)), self.narrator, None, PAUSE_TITLE, chapter)
         for block in article.blocks:
             if block.kind == "heading":
@@ -164,30 +169,35 @@ class _Builder:
                 continue
             before = runs[i - 1].text if i > 0 and not runs[i - 1].quoted else ""
             after = runs[i + 1].text if i + 1 < len(runs) and not runs[i + 1].quoted else ""
-            speaker = find_speaker(before, after, self.last_speaker)
-            if speaker is None and i > 0 and runs[i - 1].quoted:
+            last = self.last_speaker.key if self.last_speaker else None
+            mention = find_speaker(before, after, last)
+            speaker = None
+            if mention is not None:
+                speaker = self.who.resolve(mention, sentence_before(before), sentence_after(after))
+            elif i > 0 and runs[i - 1].quoted:
                 speaker = self.last_speaker  # a quote straight after another continues it
             if speaker is not None:
-                speaker = speaker_key(speaker, self.speakers)
-                if speaker not in self.speakers:
-                    self.speakers.append(speaker)
                 self.last_speaker = speaker
             self.end_with(PAUSE_INLINE)
-            voice = self.casting.voice_for(speaker)
+            voice = (
+                self.casting.voice_for(id(speaker), speaker.gender, speaker.aliases)
+                if speaker
+                else self.casting.voice_for(None)
+            )
             self.sentences(run.text, "quote", voice, speaker, chapter)
             self.end_with(PAUSE_INLINE)
 
     def narration(self, text: str, chapter: int) -> None:
         self.sentences(text, "narration", self.narrator, None, chapter)
 
-    def sentences(self, text: str, role: str, voice: str, speaker: str | None, chapter: int) -> None:
+    def sentences(self, text: str, role: str, voice: str, speaker: Speaker | None, chapter: int) -> None:
         for sentence in split_sentences(text):
             self.capped(role, self.say(sentence), voice, speaker, PAUSE_SENTENCE, chapter)
         # A run that ends mid-sentence (narration before an inline quote) ends with a short pause.
         if self.segments and not _ends_sentence(text) and self.segments[-1].pause_ms == PAUSE_SENTENCE:
             self.set_last_pause(PAUSE_INLINE)
 
-    def capped(self, role: str, text: str, voice: str, speaker: str | None, pause_ms: int, chapter: int) -> None:
+    def capped(self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int) -> None:
         """Emit `text` cut to the length cap: clause pauses inside, `pause_ms` after the last piece."""
         pieces = cap_length(text, min(self.max_chars, self.voice_limits.get(voice, self.max_chars)))
         for j, piece in enumerate(pieces):
@@ -198,9 +208,14 @@ class _Builder:
         return self.normaliser.normalise(text)
 
     def finish(self) -> list[Segment]:
+        """The segments, each quote labelled with its source's final name and gender (a person
+        met as "M. Fillon" and later as "François Fillon" is "François Fillon" throughout)."""
         if self.segments:
             self.set_last_pause(PAUSE_END)
-        return self.segments
+        return [
+            dataclasses.replace(seg, speaker=who.key, gender=who.gender) if who is not None else seg
+            for seg, who in zip(self.segments, self.spoken_by, strict=True)
+        ]
 
 
 def _merge_non_speech(runs: list[Run]) -> list[Run]:

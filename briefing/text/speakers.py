@@ -1,0 +1,291 @@
+"""Who is quoted: one identity per source, and the gender the text gives it.
+
+`find_speaker` (quotes.py) names a quotation's speaker as the article writes it: "François
+Fillon", "M. Fillon", "un communiqué", "la lettre", "la porte-parole du ministère". Here those
+mentions become identities, so that one source keeps one voice:
+
+- a person is known by surname: "M. Fillon", "Fillon" and "François Fillon" are one person,
+  shown under the fullest name met; two different first names are two people;
+- a document is one source with its first mention: "un communiqué" then "le communiqué"; a
+  definite document never introduced ("la lettre") is the document the article already quotes;
+  a group that wrote it ("», ont écrit les artistes") is that document's voice too;
+- a role ("le porte-parole d'OpenAI", "un porte-parole") is one person whatever its article.
+
+And a gender, from the strongest clue: what casting.toml pins, a title ("M.", "Mme"), a role
+with its agreement ("la ministre", "le porte-parole", "la directrice"), an agreement or a
+pronoun in the attribution ("a-t-elle déclaré", "s'est-il félicité", "interrogée"), what the
+article says elsewhere of the same surname ("Mme Dati", "la ministre de la Culture, Rachida
+Dati"), then the first name (first_names.py). Groups and documents have none: any voice will do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from briefing.text.first_names import gender_of_first_name
+
+_TITLES = {
+    "m.": "male",
+    "mr": "male",
+    "mr.": "male",
+    "monsieur": "male",
+    "mme": "female",
+    "mme.": "female",
+    "mlle": "female",
+    "madame": "female",
+    "mademoiselle": "female",
+    "me": None,
+    "maître": None,
+    "dr": None,
+    "dr.": None,
+    "docteur": None,
+    "pr": None,
+    "pr.": None,
+    "professeur": None,
+    "mgr": "male",
+}
+# Nouns of people by what they do. Those whose form says the gender map to it; the others (a
+# ministre, a porte-parole) take the gender of their determiner ("la ministre": female).
+# fmt: off
+_ROLES_BY_FORM = {
+    "directrice": "female", "directeur": "male", "présidente": "female", "président": "male",
+    "avocate": "female", "avocat": "male", "députée": "female", "député": "male",
+    "sénatrice": "female", "sénateur": "male", "conseillère": "female", "conseiller": "male",
+    "fondatrice": "female", "fondateur": "male", "dirigeante": "female", "dirigeant": "male",
+    "adjointe": "female", "adjoint": "male", "militante": "female", "militant": "male",
+    "chercheuse": "female", "chercheur": "male", "joueuse": "female", "joueur": "male",
+    "entraîneuse": "female", "entraîneur": "male", "ambassadrice": "female", "ambassadeur": "male",
+    "autrice": "female", "auteure": "female", "auteur": "male", "préfète": "female", "préfet": "male",
+    "procureure": "female", "procureur": "male", "patronne": "female", "patron": "male",
+    "cheffe": "female", "habitante": "female", "habitant": "male", "élue": "female", "élu": "male",
+    "candidate": "female", "candidat": "male", "étudiante": "female", "étudiant": "male",
+    "enseignante": "female", "enseignant": "male", "infirmière": "female", "infirmier": "male",
+    "agricultrice": "female", "agriculteur": "male", "éleveuse": "female", "éleveur": "male",
+    "commerçante": "female", "commerçant": "male", "présentatrice": "female", "présentateur": "male",
+    "réalisatrice": "female", "réalisateur": "male", "actrice": "female", "acteur": "male",
+    "chanteuse": "female", "chanteur": "male", "écrivaine": "female", "écrivain": "male",
+    "championne": "female", "champion": "male", "sélectionneuse": "female", "sélectionneur": "male",
+    "gérante": "female", "gérant": "male", "chroniqueuse": "female", "chroniqueur": "male",
+    "experte": "female", "expert": "male", "analyste": None, "économiste": None,
+    "ministre": None, "porte-parole": None, "maire": None, "juge": None, "secrétaire": None,
+    "responsable": None, "chef": None, "pdg": None, "commissaire": None, "artiste": None,
+    "médecin": None, "syndicaliste": None, "scientifique": None, "journaliste": None,
+    "architecte": None, "capitaine": None, "gendarme": None, "témoin": None, "photographe": None,
+    "porte-drapeau": None, "cadre": None, "professeure": "female", "professeur": "male",
+    "princesse": "female", "prince": "male", "reine": "female", "roi": "male",
+    "mère": "female", "père": "male", "femme": "female", "homme": "male", "fille": "female",
+    "fils": "male", "sœur": "female", "frère": "male", "veuve": "female", "veuf": "male",
+}
+_DET_GENDER = {
+    "le": "male", "un": "male", "ce": "male", "cet": "male", "la": "female", "une": "female", "cette": "female",
+}
+# fmt: on
+_PLURAL_DETS = ("les", "des", "ces", "leurs", "ses", "nos", "vos")
+
+# Sources that are texts, not people.
+_DOCUMENTS = frozenset(
+    "communiqué lettre texte tribune pétition déclaration message rapport courrier note post publication billet "
+    "document courriel mail e-mail manifeste appel avis compte-rendu rapport tweet statut site blog".split()
+)
+_WRITING_VERBS = re.compile(r"\b(?:écri\w*|écrit\w*|sign\w*|publi\w*|rédig\w*)\b", re.IGNORECASE)
+
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_NAME = rf"[{_UPPER}][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+|Le\s+|La\s+)?[{_UPPER}][\w'-]+)*"
+_TITLE_RE = r"(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle)"
+_TITLED = re.compile(rf"\b({_TITLE_RE})\s+({_NAME})")
+_ROLE_APPOSITION = re.compile(
+    rf"\b((?i:le|la|un|une|l'))\s*([\w-]+)\b[^,.;:!?«»]{{0,60}},\s*({_NAME})(?=\s*[,.;:!?)]|\s+(?:a|avait|est|estime|juge|"
+    rf"déclare|explique|affirme|indique|précise|dit|ajoute|souligne)\b)"
+)
+# Pronouns and agreements in an attribution: "a-t-elle", "dit-il", "s'est-elle félicitée",
+# "interrogée par", "s'est dite".
+_PRONOUN = re.compile(r"-(?:t-)?(elle|il)\b")
+_PRONOMINAL = re.compile(r"\bs'est(?:-(?:il|elle))?\s+(?:\w+\s+)?(\w+)\b")
+_PARTICIPLE_BEFORE = re.compile(r"^([A-ZÀ-ÖØ-Þ]\w+ée|[A-ZÀ-ÖØ-Þ]\w+é)\s*(?:par\s+[^,]{1,60})?,")
+
+
+@dataclass
+class Speaker:
+    """One source: its label (the fullest name met), its gender, and the names it was met by."""
+
+    key: str
+    gender: str | None = None
+    kind: str = "person"  # person, group, document, role
+    surname: str = ""
+    first: str = ""
+    head: str = ""  # a document's or role's noun ("communiqué", "porte-parole")
+    aliases: set[str] = field(default_factory=set)
+    pinned: bool = False
+
+
+def _gender_of_role(determiner: str, noun: str) -> str | None:
+    noun = noun.lower()
+    if noun not in _ROLES_BY_FORM:
+        return None
+    by_form = _ROLES_BY_FORM[noun]
+    return by_form or _DET_GENDER.get(determiner.lower())
+
+
+def _participle_gender(word: str) -> str | None:
+    """Gender of a past participle agreeing with its subject: "félicitée" female, "dite" female."""
+    word = word.lower()
+    if word.endswith(("ées", "és")):
+        return None
+    if word.endswith("ée") or word in ("dite", "mise", "prise", "jointe", "plainte", "montrée"):
+        return "female"
+    if word.endswith("é") or word in ("dit", "mis", "pris", "joint", "plaint"):
+        return "male"
+    return None
+
+
+def attribution_gender(mention: str, before: str, after: str) -> str | None:
+    """The gender an attribution gives its speaker, when it gives one: "», a-t-elle déclaré",
+    "», s'est-il félicité", "Interrogée par Le Monde, X a dit : «", "X, interrogée par l'AFP, a dit".
+
+    `before` is the sentence before the quotation, `after` the one after it.
+    """
+    head = after[:80]
+    m = _PRONOUN.search(head)
+    if m:
+        return "female" if m.group(1) == "elle" else "male"
+    for text in (head, before[-160:]):
+        m = _PRONOMINAL.search(text)
+        gender = _participle_gender(m.group(1)) if m else None
+        if gender:
+            return gender
+    last = mention.split()[-1] if mention.split() else ""
+    if last[:1].isupper():
+        apposed = re.compile(rf"\b{re.escape(last)}\s*,\s*(\w+)\s+(?:par|à|au|sur)\b")
+        for text in (before, head):
+            m = apposed.search(text)
+            gender = _participle_gender(m.group(1)) if m else None
+            if gender:
+                return gender
+    m = _PARTICIPLE_BEFORE.match(before.lstrip())
+    if m:
+        return _participle_gender(m.group(1))
+    return None
+
+
+class Speakers:
+    """The identities met in a briefing, in order; a person keeps one identity across articles."""
+
+    def __init__(self, pinned_genders: Mapping[str, str] | None = None):
+        self.pinned_genders = dict(pinned_genders or {})
+        self.all: list[Speaker] = []
+        self.article: list[Speaker] = []  # the identities met in the current article
+        self._cues: dict[str, str] = {}  # surname -> gender, from the current article's text
+
+    def start_article(self, text: str) -> None:
+        """Read `text` (the whole article) for what it says of people's gender: titles before a
+        surname ("Mme Dati") and roles in apposition ("la ministre de la Culture, Rachida Dati")."""
+        self.article = []
+        self._cues = {}
+        for m in _TITLED.finditer(text):
+            gender = _TITLES.get(m.group(1).lower())
+            if gender:
+                self._cues.setdefault(_surname(m.group(2)), gender)
+        for m in _ROLE_APPOSITION.finditer(text):
+            gender = _gender_of_role(m.group(1), m.group(2))
+            if gender:
+                self._cues.setdefault(_surname(m.group(3)), gender)
+
+    def resolve(self, mention: str, before: str = "", after: str = "") -> Speaker:
+        """The identity `mention` names, created or completed with what this attribution says."""
+        words = mention.split()
+        title_gender = None
+        if words and words[0].lower() in _TITLES and len(words) > 1:
+            title_gender = _TITLES[words[0].lower()]
+            words = words[1:]
+        name = " ".join(words)
+        if words and words[0].lower().startswith("l'") and len(words[0]) > 2:
+            words = [words[0][:2], words[0][2:], *words[1:]]  # "l'avocate" -> "l'", "avocate"
+        determiner = words[0].lower() if words else ""
+        speaker = None
+        if name[:1].isupper() and determiner not in _DET_GENDER:
+            speaker = self._person(name, title_gender is not None)
+        else:
+            speaker = self._common(mention, determiner, before, after)
+        speaker.aliases.add(mention)
+        if speaker not in self.article:
+            self.article.append(speaker)
+        if speaker.pinned or speaker.kind in ("group", "document"):
+            return speaker
+        for alias in (mention, speaker.key):
+            if alias in self.pinned_genders:
+                speaker.gender, speaker.pinned = self.pinned_genders[alias], True
+                return speaker
+        if speaker.gender is None:
+            speaker.gender = (
+                title_gender
+                or (_gender_of_role(determiner, words[1].strip(",")) if len(words) > 1 else None)
+                or attribution_gender(mention, before, after)
+                or (self._cues.get(speaker.surname) if speaker.surname else None)
+                or (gender_of_first_name(speaker.first) if speaker.first else None)
+            )
+        return speaker
+
+    def _person(self, name: str, titled: bool) -> Speaker:
+        tokens = name.split()
+        first = tokens[0] if len(tokens) > 1 and not titled and gender_of_first_name(tokens[0]) is not None else ""
+        if len(tokens) > 1 and not titled and not first and tokens[0].lower() not in ("le", "la", "de", "van", "von"):
+            first = tokens[0]  # a first name we do not know: still a first name
+        surname = " ".join(tokens[1:]) if first else name
+        for known in reversed(self.all):
+            if known.kind != "person" or not _same_surname(known.surname, surname):
+                continue
+            if first and known.first and known.first.lower() != first.lower():
+                continue  # Marine and Jean-Marie Le Pen are two people
+            if first and not known.first:
+                known.first, known.key = first, name  # "M. Fillon" met first, then "François Fillon"
+            return known
+        speaker = Speaker(key=name, surname=surname, first=first)
+        self.all.append(speaker)
+        return speaker
+
+    def _common(self, mention: str, determiner: str, before: str, after: str) -> Speaker:
+        words = mention.lower().replace("l'", "l' ").split()
+        nouns = [w for w in words[1:] if w not in ("de", "du", "des", "d'", "la", "le", "l'")]
+        head = nouns[0] if nouns else (words[0] if words else "")
+        if head in _DOCUMENTS:
+            for known in reversed(self.article):
+                if known.kind == "document" and known.head == head:
+                    return known
+            if determiner in ("le", "la", "l'"):
+                for known in reversed(self.article):
+                    if known.kind == "document":
+                        return known  # "la lettre" after "un communiqué": the text already quoted
+            speaker = Speaker(key=mention, kind="document", head=head)
+        elif determiner in _PLURAL_DETS:
+            if _WRITING_VERBS.search(after[:60]) or _WRITING_VERBS.search(before[-60:]):
+                for known in reversed(self.article):
+                    if known.kind == "document":
+                        return known  # "», ont écrit les artistes": the authors of the text quoted
+            for known in reversed(self.article):
+                if known.kind == "group" and known.head == head:
+                    return known
+            speaker = Speaker(key=mention, kind="group", head=head)
+        else:
+            rest = " ".join(words[1:])
+            for known in reversed(self.all):
+                if known.kind == "role" and known.head == rest:
+                    return known
+            speaker = Speaker(key=mention, kind="role", head=rest)
+        self.all.append(speaker)
+        return speaker
+
+
+def _surname(name: str) -> str:
+    tokens = name.split()
+    if len(tokens) > 1 and gender_of_first_name(tokens[0]) is not None:
+        return " ".join(tokens[1:])
+    return name if len(tokens) == 1 else " ".join(tokens[1:])
+
+
+def _same_surname(a: str, b: str) -> bool:
+    if not a or not b:
+        return False
+    a, b = a.lower(), b.lower()
+    return a == b or a.split()[-1] == b or b.split()[-1] == a
