@@ -26,7 +26,7 @@ from briefing.options import MB, SpeakOptions
 from briefing.publish.episode import remove_stale_parts, write_episode
 from briefing.publish.info import EpisodeInfo
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
-from briefing.synthesis.casting import Casted, check_device, choose_presets, voice_limits
+from briefing.synthesis.casting import Casted, check_device, choose_presets, one_kind, voice_limits
 from briefing.synthesis.executors import EXECUTORS, make_executor
 from briefing.synthesis.local import Executor
 from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
@@ -129,10 +129,11 @@ def plan(
     """The Script and the preset that speaks each of its voices.
 
     The voices folder is cast as the engine mode asks (`--engine coqui` casts quotes only to
-    voices with a Coqui preset); each voice's preset is chosen (`choose_presets`: its engine,
-    or its fallback under auto; a named engine may download); then, when a chosen preset's
-    engine speaks less per call than the segment cap (a Tacotron2 decoder's budget), the
-    Script is built again with that voice's segments cut to fit. `strict=False` leaves the
+    voices with a Coqui preset; auto never mixes neural and formant voices: `one_kind`); each
+    voice's preset is chosen (`choose_presets`: its engine, or its fallback under auto; a named
+    engine may download); then, when a chosen preset's engine speaks less per call than the
+    segment cap (a Tacotron2 decoder's budget), the Script is built again with that voice's
+    segments cut to fit. `strict=False` leaves the
     voices that cannot run here uncast instead of failing.
     """
     book = (book or load_voices(options.voices_dir)).for_engine(options.render.engine)
@@ -141,10 +142,15 @@ def plan(
         lexicon.update(load_lexicon(options.lexicon))
     script_options = dataclasses.replace(options.script, lexicon=lexicon)
     articles = load_articles(sources, options)
+    neural = None
+    if options.render.engine == "auto":
+        book, neural, note = one_kind(book)
+        if note:
+            log.warning(note)
     script = build_script(articles, book, script_options)
     voices = {s.voice for s in script.segments}
     try:
-        casting = choose_presets(book, voices, options.render.engine, fetch=strict)
+        casting = choose_presets(book, voices, options.render.engine, fetch=strict, neural=neural)
     except EngineUnavailable:
         if strict:
             raise

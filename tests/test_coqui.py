@@ -283,7 +283,8 @@ def test_auto_falls_back_to_espeak_and_says_so_once(runner, article, tmp_path, o
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, result.stderr
     assert lines[0].startswith(
-        "briefing: voice 'zoo-n': using 'esp-n' (espeak) because Coqui model tts_models/fr/css10/vits is not downloaded"
+        "briefing: every voice speaks with espeak, the narrator's neural preset cannot run here: "
+        "Coqui model tts_models/fr/css10/vits is not downloaded"
     )
     assert lines[1].startswith("segments: ")
     assert ffprobe(out)["stream"]["codec_name"] == "mp3"

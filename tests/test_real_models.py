@@ -23,6 +23,7 @@ from helpers import ROOT, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
 from briefing.engines.coqui.models import RUNAWAY_CHARS_PER_S, runaway_seconds  # noqa: E402
+from briefing.pipeline import Options, plan  # noqa: E402
 from briefing.synthesis import local as executors  # noqa: E402
 from briefing.voices import VoicePreset, load_preset, load_voices  # noqa: E402
 
@@ -95,8 +96,7 @@ def test_bundled_voices_render_the_sample_article(runner, zoo, tmp_path, cache_d
     voices = {s["voice"] for s in script["segments"]}
     coqui = {v for v in voices if book[v].engine == "coqui"}
     assert {"coqui-narrator", "coqui-quote-mai"} <= coqui
-    if engine == "coqui":
-        assert coqui == voices  # the anonymous quotes too: every role has a Coqui voice
+    assert coqui == voices  # the anonymous quotes too: every role has a Coqui voice, never a mix
     timeline = cues(out.with_suffix(".vtt"))
     assert [text for _, text in timeline] == [s["text"] for s in script["segments"]]
     for (seconds, text), segment in zip(timeline, script["segments"], strict=True):
@@ -330,19 +330,47 @@ def test_very_short_inputs_and_outputs_do_not_crash(zoo, stubborn, monkeypatch):
 
 
 def test_script_sizes_segments_to_the_voice_that_speaks_them(runner, zoo, tmp_path, monkeypatch):
-    """mai's 500 steps hold ~8 s: its quotes are cut to 86 characters; without the model the same
-    voice falls back to espeak, which has no such limit, and keeps the 250-character cap."""
+    """mai's 500 steps hold ~8 s: its quotes are cut to 86 characters; without the model, no other
+    neural quote voice can run, so the neural narrator reads the quotes too (never a machine's
+    voice among people's), without that limit: the 250-character cap."""
     with_models = script_json(runner, str(SAMPLE))
     mai = [s for s in with_models["segments"] if s["voice"] == "coqui-quote-mai"]
     assert mai and max(len(s["text"]) for s in mai) <= 86 and max(len(s["text"]) for s in with_models["segments"]) > 86
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hub"))
     without = script_json(runner, str(SAMPLE))
-    quotes = [s for s in without["segments"] if s["voice"] == "coqui-quote-mai"]
-    assert quotes and max(len(s["text"]) for s in quotes) > 86
+    quotes = [s for s in without["segments"] if s["role"] == "quote"]
+    assert {s["voice"] for s in quotes} == {"coqui-narrator"} and max(len(s["text"]) for s in quotes) > 86
     spoken = " ".join(s["text"] for s in with_models["segments"] if s["role"] == "quote")
-    assert (
-        spoken.split() == " ".join(s["text"] for s in without["segments"] if s["role"] == "quote").split()
-    )  # only cut, never changed
+    assert spoken.split() == " ".join(s["text"] for s in quotes).split()  # only cut, never changed
+
+
+@pytest.mark.parametrize("present", ["both", "narrator", "quote", "none"])
+def test_never_a_machine_voice_among_people(runner, zoo, tmp_path, monkeypatch, present):
+    """--engine auto: with the narrator's model, every voice is neural; without it, every voice
+    is espeak-ng, even when the quote voice's model is on disk. Said once on stderr."""
+    if present in ("quote", "none"):
+        monkeypatch.setenv("TTS_HOME", str(tmp_path / "empty-tts"))
+    if present in ("narrator", "none"):
+        monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hub"))
+    result = runner.invoke(app, ["script", str(SAMPLE), "--json"])
+    assert result.exit_code == 0, result.output
+    notes = result.stderr.strip().splitlines()
+    script, casting = plan([str(SAMPLE)], Options(), strict=False)
+    assert {s.voice for s in script.segments} == set(casting)
+    engines = {casted.preset.engine for casted in casting.values()}
+    if present in ("both", "narrator"):
+        assert engines == {"coqui"}
+        assert notes == [
+            "briefing: quote voice(s) "
+            + ("coqui-quote-mai, " if present == "narrator" else "")
+            + "espeak-quote-annie, espeak-quote-m7 not cast: no neural preset of theirs can run here, and a machine's voice is never mixed"
+            " with the coqui narrator's"
+        ]
+    else:
+        assert engines == {"espeak"}
+        assert len(notes) == 1 and notes[0].startswith(
+            "briefing: every voice speaks with espeak, the narrator's neural preset cannot run here: "
+        )
 
 
 # --- the segment cache key follows Hub models ---------------------------------------------------------

@@ -44,6 +44,9 @@ class Engine(ABC):
     name: ClassVar[str] = ""
     preset_keys: ClassVar[dict[str, type | tuple[type, ...]]] = {}
     devices: ClassVar[tuple[str, ...]] = ("cpu",)  # asked for another, it runs where it can
+    # A neural engine sounds like a person; a formant synthesiser (espeak-ng) like a machine. An
+    # episode never mixes the two: see synthesis.casting.one_kind.
+    neural: ClassVar[bool] = False
 
     @classmethod
     def check_settings(cls, preset: VoicePreset) -> str | None:

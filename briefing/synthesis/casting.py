@@ -3,6 +3,7 @@ preset of a named engine in its chain; and how much text each can speak in one c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from briefing.engines import DEVICES, ENGINE_MODES, ENGINE_NAMES, engine_class
@@ -18,13 +19,59 @@ class Casted:
     note: str | None = None
 
 
-def choose_presets(book: VoiceBook, names: set[str], mode: str, fetch: bool = True) -> dict[str, Casted]:
+def one_kind(book: VoiceBook) -> tuple[VoiceBook, bool | None, str | None]:
+    """The book as `--engine auto` casts it: never a machine's voice among people's.
+
+    When the narrator can run on a neural engine here, quotes are cast only to voices that can
+    too (the others leave the pool); when it cannot, every role speaks with its formant
+    (espeak-ng) preset, even a voice whose neural model happens to be on disk. Returns the book,
+    whether the episode is neural (None: the narrator cannot run at all, which casting reports),
+    and the one line to say on stderr when voices were left out or the episode is not neural.
+    Looks only at what is on disk (no download).
+    """
+    narrator = _runnable(book, book.narrator)
+    if narrator is None:
+        return book, None, None
+    neural = engine_class(narrator.engine).neural
+    keep = tuple(v for v in book.quote_pool if _runnable(book, v, neural) is not None)
+    pool = keep or (book.narrator,)
+    default = book.default_quote if book.default_quote in keep else pool[0]
+    pinned = {speaker: voice for speaker, voice in book.pinned.items() if voice in keep}
+    left_out = [v for v in book.quote_pool if v not in keep]
+    note = None
+    if not neural:
+        first = book.chain(book.narrator)[0]
+        reason = unavailable_reason(first) if engine_class(first.engine).neural else None
+        note = f"every voice speaks with {narrator.engine}, the narrator's neural preset cannot run here: {reason}"
+        note = note if reason else None
+    elif left_out:
+        note = (
+            f"quote voice(s) {', '.join(left_out)} not cast: no neural preset of theirs can run here, "
+            f"and a machine's voice is never mixed with the {narrator.engine} narrator's"
+        )
+    return dataclasses.replace(book, quote_pool=pool, default_quote=default, pinned=pinned), neural, note
+
+
+def _runnable(book: VoiceBook, name: str, neural: bool | None = None) -> VoicePreset | None:
+    """The first preset of `name`'s chain that can run here (of that kind, when `neural` is set)."""
+    for preset in book.chain(name):
+        if neural is not None and (preset.engine not in ENGINE_NAMES or engine_class(preset.engine).neural != neural):
+            continue
+        if unavailable_reason(preset) is None:
+            return preset
+    return None
+
+
+def choose_presets(
+    book: VoiceBook, names: set[str], mode: str, fetch: bool = True, neural: bool | None = None
+) -> dict[str, Casted]:
     """For each voice name, the preset that speaks it under `--engine mode`.
 
     `auto` walks each preset's fallback chain to the first one whose engine can run here
     with what is already on disk (it never downloads); a named engine takes the first preset
     of the chain on that engine, fetches its model when missing (Coqui zoo models), and never
     falls back to another engine. `fetch=False` never downloads (a missing model is then an error).
+    `neural` (from `one_kind`) keeps auto to presets of that kind.
     """
     if mode not in ENGINE_MODES:
         raise UsageError(f"unknown engine {mode!r}; choose one of: {', '.join(ENGINE_MODES)}")
@@ -44,6 +91,8 @@ def choose_presets(book: VoiceBook, names: set[str], mode: str, fetch: bool = Tr
             chosen[name] = Casted(preset)
             continue
         reasons = []
+        if neural is not None:
+            chain = [p for p in chain if p.engine in ENGINE_NAMES and engine_class(p.engine).neural == neural] or chain
         for preset in chain:
             reason = unavailable_reason(preset)
             if reason is None:

@@ -187,6 +187,7 @@ class CoquiEngine(Engine):
         "speaker_wav": str,
     }
     devices = ("cpu", "cuda")
+    neural = True
 
     @classmethod
     def check_settings(cls, preset: VoicePreset) -> str | None:
