@@ -18,7 +18,7 @@ import numpy as np
 from briefing.engines import engine_class
 from briefing.errors import BriefingError
 from briefing.synthesis.casting import unavailable_reason
-from briefing.synthesis.local import prepared_engine
+from briefing.synthesis.local import prepared_engine, speak
 from briefing.voices import VoiceBook, VoicePreset
 
 CHECK_TEXT = "Bonjour, voici la voix qui vous lira les informations de ce matin."
@@ -55,7 +55,10 @@ class VoiceCheck:
 
 def model_of(preset: VoicePreset) -> str:
     """What the preset speaks with, as its engine names it (a model id, a voice)."""
-    return engine_class(preset.engine).label(preset)
+    label = engine_class(preset.engine).label(preset)
+    if preset.derived:
+        label += f" {preset.pitch_shift:+g} st x{preset.formant_shift:g}"
+    return label
 
 
 def check_preset(preset: VoicePreset, device: str = "auto", text: str = CHECK_TEXT) -> VoiceCheck:
@@ -68,7 +71,7 @@ def check_preset(preset: VoicePreset, device: str = "auto", text: str = CHECK_TE
     try:
         engine = prepared_engine(preset, device)
         loaded = time.perf_counter()
-        audio = engine.synthesize(text, preset)
+        audio = speak(engine, text, preset)
     except BriefingError as exc:
         return VoiceCheck(**base, problems=(str(exc),))
     except Exception as exc:  # noqa: BLE001 - any engine failure is what the check is for

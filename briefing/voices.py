@@ -51,25 +51,40 @@ class VoicePreset:
     description: str | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
+    # A derived voice: its base preset's engine and settings, each clip transformed
+    # (synthesis.transform): pitch moved by `pitch_shift` semitones, formants by `formant_shift`.
+    base: str | None = None
+    pitch_shift: float = 0.0
+    formant_shift: float = 1.0
 
     @classmethod
     def of(cls, name: str, engine: str, path: Path | None = None, **keys: Any) -> VoicePreset:
         """A preset from flat keys, as a preset file writes them (engine keys go to `settings`)."""
-        common = {k: keys.pop(k) for k in list(keys) if k in COMMON_KEYS}
+        common = {k: keys.pop(k) for k in list(keys) if k in COMMON_KEYS or k in DERIVED_KEYS}
         return cls(name=name, engine=engine, path=path, settings=keys, **common)
 
     def get(self, key: str, default: Any = None) -> Any:
         """One of the engine's own settings (None when the preset does not set it)."""
         return self.settings.get(key, default)
 
+    @property
+    def derived(self) -> bool:
+        return self.base is not None
+
     def identity(self) -> dict:
         """The settings that change the sound, for cache keys and reports."""
+        derived = (
+            {"base": self.base, "pitch_shift": self.pitch_shift, "formant_shift": self.formant_shift}
+            if self.derived
+            else {}
+        )
         return {
             "name": self.name,
             "engine": self.engine,
             "role": self.role,
             "speed": self.speed,
             "fallback": self.fallback,
+            **derived,
             **dict(sorted(self.settings.items())),
         }
 
@@ -83,6 +98,14 @@ COMMON_KEYS: dict[str, type | tuple[type, ...]] = {
     "licence": str,
     "description": str,
 }
+# A derived preset names its base instead of an engine, and takes these besides the common keys.
+DERIVED_KEYS: dict[str, type | tuple[type, ...]] = {
+    "base": str,
+    "pitch_shift": (int, float),
+    "formant_shift": (int, float),
+}
+PITCH_SHIFT_RANGE = (-12.0, 12.0)  # semitones
+FORMANT_SHIFT_RANGE = (0.7, 1.4)  # ratio
 
 
 def load_preset(path: Path) -> VoicePreset:
@@ -94,17 +117,30 @@ def load_preset(path: Path) -> VoicePreset:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise VoiceError(f"voice preset {path}: cannot read it ({exc})") from None
     engine = data.pop("engine", None)
-    if engine is None:
-        raise VoiceError(f"voice preset {path}: 'engine' is missing ({' or '.join(ENGINE_NAMES)})")
-    if engine not in ENGINE_NAMES:
-        raise VoiceError(f"voice preset {path}: unknown engine {engine!r}; engines: {', '.join(ENGINE_NAMES)}")
-    keys = {**COMMON_KEYS, **engine_class(engine).preset_keys}
-    unknown = sorted(set(data) - set(keys))
-    if unknown:
-        raise VoiceError(
-            f"voice preset {path}: unknown key(s) {', '.join(unknown)}; "
-            f"valid keys for {engine}: engine, {', '.join(sorted(keys))}"
-        )
+    if "base" in data:
+        if engine is not None:
+            raise VoiceError(
+                f"voice preset {path}: a derived preset (base) speaks with its base's engine; drop 'engine'"
+            )
+        keys = {**COMMON_KEYS, **DERIVED_KEYS}
+        unknown = sorted(set(data) - set(keys))
+        if unknown:
+            raise VoiceError(
+                f"voice preset {path}: unknown key(s) {', '.join(unknown)}; "
+                f"valid keys for a derived preset: {', '.join(sorted(keys))}"
+            )
+    else:
+        if engine is None:
+            raise VoiceError(f"voice preset {path}: 'engine' is missing ({' or '.join(ENGINE_NAMES)}), or 'base'")
+        if engine not in ENGINE_NAMES:
+            raise VoiceError(f"voice preset {path}: unknown engine {engine!r}; engines: {', '.join(ENGINE_NAMES)}")
+        keys = {**COMMON_KEYS, **engine_class(engine).preset_keys}
+        unknown = sorted(set(data) - set(keys))
+        if unknown:
+            raise VoiceError(
+                f"voice preset {path}: unknown key(s) {', '.join(unknown)}; "
+                f"valid keys for {engine}: engine, {', '.join(sorted(keys))}"
+            )
     for key, value in data.items():
         if not isinstance(value, keys[key]) or isinstance(value, bool):
             raise VoiceError(f"voice preset {path}: '{key}' has the wrong type ({value!r})")
@@ -117,6 +153,13 @@ def load_preset(path: Path) -> VoicePreset:
     if not 0.25 <= speed <= 4.0:
         raise VoiceError(f"voice preset {path}: speed {speed} is outside 0.25-4.0")
     data["speed"] = speed
+    if "base" in data:
+        for key, (low, high) in (("pitch_shift", PITCH_SHIFT_RANGE), ("formant_shift", FORMANT_SHIFT_RANGE)):
+            if key in data and not low <= data[key] <= high:
+                raise VoiceError(f"voice preset {path}: {key} {data[key]} is outside {low:g} to {high:g}")
+            if key in data:
+                data[key] = float(data[key])
+        return VoicePreset.of(path.stem, "", path, **data)  # completed from its base by load_voices
     preset = VoicePreset.of(path.stem, engine, path, **data)
     problem = engine_class(engine).check_settings(preset)
     if problem:
@@ -186,6 +229,7 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise VoiceError(f"{casting_path}: cannot read it ({exc})") from None
 
+    presets = {name: _derive(preset, presets) if preset.derived else preset for name, preset in presets.items()}
     for preset in presets.values():
         if preset.fallback is not None and preset.fallback not in presets:
             raise VoiceError(f"voice preset {preset.path}: fallback {preset.fallback!r} is not a preset in {folder}")
@@ -225,23 +269,52 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
     return VoiceBook(presets, narrator, pool, default_quote, pinned, folder, lexicon, genders)
 
 
+def _derive(stub: VoicePreset, presets: dict[str, VoicePreset]) -> VoicePreset:
+    """A derived preset completed from its base: the base's engine, settings and speed (times
+    its own), its own name, role, gender, fallback, licence (the base's when it has none),
+    description and transform."""
+    base = presets.get(stub.base)
+    if base is None:
+        raise VoiceError(f"voice preset {stub.path}: base {stub.base!r} is not a preset in {stub.path.parent}")
+    if base.derived:
+        raise VoiceError(f"voice preset {stub.path}: base {stub.base!r} is itself derived; derive from its base")
+    return dataclasses.replace(
+        base,
+        name=stub.name,
+        path=stub.path,
+        role=stub.role,
+        gender=stub.gender,
+        fallback=stub.fallback,
+        licence=stub.licence or base.licence,
+        description=stub.description,
+        speed=base.speed * stub.speed,
+        base=stub.base,
+        pitch_shift=stub.pitch_shift,
+        formant_shift=stub.formant_shift,
+    )
+
+
 class Casting:
     """Gives each quoted speaker a voice, the same one for the whole episode.
 
     Unknown speakers share the default quote voice. Named speakers take the pool's voices in
     turn, the default one last, so that as long as the pool allows, two speakers never share
     a voice and no named speaker sounds like the anonymous quotes. A speaker of known gender
-    takes a free voice of that gender first (a preset's `gender`; presets without one suit
-    either), then any free voice; a speaker of unknown gender takes a free voice of the register
-    with the most voices left, keeping the scarcer one for those who need it. When every voice
-    is taken, voices are shared, one of the speaker's gender when there is one.
+    takes a free voice of that gender (a preset's `gender`; presets without one suit either);
+    when all are taken, the least used voice of that gender, never one of the other register
+    (while the pool has one of its own). A speaker of unknown gender (a group, a document) takes
+    a free voice of the register with the most voices to spare (free voices less the speakers of
+    that gender still to come, when `demand` says who is to come), keeping the scarcer one for
+    those who need it.
     """
 
-    def __init__(self, book: VoiceBook):
+    def __init__(self, book: VoiceBook, demand: list[str | None] | None = None):
         self.book = book
         others = [v for v in book.quote_pool if v != book.default_quote]
         self._order = others + [book.default_quote] if others else [book.default_quote]
         self._assigned: dict[Hashable, str] = {}
+        # The gender of every speaker to come, in order (script.speaker_genders), when known.
+        self._demand = list(demand or [])
 
     def gender_of(self, voice: str) -> str | None:
         return self.book.presets[voice].gender if voice in self.book.presets else None
@@ -261,14 +334,23 @@ class Casting:
             suits = [v for v in self._order if gender is None or self.gender_of(v) in (gender, None)]
             free_suits = [v for v in free if v in suits]
             if gender is None and free:
-                # Keep the scarcer register for the speakers who will need it.
-                spare = {g: sum(self.gender_of(v) == g for v in free) for g in GENDERS}
+                # Keep the scarcer register for the speakers who will need it: the voices of a
+                # register left free, less the speakers of that gender still to come.
+                to_come = self._demand[len(self._assigned) + 1 :]
+                spare = {g: sum(self.gender_of(v) == g for v in free) - to_come.count(g) for g in GENDERS}
                 free_suits = sorted(free, key=lambda v: -spare.get(self.gender_of(v), len(free)))
-            if free_suits or free:
+            if free_suits or (free and gender is None):
                 voice = (free_suits or free)[0]
+            elif suits and gender is not None:
+                # Every voice of that gender taken: share the least used one rather than speak
+                # in the other register (a man heard as a woman is a wrong attribution too).
+                shared = [v for v in suits if v != self.book.default_quote] or suits
+                used = [list(self._assigned.values()).count(v) for v in shared]
+                voice = shared[used.index(min(used))]
+            elif free:
+                voice = free[0]
             else:
-                shared = suits or self._order
-                voice = shared[len(self._assigned) % len(shared)]
+                voice = self._order[len(self._assigned) % len(self._order)]
             self._assigned[speaker] = voice
         return self._assigned[speaker]
 

@@ -90,3 +90,23 @@ def hostile_page() -> Page:
         sources=('https://exemple.fr/a?x=1&y="2"<', "javascript:alert(1)", "/home/someone/articles/port.md", "-"),
         files=(("transcription WebVTT", "épisode.vtt"),),
     )
+
+
+# Seven sources, as a local news story quotes them: titles, first names, a pronoun, a document
+# named three ways, an adverbial that is no speaker, and a person named again by surname.
+SEVEN_SOURCES = """La mairie présente son plan vélo
+
+« Nous doublerons les pistes cyclables d'ici deux ans », a déclaré la maire, Hélène Garnier, lundi soir.
+
+« C'est un calendrier tenable si l'État suit », a estimé Marc Vidal, adjoint chargé des mobilités.
+
+« Les commerçants du centre attendent des garanties », a pour sa part réagi Sophie Lambert, présidente de l'union commerciale. « Nous serons vigilants », a-t-elle ajouté.
+
+« Le projet ignore les quartiers nord », lit-on dans un communiqué de l'opposition. « Aucune piste n'y est prévue », précise le texte.
+
+« Je roule tous les jours et j'ai peur », confie Julien Perrin, cycliste.
+
+Interrogée par la radio locale, Camille Roux, urbaniste, a jugé : « Le plan est sérieux mais tardif. »
+
+« Les travaux commenceront au printemps », a assuré M. Vidal. « Les riverains seront consultés », a promis Thomas Petit, directeur des services techniques.
+"""

@@ -18,7 +18,7 @@ pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test ins
 
 import replicas  # noqa: E402
 import torch  # noqa: E402
-from helpers import ROOT, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
+from helpers import ROOT, SEVEN_SOURCES, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
@@ -95,14 +95,14 @@ def test_bundled_voices_render_the_sample_article(runner, zoo, tmp_path, cache_d
     book = load_voices(BUNDLED)
     voices = {s["voice"] for s in script["segments"]}
     coqui = {v for v in voices if book[v].engine == "coqui"}
-    assert {"coqui-narrator", "coqui-quote-mai"} <= coqui
+    assert "coqui-narrator" in coqui and len(coqui) >= 3  # the narrator and at least two quote voices
     assert coqui == voices  # the anonymous quotes too: every role has a Coqui voice, never a mix
     timeline = cues(out.with_suffix(".vtt"))
     assert [text for _, text in timeline] == [s["text"] for s in script["segments"]]
     for (seconds, text), segment in zip(timeline, script["segments"], strict=True):
         # neither cut nor runaway: French is read at 10-18 characters a second
         assert len(text) / 40 <= seconds <= 1.0 + len(text) / 4, (segment["voice"], seconds, text)
-        if segment["voice"] == "coqui-quote-mai":
+        if book[segment["voice"]].get("model") == "tts_models/fr/mai/tacotron2-DDC":  # mai and its derived voices
             assert len(text) <= CoquiEngine.max_chars(book["coqui-quote-mai"]) == 86
             assert seconds >= len(text) / 25, (seconds, text)  # the replica speaks ~14 characters a second
 
@@ -119,7 +119,8 @@ def test_voices_lists_the_replicas_as_available_and_check_passes(runner, zoo):
         row = next(line for line in table.splitlines() if line.startswith(preset + " "))
         assert row.endswith("  ok"), row
     assert "coqui-quote-mai            coqui   tts_models/fr/mai/tacotron2-DDC" in table and " 24000 " in table
-    assert re.search(r"\n6 checked, 0 failed, 0 skipped$", result.stdout.rstrip())
+    count = len(load_voices(BUNDLED).presets)
+    assert re.search(rf"\n{count} checked, 0 failed, 0 skipped$", result.stdout.rstrip())
 
 
 def test_voices_json_lists_presets_and_speakers(runner, zoo):
@@ -330,16 +331,18 @@ def test_very_short_inputs_and_outputs_do_not_crash(zoo, stubborn, monkeypatch):
 
 
 def test_script_sizes_segments_to_the_voice_that_speaks_them(runner, zoo, tmp_path, monkeypatch):
-    """mai's 500 steps hold ~8 s: its quotes are cut to 86 characters; without the model, no other
-    neural quote voice can run, so the neural narrator reads the quotes too (never a machine's
-    voice among people's), without that limit: the 250-character cap."""
+    """mai's 500 steps hold ~8 s: its quotes (and those of the voices derived from it) are cut to
+    86 characters; without the model, those voices leave the pool (never a machine's voice among
+    people's) and the quotes go to the voices derived from the narrator's VITS, without that
+    limit: the 250-character cap."""
     with_models = script_json(runner, str(SAMPLE))
-    mai = [s for s in with_models["segments"] if s["voice"] == "coqui-quote-mai"]
+    book = load_voices(BUNDLED)
+    mai = [s for s in with_models["segments"] if book[s["voice"]].get("model") == "tts_models/fr/mai/tacotron2-DDC"]
     assert mai and max(len(s["text"]) for s in mai) <= 86 and max(len(s["text"]) for s in with_models["segments"]) > 86
     monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hub"))
     without = script_json(runner, str(SAMPLE))
     quotes = [s for s in without["segments"] if s["role"] == "quote"]
-    assert {s["voice"] for s in quotes} == {"coqui-narrator"} and max(len(s["text"]) for s in quotes) > 86
+    assert {book[s["voice"]].base for s in quotes} == {"coqui-narrator"} and max(len(s["text"]) for s in quotes) > 86
     spoken = " ".join(s["text"] for s in with_models["segments"] if s["role"] == "quote")
     assert spoken.split() == " ".join(s["text"] for s in quotes).split()  # only cut, never changed
 
@@ -358,12 +361,13 @@ def test_never_a_machine_voice_among_people(runner, zoo, tmp_path, monkeypatch, 
     script, casting = plan([str(SAMPLE)], Options(), strict=False)
     assert {s.voice for s in script.segments} == set(casting)
     engines = {casted.preset.engine for casted in casting.values()}
-    if present in ("both", "narrator"):
+    if present == "both":
+        assert engines == {"coqui"} and notes == []  # every quote voice of the folder is neural here
+    elif present == "narrator":
         assert engines == {"coqui"}
         assert notes == [
-            "briefing: quote voice(s) "
-            + ("coqui-quote-mai, " if present == "narrator" else "")
-            + "espeak-quote-annie, espeak-quote-m7 not cast: no neural preset of theirs can run here, and a machine's voice is never mixed"
+            "briefing: quote voice(s) coqui-quote-femme-aigue, coqui-quote-femme-claire, coqui-quote-femme-grave, "
+            "coqui-quote-mai not cast: no neural preset of theirs can run here, and a machine's voice is never mixed"
             " with the coqui narrator's"
         ]
     else:
@@ -371,6 +375,22 @@ def test_never_a_machine_voice_among_people(runner, zoo, tmp_path, monkeypatch, 
         assert len(notes) == 1 and notes[0].startswith(
             "briefing: every voice speaks with espeak, the narrator's neural preset cannot run here: "
         )
+
+
+def test_seven_sources_get_seven_neural_voices_of_their_gender(runner, zoo, tmp_path):
+    """With the two models on disk, the bundled folder has seven neural quote voices (mai and six
+    derived ones): the seven sources of a local news story each get their own, of their gender."""
+    article = tmp_path / "velo.txt"
+    article.write_text(SEVEN_SOURCES, encoding="utf-8")
+    script, casting = plan([str(article)], Options(), strict=False)
+    quotes = [s for s in script.segments if s.role == "quote"]
+    voices = {s.speaker: s.voice for s in quotes}
+    assert len(voices) == 7 and len(set(voices.values())) == 7
+    assert {casting[v].preset.engine for v in voices.values()} == {"coqui"}
+    book = load_voices(BUNDLED)
+    for seg in quotes:
+        if seg.gender:
+            assert book[seg.voice].gender == seg.gender, (seg.speaker, seg.voice)
 
 
 # --- the segment cache key follows Hub models ---------------------------------------------------------

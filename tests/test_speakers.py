@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from helpers import write_preset
+from helpers import SEVEN_SOURCES, write_preset
 
 from briefing.cli import app
 from briefing.errors import VoiceError
@@ -162,31 +162,11 @@ def test_casting_toml_pins_genders_and_checks_them(tmp_path):
         load_voices(folder)
 
 
-# Seven sources, as a local news story quotes them: titles, first names, a pronoun, a document
-# named three ways, an adverbial that is no speaker, and a person named again by surname.
-SEVEN = """La mairie présente son plan vélo
-
-« Nous doublerons les pistes cyclables d'ici deux ans », a déclaré la maire, Hélène Garnier, lundi soir.
-
-« C'est un calendrier tenable si l'État suit », a estimé Marc Vidal, adjoint chargé des mobilités.
-
-« Les commerçants du centre attendent des garanties », a pour sa part réagi Sophie Lambert, présidente de l'union commerciale. « Nous serons vigilants », a-t-elle ajouté.
-
-« Le projet ignore les quartiers nord », lit-on dans un communiqué de l'opposition. « Aucune piste n'y est prévue », précise le texte.
-
-« Je roule tous les jours et j'ai peur », confie Julien Perrin, cycliste.
-
-Interrogée par la radio locale, Camille Roux, urbaniste, a jugé : « Le plan est sérieux mais tardif. »
-
-« Les travaux commenceront au printemps », a assuré M. Vidal. « Les riverains seront consultés », a promis Thomas Petit, directeur des services techniques.
-"""
-
-
 def test_a_seven_source_article_is_cast_by_gender_with_one_voice_each(tmp_path):
     folder = _voices(tmp_path, fa="female", fb="female", fc="female", ma="male", mb="male", mc="male", ux=None)
     (folder / "casting.toml").write_text('default_quote = "ux"\n', encoding="utf-8")
     article = tmp_path / "velo.txt"
-    article.write_text(SEVEN, encoding="utf-8")
+    article.write_text(SEVEN_SOURCES, encoding="utf-8")
     book = load_voices(folder)
     from briefing.inputs.sources import load_article
 
@@ -216,7 +196,7 @@ def test_a_seven_source_article_is_cast_by_gender_with_one_voice_each(tmp_path):
 def test_script_json_shows_speaker_and_gender(runner, tmp_path):
     folder = _voices(tmp_path, fa="female", ma="male")
     article = tmp_path / "velo.txt"
-    article.write_text(SEVEN, encoding="utf-8")
+    article.write_text(SEVEN_SOURCES, encoding="utf-8")
     result = runner.invoke(app, ["script", str(article), "--voices", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     quotes = [s for s in json.loads(result.output)["segments"] if s["role"] == "quote"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from briefing.engines import DEVICES, ENGINE_MODES, ENGINE_NAMES, engine_class
 from briefing.errors import EngineUnavailable, UsageError
+from briefing.synthesis import transform
 from briefing.voices import VoiceBook, VoicePreset
 
 
@@ -111,6 +112,8 @@ def unavailable_reason(preset: VoicePreset) -> str | None:
     """None when `preset` can run here with what is on disk, else a one-line reason (no network)."""
     if preset.engine not in ENGINE_NAMES:
         return f"engine {preset.engine!r} is not available in this version (engines: {', '.join(ENGINE_NAMES)})"
+    if preset.derived and transform.available():
+        return transform.available()
     return engine_class(preset.engine).unavailable_reason(preset)
 
 

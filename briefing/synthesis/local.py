@@ -3,6 +3,7 @@ and the local executor: threads in this process. `ray_actors` runs the same requ
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from abc import ABC, abstractmethod
@@ -11,6 +12,7 @@ from typing import Any
 
 from briefing.engines import Audio, Engine, engine_class
 from briefing.errors import BriefingError, RenderError
+from briefing.synthesis.transform import shift_voice
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
@@ -42,11 +44,20 @@ def prepared_engine(preset: VoicePreset, device: str) -> Engine:
     return engine
 
 
+def speak(engine: Engine, text: str, preset: VoicePreset) -> Audio:
+    """`text` in `preset`'s voice: the engine's audio, transformed when the preset is derived."""
+    audio = engine.synthesize(text, preset)
+    if preset.derived:
+        samples = shift_voice(audio.samples, audio.sample_rate, preset.pitch_shift, preset.formant_shift)
+        audio = dataclasses.replace(audio, samples=samples)
+    return audio
+
+
 def synthesize(index: int, text: str, preset: VoicePreset, device: str) -> Audio:
     """Speak one segment in this process; failures are RenderErrors naming the segment."""
     engine = prepared_engine(preset, device)
     try:
-        audio = engine.synthesize(text, preset)
+        audio = speak(engine, text, preset)
     except RenderError as exc:  # say which segment it was
         raise RenderError(f"segment {index + 1} ({text[:40]!r}): {exc}") from exc
     except BriefingError:

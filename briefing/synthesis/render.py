@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from briefing.engines import engine_class
 from briefing.model import Clip, Script
 from briefing.options import SpeakOptions
+from briefing.synthesis import transform
 from briefing.synthesis.cache import SegmentCache, cache_key
 from briefing.synthesis.casting import Casted
 from briefing.synthesis.local import Executor, LocalExecutor
+from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def render(
     }
     for name in sorted({p.engine for p in presets.values()}):
         engine_class(name).check_device(options.device)
-    identities = {voice: engine_class(p.engine).cache_identity(p) for voice, p in presets.items()}
+    identities = {voice: _identity(p) for voice, p in presets.items()}
     keys = [cache_key(seg.text, identities[seg.voice]) for seg in script.segments]
     missing = sorted(
         {seg.voice for seg, key in zip(script.segments, keys, strict=True) if cache is None or not cache.has(key)}
@@ -118,3 +120,11 @@ def render(
     finally:
         if own:
             executor.close()
+
+
+def _identity(preset: VoicePreset) -> dict:
+    """A voice's part of the segment cache key: its engine's, and a derived voice's transform."""
+    identity = engine_class(preset.engine).cache_identity(preset)
+    if preset.derived:
+        identity["transform"] = transform.identity(preset.pitch_shift, preset.formant_shift)
+    return identity

@@ -56,7 +56,7 @@ class ScriptOptions:
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
-    casting = Casting(book)
+    casting = Casting(book, demand=speaker_genders(articles, book))
     builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
     builder.who = Speakers(book.genders)
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
@@ -75,6 +75,26 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     segments = builder.finish()
     default_title = f"Briefing du {day}" if briefing else (articles[0].title if articles else "")
     return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
+
+
+def speaker_genders(articles: list[Article], book: VoiceBook) -> list[str | None]:
+    """The gender of each source the articles quote, in order of first quotation: what casting
+    will be asked for, so that a source of unknown gender leaves the voices people need."""
+    builder = _Builder(book.narrator, Casting(book), 0, Normaliser(), {})
+    builder.who = Speakers(book.genders)
+    seen: dict[int, str | None] = {}
+    for article in articles:
+        builder.last_speaker = None
+        builder.who.start_article("\n".join(block.text for block in article.blocks))
+        for block in article.blocks:
+            if block.kind != "paragraph":
+                continue
+            runs = _merge_non_speech(split_quotes(block.text))
+            for i, run in enumerate(runs):
+                speaker = builder.attribute(runs, i) if run.quoted else None
+                if speaker is not None and id(speaker) not in seen:
+                    seen[id(speaker)] = speaker.gender
+    return list(seen.values())
 
 
 def spoken_date(day: dt.date) -> str:
@@ -167,17 +187,7 @@ class _Builder:
             if not run.quoted:
                 self.narration(run.text, chapter)
                 continue
-            before = runs[i - 1].text if i > 0 and not runs[i - 1].quoted else ""
-            after = runs[i + 1].text if i + 1 < len(runs) and not runs[i + 1].quoted else ""
-            last = self.last_speaker.key if self.last_speaker else None
-            mention = find_speaker(before, after, last)
-            speaker = None
-            if mention is not None:
-                speaker = self.who.resolve(mention, sentence_before(before), sentence_after(after))
-            elif i > 0 and runs[i - 1].quoted:
-                speaker = self.last_speaker  # a quote straight after another continues it
-            if speaker is not None:
-                self.last_speaker = speaker
+            speaker = self.attribute(runs, i)
             self.end_with(PAUSE_INLINE)
             voice = (
                 self.casting.voice_for(id(speaker), speaker.gender, speaker.aliases)
@@ -186,6 +196,21 @@ class _Builder:
             )
             self.sentences(run.text, "quote", voice, speaker, chapter)
             self.end_with(PAUSE_INLINE)
+
+    def attribute(self, runs: list[Run], i: int) -> Speaker | None:
+        """The source of the quotation `runs[i]`, from the narration around it (None: unknown)."""
+        before = runs[i - 1].text if i > 0 and not runs[i - 1].quoted else ""
+        after = runs[i + 1].text if i + 1 < len(runs) and not runs[i + 1].quoted else ""
+        last = self.last_speaker.key if self.last_speaker else None
+        mention = find_speaker(before, after, last)
+        speaker = None
+        if mention is not None:
+            speaker = self.who.resolve(mention, sentence_before(before), sentence_after(after))
+        elif i > 0 and runs[i - 1].quoted:
+            speaker = self.last_speaker  # a quote straight after another continues it
+        if speaker is not None:
+            self.last_speaker = speaker
+        return speaker
 
     def narration(self, text: str, chapter: int) -> None:
         self.sentences(text, "narration", self.narrator, None, chapter)
