@@ -12,7 +12,7 @@ from briefing.cli import app
 from briefing.errors import VoiceError
 from briefing.synthesis.casting import unavailable_reason
 from briefing.synthesis.render import _identity
-from briefing.synthesis.transform import shift_voice
+from briefing.synthesis.transform import formant_ratio, median_f0, shift_voice
 from briefing.voices import load_voices
 
 pw = pytest.importorskip("pyworld", reason="pyworld is part of `make test` (the dev and coqui extras)")
@@ -29,33 +29,8 @@ def speech(tmp_path_factory) -> tuple[np.ndarray, int]:
     return samples, rate
 
 
-def median_f0(samples: np.ndarray, rate: int) -> float:
-    x = samples.astype(np.float64)
-    f0, t = pw.dio(x, rate)
-    f0 = pw.stonemask(x, f0, t, rate)
-    return float(np.median(f0[f0 > 0]))
-
-
 def semitones(a: float, b: float) -> float:
     return 12 * np.log2(b / a)
-
-
-def formant_ratio(reference: np.ndarray, shifted: np.ndarray, rate: int) -> float:
-    """The frequency stretch that best maps the reference's mean log envelope (voiced frames,
-    200 Hz - 4 kHz) onto the shifted clip's."""
-
-    def envelope(x):
-        x = x.astype(np.float64)
-        f0, t = pw.dio(x, rate)
-        f0 = pw.stonemask(x, f0, t, rate)
-        return np.log(pw.cheaptrick(x, f0, t, rate)[f0 > 0].mean(axis=0))
-
-    ref, out = envelope(reference), envelope(shifted)
-    bins = np.arange(ref.size)
-    band = (bins * rate / (2 * (ref.size - 1)) > 200) & (bins * rate / (2 * (ref.size - 1)) < 4000)
-    ratios = np.arange(0.80, 1.25, 0.005)
-    errors = [np.mean((out[band] - np.interp(bins[band] / r, bins, ref))[:] ** 2) for r in ratios]
-    return float(ratios[int(np.argmin(errors))])
 
 
 def test_identity_is_bit_exact(speech):

@@ -87,3 +87,40 @@ def warp_envelope(envelope: np.ndarray, ratio: float) -> np.ndarray:
     frac = np.clip(source - low, 0.0, 1.0)
     warped = envelope[:, low] * (1.0 - frac) + envelope[:, high] * frac
     return np.ascontiguousarray(np.maximum(warped, 1e-16))
+
+
+# --- measures (bench/voices.py and the tests) -----------------------------------------------------
+
+
+def _analyse(samples: np.ndarray, rate: int):
+    import pyworld as pw
+
+    x = np.ascontiguousarray(samples, dtype=np.float64)
+    f0, times = pw.dio(x, rate, frame_period=FRAME_PERIOD_MS)
+    f0 = pw.stonemask(x, f0, times, rate)
+    return x, f0, times
+
+
+def median_f0(samples: np.ndarray, rate: int) -> float:
+    """The median fundamental frequency (Hz) of the voiced frames."""
+    _, f0, _ = _analyse(samples, rate)
+    voiced = f0[f0 > 0]
+    return float(np.median(voiced)) if voiced.size else 0.0
+
+
+def formant_ratio(reference: np.ndarray, shifted: np.ndarray, rate: int) -> float:
+    """The stretch of the frequency axis that best maps `reference`'s mean log spectral envelope
+    (voiced frames, 200 Hz to 4 kHz) onto `shifted`'s: 1.10 when formants went 10 % up."""
+    import pyworld as pw
+
+    def envelope(samples):
+        x, f0, times = _analyse(samples, rate)
+        return np.log(pw.cheaptrick(x, f0, times, rate)[f0 > 0].mean(axis=0))
+
+    ref, out = envelope(reference), envelope(shifted)
+    bins = np.arange(ref.size)
+    hz = bins * rate / (2 * (ref.size - 1))
+    band = (hz > 200) & (hz < 4000)
+    ratios = np.arange(0.70, 1.45, 0.005)
+    errors = [np.mean((out[band] - np.interp(bins[band] / r, bins, ref)) ** 2) for r in ratios]
+    return float(ratios[int(np.argmin(errors))])
