@@ -47,6 +47,8 @@ YOURTTS = "tts_models/multilingual/multi-dataset/your_tts"
 XTTS = "tts_models/multilingual/multi-dataset/xtts_v2"
 MAI_REPO = "tts-hub/tacotron2_ddc-fr-mai"
 XTTS_REPO = "tts-hub/XTTS-v2"
+OPENVOICE = "voice_conversion_models/multilingual/multi-dataset/openvoice_v2"
+OPENVOICE_REPO = "myshell-ai/OpenVoiceV2"
 
 # Where the released configs point (a training machine's paths), as COQUI-MODELS.md describes.
 FOREIGN_HUB = "/home/neon/.cache/huggingface/hub/models--neongeckocom--tts-vits-css10-fr/snapshots/6c4ce1d2a6c3b5a9b0b0b9d1c0f6a0b1a5e3c2d4"
@@ -114,6 +116,7 @@ def build_all(root: Path, stop: str = "natural") -> Replicas:
     hub_layout(replicas.hf_home / "hub", MAI_REPO, build_mai(scratch / "mai", stop=stop))
     build_your_tts(replicas.zoo_folder(YOURTTS))
     hub_layout(replicas.hf_home / "hub", XTTS_REPO, build_xtts(scratch / "xtts"))
+    hub_layout(replicas.hf_home / "hub", OPENVOICE_REPO, build_openvoice(scratch / "openvoice"))
     replicas.zoo_folder(XTTS).mkdir(parents=True, exist_ok=True)  # Coqui keeps the licence acceptance here
     (replicas.zoo_folder(XTTS) / "tos_agreed.txt").write_text(
         "I have read, understood and agreed to the Terms and Conditions."
@@ -708,3 +711,47 @@ def build_xtts(folder: Path) -> dict[str, Path]:
     (folder / "LICENSE.txt").write_text("Coqui Public Model License 1.0.0 (replica: random weights)\n")
     names = ("config.json", "model.pth", "vocab.json", "speakers_xtts.pth", "mel_stats.pth", "hash.md5", "LICENSE.txt")
     return {name: folder / name for name in names}
+
+
+# --- OpenVoice v2 (the house voice's converter) ------------------------------------------------------
+
+# converter/config.json as myshell-ai/OpenVoiceV2 ships it: OpenVoice's own layout (data, model),
+# not a Coqui config; Coqui's OpenVoice.load_checkpoint reads the audio settings from it.
+OPENVOICE_CONFIG = {
+    "_version_": "v2",
+    "data": {"sampling_rate": 22050, "filter_length": 1024, "hop_length": 256, "win_length": 1024, "n_speakers": 0},
+    "model": {
+        "zero_g": True,
+        "inter_channels": 192,
+        "hidden_channels": 192,
+        "filter_channels": 768,
+        "n_heads": 2,
+        "n_layers": 6,
+        "kernel_size": 3,
+        "p_dropout": 0.1,
+        "resblock": "1",
+        "resblock_kernel_sizes": [3, 7, 11],
+        "resblock_dilation_sizes": [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
+        "upsample_rates": [8, 8, 2, 2],
+        "upsample_initial_channel": 512,
+        "upsample_kernel_sizes": [16, 16, 4, 4],
+        "gin_channels": 256,
+    },
+}
+
+
+def build_openvoice(folder: Path) -> dict[str, Path]:
+    """OpenVoice v2's converter at full size with random weights: converter/checkpoint.pth (a
+    {"model": state} dict with weight_g / weight_v, as trained with an older torch) and
+    converter/config.json; the Hub repo's layout (its allow pattern is converter/*)."""
+    import torch
+    from TTS.vc.configs.openvoice_config import OpenVoiceConfig
+    from TTS.vc.models.openvoice import OpenVoice
+
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(7)
+    model = OpenVoice(OpenVoiceConfig())
+    checkpoint, config = folder / "checkpoint.pth", folder / "config.json"
+    torch.save({"model": old_weight_norm(model.state_dict())}, checkpoint)
+    config.write_text(json.dumps(OPENVOICE_CONFIG, indent=2), encoding="utf-8")
+    return {"converter/checkpoint.pth": checkpoint, "converter/config.json": config}

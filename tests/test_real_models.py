@@ -478,3 +478,124 @@ def test_replicas_have_the_released_shapes(zoo):
     speakers = torch.load(zoo.snapshot(replicas.XTTS_REPO) / "speakers_xtts.pth", weights_only=True)
     assert list(speakers["Claribel Dervla"]) == ["gpt_cond_latent", "speaker_embedding"]
     assert speakers["Claribel Dervla"]["speaker_embedding"].shape == (1, 512, 1)
+
+
+# --- a house voice: OpenVoice v2 turns a Coqui voice into the presenter's timbre -----------------------
+
+
+def _recording(path: Path, seconds: float, rate: int = 22050, silent: bool = False) -> Path:
+    """A presenter's recording: espeak-ng's female voice reading until `seconds` (or silence)."""
+    import subprocess
+
+    import soundfile as sf
+
+    if silent:
+        sf.write(path, np.zeros(int(seconds * rate), dtype=np.float32), rate)
+        return path
+    spoken = path.with_suffix(".raw.wav")
+    sentence = "Bonjour à toutes et à tous, voici le journal de la matinée, présenté depuis notre rédaction. "
+    subprocess.run(["espeak-ng", "-v", "fr+f2", "-w", str(spoken), sentence * 8], check=True)
+    once, source_rate = sf.read(spoken, dtype="float32")
+    samples = np.tile(once, int(seconds * source_rate // once.size) + 1)[: int(seconds * source_rate)]
+    if rate != source_rate:
+        import soxr
+
+        samples = soxr.resample(samples, source_rate, rate)
+    sf.write(path, samples, rate)
+    return path
+
+
+def _house_folder(tmp_path: Path, recording: str) -> Path:
+    folder = tmp_path / "voices"
+    folder.mkdir(exist_ok=True)
+    (folder / "narrateur.toml").write_text(
+        f'role = "narrator"\nengine = "coqui"\nmodel = "{replicas.CSS10}"\nhouse_voice = "{recording}"\n',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_a_house_voice_speaks_through_briefing_speak(runner, zoo, tmp_path, article):
+    """The narrator's VITS converted to the presenter's timbre: the episode renders, each clip is
+    the model's own length give or take a frame of OpenVoice, and differs from the plain voice;
+    a new recording is a new cache key."""
+    _recording(tmp_path / "presenter.wav", 15.0)
+    folder = _house_folder(tmp_path, "../presenter.wav")
+    book = load_voices(folder)
+    house, plain = book["narrateur"], VoicePreset.of("plain", "coqui", model=replicas.CSS10)
+    engine = CoquiEngine.load("cpu")
+    engine.prepare(house)
+    text = "Le conseil municipal a voté le budget hier soir."
+    heard = []
+    convert = engine.house().convert
+
+    def spy(samples, rate, preset):
+        heard.append(samples.copy())
+        return convert(samples, rate, preset)
+
+    engine.house().convert = spy
+    converted = engine.synthesize(text, house)
+    (original,) = heard  # what the model said, before conversion
+    assert converted.sample_rate == 22050 and abs(converted.samples.size - original.size) <= 512  # 2 frames
+    n = min(converted.samples.size, original.size)
+    assert not np.allclose(converted.samples[:n], original[:n], atol=1e-3)
+    assert engine.synthesize(text, plain).samples.size > 0
+    key = CoquiEngine.cache_identity(house)
+    _recording(tmp_path / "presenter.wav", 16.0)
+    assert CoquiEngine.cache_identity(house) != key
+    out = tmp_path / "house.mp3"
+    short = tmp_path / "court.txt"
+    short.write_text("Un titre\n\nLe conseil municipal a voté le budget hier soir.\n", encoding="utf-8")
+    result = runner.invoke(app, ["speak", str(short), "--voices", str(folder), "--engine", "coqui", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    "recording, message",
+    [
+        ({"seconds": 4.0}, "4.0 s long; give 10 to 60 s of the presenter speaking"),
+        ({"seconds": 70.0}, "70.0 s long"),
+        ({"seconds": 15.0, "rate": 8000}, "sample rate 8000 Hz; record at 16000 Hz or more"),
+        ({"seconds": 15.0, "silent": True}, "only 0.0 s of it is speech"),
+        (None, "does not exist"),
+        ("text", "is not audio that can be read"),
+    ],
+)
+def test_a_bad_presenter_recording_is_a_one_line_error(runner, zoo, tmp_path, recording, message):
+    path = tmp_path / "presenter.wav"
+    if isinstance(recording, dict):
+        _recording(path, **recording)
+    elif recording == "text":
+        path.write_text("pas de son ici", encoding="utf-8")
+    folder = _house_folder(tmp_path, str(path))
+    result = runner.invoke(app, ["voices", "--voices", str(folder)])
+    assert_one_line_error(result, 2, message)
+
+
+def test_a_house_voice_without_its_converter_falls_back_and_says_why(runner, zoo, tmp_path, monkeypatch):
+    _recording(tmp_path / "presenter.wav", 15.0)
+    folder = _house_folder(tmp_path, str(tmp_path / "presenter.wav"))
+    hub = tmp_path / "hub-without-openvoice"
+    shutil.copytree(zoo.hf_home / "hub", hub, symlinks=True)
+    shutil.rmtree(hub / ("models--" + replicas.OPENVOICE_REPO.replace("/", "--")))
+    monkeypatch.setenv("HF_HUB_CACHE", str(hub))
+    result = runner.invoke(app, ["voices", "--voices", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert "the house voice needs Coqui model voice_conversion_models/multilingual/multi-dataset/openvoice_v2" in (
+        result.stdout
+    )
+
+
+def test_the_optional_house_narrator_works_as_its_comment_says(runner, zoo, tmp_path):
+    folder = tmp_path / "voices"
+    shutil.copytree(BUNDLED, folder, ignore=shutil.ignore_patterns("optional"))
+    shutil.copy(OPTIONAL / "coqui-narrator-house.toml", folder)
+    _recording(folder / "presenter.wav", 20.0)
+    casting = folder / "casting.toml"
+    casting.write_text('narrator = "coqui-narrator-house"\n' + casting.read_text(encoding="utf-8"), encoding="utf-8")
+    book = load_voices(folder)
+    assert book.narrator == "coqui-narrator-house"
+    listing = runner.invoke(app, ["voices", "--voices", str(folder)])
+    line = next(x for x in listing.stdout.splitlines() if x.strip().startswith("coqui-narrator-house "))
+    assert " available" in line and "unavailable" not in line

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from briefing.engines.base import Audio, Engine, Speakers
-from briefing.engines.coqui import zoo
+from briefing.engines.coqui import house, zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
 from briefing.engines.registry import DEVICES
@@ -185,6 +185,7 @@ class CoquiEngine(Engine):
         "speaker": str,
         "language": str,
         "speaker_wav": str,
+        "house_voice": str,  # a presenter's recording: every clip converted to that timbre (house.py)
     }
     devices = ("cpu", "cuda")
     neural = True
@@ -195,6 +196,8 @@ class CoquiEngine(Engine):
             return "give either model (a zoo id) or model_path and config_path, not both"
         if preset.get("config_path") and not preset.get("model_path"):
             return "config_path needs model_path"
+        if preset.get("house_voice"):
+            return house.check_reference(house.reference_path(preset))
         return None
 
     @classmethod
@@ -209,6 +212,12 @@ class CoquiEngine(Engine):
         self._by_preset: dict[str, CoquiModel] = {}
         self._lock = threading.Lock()  # one synthesis at a time: Coqui models are not re-entrant
         self._noted: set[str] = set()
+        self._house: house.HouseVoices | None = None  # OpenVoice, loaded for the first house voice
+
+    def house(self) -> house.HouseVoices:
+        if self._house is None:
+            self._house = house.HouseVoices(self.device)
+        return self._house
 
     # -- what is on this disk (no torch, no network) --
 
@@ -227,6 +236,11 @@ class CoquiEngine(Engine):
                 f"Coqui model {preset.get('model')} needs its licence (CPML) accepted: "
                 "set COQUI_TOS_AGREED=1 if you agree to it"
             )
+        if preset.get("house_voice"):
+            try:
+                house.locate_model()
+            except ModelFilesError as exc:
+                return str(exc)
         return _transformers_problem(files) or _import_problem()
 
     @classmethod
@@ -241,6 +255,10 @@ class CoquiEngine(Engine):
             and not zoo.needs_tos(preset.get("model"))
         ):
             problem = zoo.download(preset.get("model"), missing=_zoo_missing)
+            if problem:
+                return problem
+        if preset.get("house_voice"):
+            problem = zoo.download(house.MODEL, missing=_house_missing)
             if problem:
                 return problem
         return cls.unavailable_reason(preset)
@@ -290,6 +308,8 @@ class CoquiEngine(Engine):
                 model["speaker_wav"] = (wav, None, None)
         # The precision asked for, not the one it resolves to (that would import torch and
         # openvino): a cache lives on one machine, where auto always resolves the same way.
+        if preset.get("house_voice"):
+            model["house_voice"] = house.identity(preset)
         return {
             **super().cache_identity(preset),
             "coqui-tts": tts_version,
@@ -407,6 +427,8 @@ class CoquiEngine(Engine):
         if wav and not Path(wav).is_file():
             raise VoiceError(f"voice preset {preset.path or preset.name}: speaker_wav {wav} does not exist")
         loaded.check(preset, wav)
+        if preset.get("house_voice"):
+            self.house().prepare(preset)
 
     # -- synthesis --
 
@@ -424,8 +446,10 @@ class CoquiEngine(Engine):
             else:
                 self._noted.add(preset.name)
                 log.warning("voice %r: %s (further notes of this voice with --debug)", preset.name, note)
-        samples = np.clip(spoken.samples, -1.0, 1.0)
-        return Audio(np.ascontiguousarray(samples, dtype=np.float32), loaded.sample_rate, spoken.notes, spoken.complete)
+        samples, rate = np.clip(spoken.samples, -1.0, 1.0), loaded.sample_rate
+        if preset.get("house_voice") and samples.size:
+            samples, rate = self.house().convert(samples, rate, preset)
+        return Audio(np.ascontiguousarray(samples, dtype=np.float32), rate, spoken.notes, spoken.complete)
 
     def describe(self, preset: VoicePreset) -> str:
         what = preset.get("model") or preset.get("model_path")
@@ -438,6 +462,14 @@ class CoquiEngine(Engine):
             loaded = None
         runtime = f" ({loaded.runtime})" if loaded is not None and loaded.kind == "vits" else ""
         return f"coqui {what}{extra} on {self.device}{runtime}"
+
+
+def _house_missing(name: str) -> bool:
+    try:
+        house.locate_model()
+        return False
+    except ModelFilesError:
+        return True
 
 
 def _zoo_missing(name: str) -> bool:

@@ -117,11 +117,11 @@ def hub_repo_dir(repo_id: str) -> Path:
     return hub_cache_dir() / ("models--" + repo_id.replace("/", "--"))
 
 
-def hub_snapshot(repo_id: str) -> tuple[Path, str] | None:
+def hub_snapshot(repo_id: str, marker: str = "config.json") -> tuple[Path, str] | None:
     """The snapshot folder of `repo_id` in the Hub cache and its revision, or None.
 
     `refs/main` names the revision a download fetched; without it (a cache copied by hand) the
-    newest snapshot that holds a config.json is taken.
+    newest snapshot that holds `marker` (the model's config) is taken.
     """
     repo = hub_repo_dir(repo_id)
     snapshots = repo / "snapshots"
@@ -129,10 +129,10 @@ def hub_snapshot(repo_id: str) -> tuple[Path, str] | None:
         revision = (repo / "refs" / "main").read_text(encoding="utf-8").strip()
     except OSError:
         revision = ""
-    if revision and (snapshots / revision / "config.json").is_file():
+    if revision and (snapshots / revision / marker).is_file():
         return snapshots / revision, revision
     try:
-        candidates = [p for p in snapshots.iterdir() if (p / "config.json").is_file()]
+        candidates = [p for p in snapshots.iterdir() if (p / marker).is_file()]
     except OSError:
         return None
     if not candidates:
