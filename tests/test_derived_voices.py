@@ -6,13 +6,14 @@ import subprocess
 import numpy as np
 import pytest
 import soundfile as sf
+from audio_checks import median_f0  # autocorrelation: a measure independent of WORLD
 from helpers import write_preset
 
 from briefing.cli import app
 from briefing.errors import VoiceError
 from briefing.synthesis.casting import unavailable_reason
 from briefing.synthesis.render import _identity
-from briefing.synthesis.transform import formant_ratio, median_f0, shift_voice
+from briefing.synthesis.transform import formant_ratio, shift_voice
 from briefing.voices import load_voices
 
 pw = pytest.importorskip("pyworld", reason="pyworld is part of `make test` (the dev and coqui extras)")
