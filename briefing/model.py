@@ -66,20 +66,24 @@ class Script:
     title: str
     segments: tuple[Segment, ...]
     chapters: tuple[str, ...] = ()  # one title per article, indexed by Segment.chapter
+    sources: tuple[str, ...] = ()  # what it was made from (paths, URLs): kept when it is edited and read back
 
     def to_dict(self) -> dict:
         return {
             "title": self.title,
+            "sources": list(self.sources),
             "chapters": list(self.chapters),
             "segments": [s.to_dict() for s in self.segments],
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Script:
+        """A Script from trusted data (to_dict's); an edited file goes through inputs.script_file."""
         return cls(
             title=data["title"],
             chapters=tuple(data.get("chapters", ())),
             segments=tuple(Segment(**s) for s in data["segments"]),
+            sources=tuple(data.get("sources", ())),
         )
 
 

@@ -20,6 +20,7 @@ from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.audio.loudness import finish_loudness
 from briefing.audio.music import add_music, decode_audio
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
+from briefing.inputs.script_file import is_script_file, load_script
 from briefing.inputs.sources import load_sources
 from briefing.model import Article, Cue, Script
 from briefing.options import MB, SpeakOptions
@@ -137,6 +138,8 @@ def plan(
     voices that cannot run here uncast instead of failing.
     """
     book = (book or load_voices(options.voices_dir)).for_engine(options.render.engine)
+    if any(is_script_file(s) for s in sources):
+        return _plan_edited(sources, options, book, strict)
     lexicon = dict(book.lexicon)
     if options.lexicon is not None:
         lexicon.update(load_lexicon(options.lexicon))
@@ -158,6 +161,32 @@ def plan(
     limits = voice_limits(casting)
     if any(limits[v] < script_options.max_chars for v in limits):
         script = build_script(articles, book, dataclasses.replace(script_options, voice_limits=limits))
+    return dataclasses.replace(script, sources=tuple(sources)), casting
+
+
+def _plan_edited(
+    sources: list[str], options: Options, book: VoiceBook, strict: bool
+) -> tuple[Script, dict[str, Casted]]:
+    """A Script JSON (as `briefing script --json` prints it, maybe edited), checked and cast as
+    it stands: its segments, voices and pauses are the editor's; only the engine mode applies."""
+    if len(sources) != 1:
+        raise UsageError("a script (.json) is rendered alone: give it as the only input")
+    neural = None
+    if options.render.engine == "auto":
+        book, neural, note = one_kind(book)
+        if note:
+            log.warning(note)
+    script = load_script(sources[0], book)
+    if options.script.title:
+        script = dataclasses.replace(script, title=options.script.title)
+    if not script.sources:
+        script = dataclasses.replace(script, sources=tuple(sources))
+    try:
+        casting = choose_presets(book, {s.voice for s in script.segments}, options.render.engine, strict, neural)
+    except EngineUnavailable:
+        if strict:
+            raise
+        return script, {}
     return script, casting
 
 
@@ -201,7 +230,7 @@ def make_episode(
         date=date,
         description=_description(script),
         cover=Path(options.cover) if options.cover else None,
-        sources=tuple(sources),
+        sources=script.sources,
     )
     # The episode streams through raw files in a private folder beside the output (same file
     # system, so nothing large goes to a small /tmp), removed whatever happens.

@@ -1,0 +1,129 @@
+"""A Script read back: `briefing speak EDITED.json` renders the JSON `briefing script --json` prints,
+as an editor left it (text, voice, speaker, pause, order, deletions).
+
+Everything is checked before any synthesis, each problem one line naming the segment: the JSON
+itself, the fields (required, typed, in range; unknown ones refused so a typo is not silently
+ignored) and the voices (each must be a preset of the voices folder; the error lists them). The
+text of a segment is spoken as written there: it is already what is said (numbers spelled out),
+so an editor fixes a reading by writing it out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from briefing.errors import InputError
+from briefing.model import Script, Segment
+from briefing.voices import GENDERS, VoiceBook
+
+SUFFIX = ".json"
+MAX_BYTES = 20 * 2**20
+MAX_SEGMENTS = 100_000
+MAX_PAUSE_MS = 10_000
+ROLES = ("title", "narration", "quote", "transition")
+# field -> (types, required)
+_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "role": ((str,), True),
+    "text": ((str,), True),
+    "voice": ((str,), True),
+    "speaker": ((str, type(None)), False),
+    "pause_ms": ((int,), False),
+    "chapter": ((int,), False),
+    "gender": ((str, type(None)), False),
+}
+
+
+def is_script_file(spec: str) -> bool:
+    """Whether an input names a Script JSON file (a local path ending in .json)."""
+    return spec.lower().endswith(SUFFIX) and "://" not in spec
+
+
+def load_script(spec: str, book: VoiceBook) -> Script:
+    """The Script in the JSON file `spec`, checked field by field and against `book`'s voices."""
+    path = Path(spec)
+    if not path.is_file():
+        raise InputError(f"{spec}: no such file")
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise InputError(f"{spec}: {path.stat().st_size / 2**20:.0f} MB is too large for a script")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{spec}: is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{spec}: is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except OSError as exc:
+        raise InputError(f"{spec}: cannot read it ({exc.strerror})") from None
+    return parse_script(data, book, spec)
+
+
+def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
+    def fail(message: str) -> InputError:
+        return InputError(f"{name}: {message}")
+
+    if not isinstance(data, dict):
+        raise fail("is not a script: a JSON object with title, chapters and segments (as `briefing script --json`)")
+    unknown = sorted(set(data) - {"title", "chapters", "segments", "sources"})
+    if unknown:
+        raise fail(f"unknown field(s) {', '.join(unknown)}; a script has title, chapters, segments, sources")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise fail("'title' must be a non-empty string")
+    chapters = data.get("chapters", [])
+    if not isinstance(chapters, list) or not all(isinstance(c, str) for c in chapters):
+        raise fail("'chapters' must be a list of strings")
+    sources = data.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise fail("'sources' must be a list of strings")
+    segments = data.get("segments")
+    if not isinstance(segments, list) or not segments:
+        raise fail("'segments' must be a non-empty list")
+    if len(segments) > MAX_SEGMENTS:
+        raise fail(f"{len(segments)} segments is over the limit of {MAX_SEGMENTS}")
+    parsed = [_segment(raw, n, book, len(chapters), fail) for n, raw in enumerate(segments, 1)]
+    return Script(title=title, segments=tuple(parsed), chapters=tuple(chapters), sources=tuple(sources))
+
+
+def _segment(raw: Any, n: int, book: VoiceBook, chapters: int, fail) -> Segment:
+    where = f"segment {n}"
+    if not isinstance(raw, dict):
+        raise fail(f"{where} is not an object")
+    unknown = sorted(set(raw) - set(_FIELDS))
+    if unknown:
+        raise fail(f"{where}: unknown field(s) {', '.join(unknown)}; fields: {', '.join(_FIELDS)}")
+    for key, (types, required) in _FIELDS.items():
+        if key not in raw:
+            if required:
+                raise fail(f"{where}: '{key}' is missing")
+            continue
+        value = raw[key]
+        if not isinstance(value, types) or isinstance(value, bool):
+            kind = " or ".join(
+                "null" if t is type(None) else {"str": "a string", "int": "an integer"}[t.__name__] for t in types
+            )
+            raise fail(f"{where}: '{key}' must be {kind}, not {json.dumps(value, ensure_ascii=False)[:40]}")
+    if raw["role"] not in ROLES:
+        raise fail(f"{where}: role {raw['role']!r} is not one of {', '.join(ROLES)}")
+    if not raw["text"].strip():
+        raise fail(f"{where}: 'text' is empty (delete the segment instead)")
+    if raw["voice"] not in book.presets:
+        raise fail(f"{where}: unknown voice {raw['voice']!r}; voices here: {', '.join(sorted(book.presets))}")
+    pause = raw.get("pause_ms", 0)
+    if not 0 <= pause <= MAX_PAUSE_MS:
+        raise fail(f"{where}: pause_ms {pause} is outside 0 to {MAX_PAUSE_MS}")
+    chapter = raw.get("chapter", 0)
+    if not 0 <= chapter < max(chapters, 1):
+        raise fail(f"{where}: chapter {chapter} does not exist (the script has {chapters} chapter(s), from 0)")
+    gender = raw.get("gender")
+    if gender is not None and gender not in GENDERS:
+        raise fail(f"{where}: gender {gender!r} is not one of {', '.join(GENDERS)} or null")
+    return Segment(
+        role=raw["role"],
+        text=" ".join(raw["text"].split()),
+        voice=raw["voice"],
+        speaker=raw.get("speaker"),
+        pause_ms=pause,
+        chapter=chapter,
+        gender=gender,
+    )
