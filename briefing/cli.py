@@ -195,6 +195,11 @@ def speak(
         show_default=False,
     ),
     bitrate: str = typer.Option(DEFAULTS.bitrate, "--bitrate", help="MP3 bitrate, 64k to 128k."),
+    transcript: str = typer.Option(
+        DEFAULTS.transcript,
+        "--transcript",
+        help="What the VTT, SRT and page show: written (the article's text) or spoken (what is said).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -227,6 +232,7 @@ def speak(
                 "cover": cover,
                 "intro_music": intro_music,
                 "bitrate": bitrate,
+                "transcript": transcript,
             }
         )
         with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:

@@ -44,7 +44,9 @@ class Segment:
 
     `speaker` is the source quoted (None for the narrator or an unknown source), `voice` the
     name of the preset that speaks it, `chapter` the index of the article it belongs to, and
-    `gender` the speaker's gender as the text gives it ("female", "male"; None when unknown).
+    `gender` the speaker's gender as the text gives it ("female", "male"; None when unknown),
+    `written` the article's own text for it, as a reader sees it ("25,12 %" where `text` says
+    "vingt-cinq virgule douze pour cent").
     """
 
     role: Role
@@ -54,6 +56,7 @@ class Segment:
     pause_ms: int = 0
     chapter: int = 0
     gender: str | None = None
+    written: str = ""  # the article's own text for this segment (digits, symbols, « »); `text` is what is said
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -25,6 +25,7 @@ from briefing.errors import UsageError
 
 # The command-line contract (DESIGN.md): --engine takes auto or a registered engine's name.
 ENGINES = ENGINE_MODES
+TRANSCRIPTS = ("written", "spoken")  # what VTT, SRT and the page show
 EXECUTORS = ("local", "ray")
 
 MB = 1024 * 1024  # --cache-size is in MB
@@ -74,6 +75,8 @@ class SpeakOptions:
     intro_music: Path | None = None
     # Mono speech is transparent at 96 kbit/s, inside the 64-128 podcast norm.
     bitrate: str = _option("96k", low=64, high=128, unit="k")
+    # What the transcripts (VTT, SRT, the page) show: the article's written text, or what is said.
+    transcript: str = _option("written", choices=TRANSCRIPTS)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -54,6 +54,7 @@ def test_an_edited_segment_is_the_only_one_synthesised_again(runner, article, sc
         nonlocal quote
         quote = next(i for i, s in enumerate(data["segments"]) if s["role"] == "quote")
         data["segments"][quote]["text"] = "Nous tiendrons nos promesses, quoi qu'il arrive."
+        data["segments"][quote]["written"] = "«\u00a0Nous tiendrons nos promesses, quoi qu'il arrive.\u00a0»"
         data["segments"][quote]["pause_ms"] = 900
         del data["segments"][-1]  # a deletion
         data["segments"][1], data["segments"][2] = data["segments"][2], data["segments"][1]  # a new order
@@ -63,7 +64,7 @@ def test_an_edited_segment_is_the_only_one_synthesised_again(runner, article, sc
     assert result.exit_code == 0, result.output
     assert f"segments: {len(data['segments'])} total, 1 synthesised" in result.stderr
     vtt = (tmp_path / "b" / "ep.vtt").read_text(encoding="utf-8")
-    assert "Nous tiendrons nos promesses, quoi qu'il arrive." in vtt
+    assert "«\u00a0Nous tiendrons nos promesses, quoi qu'il arrive.\u00a0»" in vtt
 
 
 def test_a_voice_changed_by_hand_speaks(runner, script_json, tmp_path):

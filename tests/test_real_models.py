@@ -98,8 +98,9 @@ def test_bundled_voices_render_the_sample_article(runner, zoo, tmp_path, cache_d
     assert "coqui-narrator" in coqui and len(coqui) >= 3  # the narrator and at least two quote voices
     assert coqui == voices  # the anonymous quotes too: every role has a Coqui voice, never a mix
     timeline = cues(out.with_suffix(".vtt"))
-    assert [text for _, text in timeline] == [s["text"] for s in script["segments"]]
-    for (seconds, text), segment in zip(timeline, script["segments"], strict=True):
+    assert [text for _, text in timeline] == [s["written"] for s in script["segments"]]
+    for (seconds, _), segment in zip(timeline, script["segments"], strict=True):
+        text = segment["text"]  # what was said
         # neither cut nor runaway: French is read at 10-18 characters a second
         assert len(text) / 40 <= seconds <= 1.0 + len(text) / 4, (segment["voice"], seconds, text)
         if book[segment["voice"]].get("model") == "tts_models/fr/mai/tacotron2-DDC":  # mai and its derived voices

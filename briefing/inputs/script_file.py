@@ -32,6 +32,7 @@ _FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "pause_ms": ((int,), False),
     "chapter": ((int,), False),
     "gender": ((str, type(None)), False),
+    "written": ((str,), False),
 }
 
 
@@ -126,4 +127,5 @@ def _segment(raw: Any, n: int, book: VoiceBook, chapters: int, fail) -> Segment:
         pause_ms=pause,
         chapter=chapter,
         gender=gender,
+        written=raw.get("written", "").strip(),
     )

@@ -554,10 +554,13 @@ class Normaliser:
         text = re.sub(r"\s*[(\[{]\s*", ", ", text)
         text = re.sub(r"\s*[)\]}]\s*", ", ", text)
         text = re.sub(r"\s[-–—]\s", ", ", text)
+        # Quotation marks go with the (no-break) spaces French typography puts inside them.
+        text = re.sub(r"\s*[«»“”„]\s*", " ", text)
         # Keep letters, digits (none are left), spaces and the punctuation voices use for prosody.
         text = "".join(ch if (ch.isalpha() or ch in " \u00a0.,;:!?'-…") else " " for ch in text)
         text = re.sub(r"[ ]+", " ", text)
-        text = re.sub(r" +([.,;:!?…])", r"\1", text)
+        # No space before punctuation, a French no-break one included ("dit-il\u00a0:").
+        text = re.sub(r"[ \u00a0]+([.,;:!?…])", r"\1", text)
         text = re.sub(r"([,;:])(?:[ ]*[,;:])+", r"\1", text)
         text = re.sub(r"^[\s,;:.!?]+", "", text)
         text = re.sub(r"\.{2,}", ".", text)

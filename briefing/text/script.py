@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from briefing.text.numbers import JOIN, cardinal, ordinal
 from briefing.text.quotes import Run, find_speaker, is_speech, sentence_after, sentence_before, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 from briefing.text.speakers import Speaker, Speakers
+from briefing.text.written import NBSP, french_typography, split_written
 from briefing.voices import Casting, VoiceBook
 
 # Silences (ms) after a segment, by the boundary that follows it. Longer boundaries win.
@@ -127,13 +129,16 @@ class _Builder:
         self.spoken_by: list[Speaker | None] = []  # each segment's source, labelled in finish()
         self.last_speaker: Speaker | None = None
 
-    def emit(self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int) -> None:
+    def emit(
+        self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int, written: str = ""
+    ) -> None:
         text = " ".join(text.replace(JOIN, " ").split()).lstrip(" ,;")
         if not has_words(text):
             # Punctuation left between two quotes carries no sound, but its boundary does.
             self.end_with(pause_ms)
             return
-        self.segments.append(Segment(role, text, voice, None, pause_ms, chapter))
+        written = re.sub(r"[ \t\r\n]+", " ", written).strip().lstrip(",;").lstrip()
+        self.segments.append(Segment(role, text, voice, None, pause_ms, chapter, written=written or text))
         self.spoken_by.append(speaker)
 
     def end_with(self, pause_ms: int) -> None:
@@ -145,38 +150,39 @@ class _Builder:
         self.segments[-1] = dataclasses.replace(self.segments[-1], pause_ms=pause_ms)
 
     def intro(self, day: str, articles: list[Article]) -> None:
-        self.capped(
-            "transition", self.say(f"Bonjour. Voici votre briefing du {day}."), self.narrator, None, PAUSE_SENTENCE, 0
-        )
+        self.ours("transition", f"Bonjour. Voici votre briefing du {day}.", PAUSE_SENTENCE, 0)
         count = cardinal(len(articles)).replace(JOIN, " ")
         titles = " ; ".join(_as_sentence(a.title).rstrip(".!?…") for a in articles)
-        self.capped(
-            "transition", self.say(f"Au sommaire, {count} sujets : {titles}."), self.narrator, None, PAUSE_CHAPTER, 0
-        )
+        self.ours("transition", f"Au sommaire, {count} sujets : {titles}.", PAUSE_CHAPTER, 0)
 
     def announce(self, index: int, total: int, publisher: str, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
         lead = "Premier sujet" if index == 0 else ("Dernier sujet" if index == total - 1 else "Sujet suivant")
         text = f"{lead}, une information {from_publisher(publisher)}." if publisher else f"{lead}."
-        self.capped("transition", self.say(text), self.narrator, None, PAUSE_TRANSITION, chapter)
+        self.ours("transition", text, PAUSE_TRANSITION, chapter)
 
     def outro(self, day: str, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
         text = f"C'était votre briefing du {day}. Merci de votre écoute, et à demain."
-        self.capped("transition", self.say(text), self.narrator, None, PAUSE_END, chapter)
+        self.ours("transition", text, PAUSE_END, chapter)
+
+    def ours(self, role: str, text: str, pause_ms: int, chapter: int) -> None:
+        """What we write ourselves (intro, announcements, outro), in the narrator's voice; shown
+        with French typography."""
+        self.capped(role, text, self.narrator, None, pause_ms, chapter, written=french_typography(text))
 
     def article(self, article: Article, chapter: int, announced: bool = False) -> None:
         if not announced:
             self.end_with(PAUSE_CHAPTER)
         self.last_speaker = None
         self.who.start_article("\n".join(block.text for block in article.blocks))
-        self.capped("title", self.say(_as_sentence(article.title)), self.narrator, None, PAUSE_TITLE, chapter)
+        title = _as_sentence(article.title)
+        self.capped("title", title, self.narrator, None, PAUSE_TITLE, chapter, written=article.title)
         for block in article.blocks:
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
-                self.capped(
-                    "narration", self.say(_as_sentence(block.text)), self.narrator, None, PAUSE_HEADING, chapter
-                )
+                heading = _as_sentence(block.text)
+                self.capped("narration", heading, self.narrator, None, PAUSE_HEADING, chapter, written=block.text)
             else:
                 self.paragraph(block.text, chapter)
                 self.end_with(PAUSE_PARAGRAPH)
@@ -194,7 +200,14 @@ class _Builder:
                 if speaker
                 else self.casting.voice_for(None)
             )
+            first = len(self.segments)
             self.sentences(run.text, "quote", voice, speaker, chapter)
+            if len(self.segments) > first:  # shown between guillemets, as the article had it
+                opened = dataclasses.replace(self.segments[first], written="«" + NBSP + self.segments[first].written)
+                self.segments[first] = opened
+                self.segments[-1] = dataclasses.replace(
+                    self.segments[-1], written=self.segments[-1].written + NBSP + "»"
+                )
             self.end_with(PAUSE_INLINE)
 
     def attribute(self, runs: list[Run], i: int) -> Speaker | None:
@@ -217,16 +230,28 @@ class _Builder:
 
     def sentences(self, text: str, role: str, voice: str, speaker: Speaker | None, chapter: int) -> None:
         for sentence in split_sentences(text):
-            self.capped(role, self.say(sentence), voice, speaker, PAUSE_SENTENCE, chapter)
+            self.capped(role, sentence, voice, speaker, PAUSE_SENTENCE, chapter)
         # A run that ends mid-sentence (narration before an inline quote) ends with a short pause.
         if self.segments and not _ends_sentence(text) and self.segments[-1].pause_ms == PAUSE_SENTENCE:
             self.set_last_pause(PAUSE_INLINE)
 
-    def capped(self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int) -> None:
-        """Emit `text` cut to the length cap: clause pauses inside, `pause_ms` after the last piece."""
-        pieces = cap_length(text, min(self.max_chars, self.voice_limits.get(voice, self.max_chars)))
-        for j, piece in enumerate(pieces):
-            self.emit(role, piece, voice, speaker, pause_ms if j == len(pieces) - 1 else PAUSE_CLAUSE, chapter)
+    def capped(
+        self,
+        role: str,
+        text: str,
+        voice: str,
+        speaker: Speaker | None,
+        pause_ms: int,
+        chapter: int,
+        written: str | None = None,
+    ) -> None:
+        """Emit `text` spelled out and cut to the length cap: clause pauses inside, `pause_ms`
+        after the last piece; each piece shown as its part of `written` (`text` by default)."""
+        pieces = cap_length(self.say(text), min(self.max_chars, self.voice_limits.get(voice, self.max_chars)))
+        shown = split_written(text if written is None else written, pieces)
+        for j, (piece, part) in enumerate(zip(pieces, shown, strict=True)):
+            pause = pause_ms if j == len(pieces) - 1 else PAUSE_CLAUSE
+            self.emit(role, piece, voice, speaker, pause, chapter, written=part)
 
     def say(self, text: str) -> str:
         """Spell `text` out for speech (numbers stay NBSP-joined until `emit`)."""
@@ -252,7 +277,8 @@ def _merge_non_speech(runs: list[Run]) -> list[Run]:
         if run.quoted and is_speech(run.text, before, after):
             merged.append(run)
             continue
-        text = run.text
+        # A term or title keeps its guillemets in the written text; normalisation drops them from speech.
+        text = f"«{NBSP}{run.text}{NBSP}»" if run.quoted else run.text
         if merged and not merged[-1].quoted:
             prev = merged.pop().text
             glue = "" if prev.endswith((" ", "'")) or not run.quoted else " "

@@ -1,0 +1,127 @@
+"""Written and spoken side by side: each segment shows the article's own text beside what is said."""
+
+import datetime as dt
+
+import pytest
+from helpers import write_preset
+
+from briefing.cli import app
+from briefing.model import Article, Block
+from briefing.text.script import ScriptOptions, build_script
+from briefing.text.written import NBSP, NNBSP, french_typography, split_written
+from briefing.voices import load_voices
+
+
+@pytest.fixture
+def book(tmp_path):
+    folder = tmp_path / "voices"
+    folder.mkdir()
+    write_preset(folder, "narrateur", role="narrator", engine="espeak", voice="fr+m3", gender="male")
+    write_preset(folder, "citation", role="quote", engine="espeak", voice="fr+f2", gender="female")
+    return load_voices(folder)
+
+
+def segments(book, *paragraphs, title="Un titre", **options):
+    article = Article(title, tuple(Block("paragraph", p) for p in paragraphs))
+    return build_script([article], book, ScriptOptions(**options)).segments
+
+
+@pytest.mark.parametrize(
+    "paragraph, written, spoken",
+    [
+        (
+            "Le taux a atteint 25,12 % en 2024.",
+            "Le taux a atteint 25,12 % en 2024.",
+            "Le taux a atteint vingt-cinq virgule douze pour cent en deux mille vingt-quatre.",
+        ),
+        (
+            "Le billet coûte 12,50 € depuis le 1er mars.",
+            "Le billet coûte 12,50 € depuis le 1er mars.",
+            "Le billet coûte douze euros cinquante depuis le premier mars.",
+        ),
+        (
+            "La SNCF transporte 150 000 voyageurs par jour.",
+            "La SNCF transporte 150 000 voyageurs par jour.",
+            "La esse enne cé effe transporte cent cinquante mille voyageurs par jour.",
+        ),
+        (
+            "M. Dupont arrive à 14h30.",
+            "M. Dupont arrive à 14h30.",
+            "monsieur Dupont arrive à quatorze heures trente.",
+        ),
+    ],
+)
+def test_numbers_money_and_abbreviations_are_written_as_the_article_wrote_them(book, paragraph, written, spoken):
+    seg = segments(book, paragraph)[1]
+    assert (seg.written, seg.text) == (written, spoken)
+
+
+def test_a_quotation_is_shown_between_guillemets_and_a_term_keeps_them(book):
+    segs = segments(
+        book,
+        "« Nous tiendrons nos promesses », a déclaré Sophie Marchand.",
+        "Le projet, jugé « cosmétique » par l'opposition, avance.",
+    )
+    quote = next(s for s in segs if s.role == "quote")
+    assert quote.written == f"«{NBSP}Nous tiendrons nos promesses{NBSP}»" and "«" not in quote.text
+    term = next(s for s in segs if "cosmétique" in s.text)
+    assert f"«{NBSP}cosmétique{NBSP}»" in term.written and "«" not in term.text
+    assert "jugé cosmétique par" in term.text  # spoken without a stray space
+
+
+def test_a_quotation_of_several_sentences_opens_and_closes_once(book):
+    segs = segments(book, "« Nous avons voté. Nous tiendrons. Rien ne change », a dit Paul Girard.")
+    quotes = [s for s in segs if s.role == "quote"]
+    assert len(quotes) == 3
+    assert quotes[0].written.startswith("«" + NBSP) and not quotes[0].written.endswith("»")
+    assert quotes[1].written == "Nous tiendrons."
+    assert quotes[-1].written.endswith(NBSP + "»") and not quotes[-1].written.startswith("«")
+
+
+def test_a_long_sentence_is_cut_at_the_same_places_in_both(book):
+    long = (
+        "Le conseil a voté 1 250 000 € pour les écoles, 350 000 € pour les crèches, "
+        "et 2,5 millions d'euros pour la voirie, après 4 heures de débat."
+    )
+    segs = [s for s in segments(book, long, max_chars=60) if s.role == "narration"]
+    assert len(segs) > 1
+    assert " ".join(s.written for s in segs) == long  # every written word once, in order
+    for seg in segs:  # each part shows the numbers its spoken part says
+        if "crèches" in seg.text:
+            assert "crèches" in seg.written and "350 000 €" in seg.written
+        if "voirie" in seg.text:
+            assert "voirie" in seg.written
+
+
+def test_split_written_aligns_on_words_left_alone():
+    pieces = ["Le budget atteint un million deux cent mille euros,", "et la dette baisse de trois pour cent."]
+    assert split_written("Le budget atteint 1 200 000 €, et la dette baisse de 3 %.", pieces) == [
+        "Le budget atteint 1 200 000 €,",
+        "et la dette baisse de 3 %.",
+    ]
+    assert split_written("Un seul morceau.", ["Un seul morceau."]) == ["Un seul morceau."]
+
+
+def test_what_we_write_ourselves_has_french_typography(book):
+    two = [Article("Premier sujet du jour", (Block("paragraph", "Un texte."),), publisher="Le Courrier")] * 2
+    script = build_script(two, book, ScriptOptions(date=dt.date(2026, 12, 6)))
+    summary = script.segments[1]
+    assert summary.written.startswith(f"Au sommaire, deux sujets{NBSP}: Premier sujet du jour{NNBSP}; ")
+    assert french_typography("Vraiment ? Oui ! « Non »") == f"Vraiment{NNBSP}? Oui{NNBSP}! «{NBSP}Non{NBSP}»"
+
+
+def test_transcripts_show_the_written_text_unless_asked_for_the_spoken(runner, article, tmp_path):
+    article.write_text("Un budget voté\n\nLe budget atteint 25,12 % du total en 2024.\n", encoding="utf-8")
+    base = ["speak", str(article), "--engine", "espeak", "--cache-dir", str(tmp_path / "c")]
+    assert runner.invoke(app, [*base, "-o", str(tmp_path / "w" / "ep.mp3")]).exit_code == 0
+    assert runner.invoke(app, [*base, "-o", str(tmp_path / "s" / "ep.mp3"), "--transcript", "spoken"]).exit_code == 0
+    written = (tmp_path / "w" / "ep.vtt").read_text(encoding="utf-8")
+    spoken = (tmp_path / "s" / "ep.vtt").read_text(encoding="utf-8")
+    assert "25,12 % du total en 2024." in written and "vingt-cinq virgule douze" not in written
+    assert "vingt-cinq virgule douze pour cent" in spoken
+    assert "25,12 %" in (tmp_path / "w" / "ep.srt").read_text(encoding="utf-8")
+    assert "25,12 %" in (tmp_path / "w" / "ep.html").read_text(encoding="utf-8")
+    # the audio is the same either way
+    assert (tmp_path / "w" / "ep.mp3").read_bytes() == (tmp_path / "s" / "ep.mp3").read_bytes()
+    bad = runner.invoke(app, [*base, "-o", str(tmp_path / "x.mp3"), "--transcript", "both"])
+    assert bad.exit_code == 2 and "transcript" in bad.stderr
