@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 
 BlockKind = Literal["heading", "paragraph"]
-Role = Literal["title", "narration", "quote", "transition"]
+Role = Literal["title", "heading", "narration", "quote", "transition"]
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 A preset is one TOML file; its name is the file name without .toml. A folder holds exactly one
 narrator (or names one in casting.toml) and any number of quote voices, which form the pool
 quoted speakers are cast from. `casting.toml` (optional) may set `narrator`, `default_quote`
-(the voice of quotes whose speaker is unknown), a `[speakers]` table pinning a speaker to
-a voice ("Emmanuel Macron" = "quote-m7") and a `[genders]` table pinning a speaker's gender
-("Dominique Martin" = "female") where the text does not say it.
+(the voice of quotes whose speaker is unknown), `heading` (the voice of sub-headings; the
+narrator's by default), a `[speakers]` table pinning a speaker to a voice ("Emmanuel Macron" =
+"quote-m7") and a `[genders]` table pinning a speaker's gender ("Dominique Martin" = "female")
+where the text does not say it.
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ class VoiceBook:
     folder: Path | None = None
     lexicon: dict[str, str] = field(default_factory=dict)  # the folder's lexicon.toml
     genders: dict[str, str] = field(default_factory=dict)  # speaker -> gender, from casting.toml
+    heading: str | None = None  # the voice of sub-headings (casting.toml); None: the narrator's
 
     def __getitem__(self, name: str) -> VoicePreset:
         try:
@@ -257,6 +259,9 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
     for name in [default_quote, *pinned.values()]:
         if name not in presets:
             raise VoiceError(f"{casting_path}: voice {name!r} is not a preset in {folder}")
+    heading = casting.get("heading")
+    if heading is not None and heading not in presets:
+        raise VoiceError(f"{casting_path}: heading voice {heading!r} is not a preset in {folder}")
     genders = dict(casting.get("genders", {}))
     for speaker, gender in genders.items():
         if gender not in GENDERS:
@@ -266,7 +271,7 @@ def load_voices(folder: Path | str | None = None) -> VoiceBook:
     lexicon = {}
     if (folder / LEXICON_FILE).exists():
         lexicon = load_lexicon(folder / LEXICON_FILE)
-    return VoiceBook(presets, narrator, pool, default_quote, pinned, folder, lexicon, genders)
+    return VoiceBook(presets, narrator, pool, default_quote, pinned, folder, lexicon, genders, heading)
 
 
 def _derive(stub: VoicePreset, presets: dict[str, VoicePreset]) -> VoicePreset:

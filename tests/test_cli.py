@@ -78,7 +78,7 @@ def test_script_json(runner, article):
     segments = data["segments"]
     for seg in segments:
         assert {"role", "speaker", "voice", "text", "pause_ms"} <= set(seg)
-        assert seg["role"] in ("title", "narration", "quote", "transition")
+        assert seg["role"] in ("title", "heading", "narration", "quote", "transition")
         assert isinstance(seg["pause_ms"], int) and seg["pause_ms"] > 0
         assert seg["text"].strip()
     assert segments[0]["role"] == "title"

@@ -203,7 +203,8 @@ def test_speak_writes_the_page_beside_the_mp3(episode_folder):
     tree = Tree(text)
     assert tree.all("audio")[0]["src"] == f"{EPISODE}.mp3"
     cues = [p for p in tree.all("p") if p.get("class") == "cue"]
-    assert len(cues) == vtt.count(" --> ")  # every cue of the transcript, nothing else
+    headings = [h for h in tree.all("h4") if h.get("class") == "cue heading"]  # the articles' sub-headings
+    assert headings and len(cues) + len(headings) == vtt.count(" --> ")  # every cue of the transcript, nothing else
     assert [a["data-start"] for a in tree.all("a") if a.get("data-start") and "at" not in a.get("class", "")] == [
         f"{c['startTime']:.3f}".rstrip("0").rstrip(".") for c in chapters
     ]

@@ -125,3 +125,24 @@ def test_transcripts_show_the_written_text_unless_asked_for_the_spoken(runner, a
     assert (tmp_path / "w" / "ep.mp3").read_bytes() == (tmp_path / "s" / "ep.mp3").read_bytes()
     bad = runner.invoke(app, [*base, "-o", str(tmp_path / "x.mp3"), "--transcript", "both"])
     assert bad.exit_code == 2 and "transcript" in bad.stderr
+
+
+def test_sub_headings_are_their_own_role_with_their_pauses_and_voice(book, tmp_path):
+    from briefing.errors import VoiceError
+    from briefing.text.script import PAUSE_HEADING, PAUSE_SECTION
+
+    article = Article(
+        "Un titre",
+        (Block("paragraph", "Un premier paragraphe."), Block("heading", "La suite"), Block("paragraph", "Un second.")),
+    )
+    segs = build_script([article], book).segments
+    i = next(i for i, s in enumerate(segs) if s.role == "heading")
+    assert (segs[i].written, segs[i].text, segs[i].voice) == ("La suite", "La suite.", book.narrator)
+    assert segs[i - 1].pause_ms >= PAUSE_SECTION and segs[i].pause_ms == PAUSE_HEADING
+    folder = book.folder
+    (folder / "casting.toml").write_text('heading = "citation"\n', encoding="utf-8")
+    own = build_script([article], load_voices(folder)).segments
+    assert next(s for s in own if s.role == "heading").voice == "citation"
+    (folder / "casting.toml").write_text('heading = "personne"\n', encoding="utf-8")
+    with pytest.raises(VoiceError, match="heading voice 'personne' is not a preset"):
+        load_voices(folder)

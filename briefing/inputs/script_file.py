@@ -22,7 +22,7 @@ SUFFIX = ".json"
 MAX_BYTES = 20 * 2**20
 MAX_SEGMENTS = 100_000
 MAX_PAUSE_MS = 10_000
-ROLES = ("title", "narration", "quote", "transition")
+ROLES = ("title", "heading", "narration", "quote", "transition")
 # field -> (types, required)
 _FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "role": ((str,), True),

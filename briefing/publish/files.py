@@ -116,7 +116,13 @@ def listening_page(pub: Publication) -> Page:
     paths = episode_paths(pub.audio)
     segments = pub.script.segments
     cues = tuple(
-        PageCue(cue.start_ms, cue.end_ms, speaker_label(segments[cue.index]), segments[cue.index].text)
+        PageCue(
+            cue.start_ms,
+            cue.end_ms,
+            speaker_label(segments[cue.index]),
+            segments[cue.index].text,
+            heading=segments[cue.index].role == "heading",
+        )
         for cue in pub.episode.cues
     )
     return Page(

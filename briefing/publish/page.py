@@ -50,6 +50,7 @@ class PageCue:
     end_ms: int
     speaker: str
     text: str
+    heading: bool = False  # a sub-heading of the article: shown as a heading
 
 
 @dataclass(frozen=True)
@@ -210,8 +211,8 @@ def _transcript(page: Page) -> list[_Section]:
         if not sections or sections[-1][0] != chapter:
             sections.append((chapter, []))
             speaker_now = None
-        sections[-1][1].append(_Line(n, cue, cue.speaker != speaker_now))
-        speaker_now = cue.speaker
+        sections[-1][1].append(_Line(n, cue, not cue.heading and cue.speaker != speaker_now))
+        speaker_now = None if cue.heading else cue.speaker
     return [
         _Section(chapter + 1, page.chapters[chapter].title if chapter >= 0 else page.title, tuple(lines))
         for chapter, lines in sections

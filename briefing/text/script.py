@@ -61,6 +61,7 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     casting = Casting(book, demand=speaker_genders(articles, book))
     builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
     builder.who = Speakers(book.genders)
+    builder.heading_voice = book.heading or book.narrator
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
     chapters = [a.title for a in articles]
     if briefing:
@@ -128,6 +129,7 @@ class _Builder:
         self.who = Speakers()  # the sources quoted, one identity each
         self.spoken_by: list[Speaker | None] = []  # each segment's source, labelled in finish()
         self.last_speaker: Speaker | None = None
+        self.heading_voice = narrator  # sub-headings: the narrator, or casting.toml's `heading`
 
     def emit(
         self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int, written: str = ""
@@ -182,7 +184,7 @@ class _Builder:
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
                 heading = _as_sentence(block.text)
-                self.capped("narration", heading, self.narrator, None, PAUSE_HEADING, chapter, written=block.text)
+                self.capped("heading", heading, self.heading_voice, None, PAUSE_HEADING, chapter, written=block.text)
             else:
                 self.paragraph(block.text, chapter)
                 self.end_with(PAUSE_PARAGRAPH)
