@@ -88,10 +88,9 @@ _VERBS = (
     r"peut-on lire|lit-on)\w*"
 )
 _AUX = r"(?:(?:a|ont|avait|avaient|aurait|auraient|avait|va|vont|a-t-il|a-t-elle)\s+)?"
-_PROPER = (
-    r"(?:(?:M\.|Mme|Mlle|Dr|Pr|Me|Mgr)\s+)?"  # a title: "M. Vidal"
-    r"[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+)?[A-ZÀ-ÖØ-Þ][\w'-]+)*"
-)
+# A person's or a body's name: capitalised words, with their particles ("Yann Le Gall", "Charles de Gaulle").
+NAME = r"[A-ZÀ-ÖØ-Þ][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+)?[A-ZÀ-ÖØ-Þ][\w'-]+)*"
+_PROPER = r"(?:(?:M\.|Mme|Mlle|Dr|Pr|Me|Mgr)\s+)?" + NAME  # with its title: "M. Vidal"
 _DET = r"(?i:(?:les|le|la|un|une|des|ce|cet|cette|ces|son|sa|ses|leur|leurs|notre|votre)\s+|l')"
 # A capitalised head may take lower-case words after it, as names of bodies do ("l'Automobile club
 # de Monaco", "la Fédération française de football"), never words that start the rest of the sentence.

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from briefing.text.first_names import gender_of_first_name
+from briefing.text.quotes import NAME
 
 _TITLES = {
     "m.": "male",
@@ -91,12 +92,10 @@ _DOCUMENTS = frozenset(
 )
 _WRITING_VERBS = re.compile(r"\b(?:écri\w*|écrit\w*|sign\w*|publi\w*|rédig\w*)\b", re.IGNORECASE)
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_NAME = rf"[{_UPPER}][\w'-]+(?:\s+(?:de\s+|d'|du\s+|van\s+|von\s+|le\s+|la\s+|Le\s+|La\s+)?[{_UPPER}][\w'-]+)*"
 _TITLE_RE = r"(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle)"
-_TITLED = re.compile(rf"\b({_TITLE_RE})\s+({_NAME})")
+_TITLED = re.compile(rf"\b({_TITLE_RE})\s+({NAME})")
 _ROLE_APPOSITION = re.compile(
-    rf"\b((?i:le|la|un|une|l'))\s*([\w-]+)\b[^,.;:!?«»]{{0,60}},\s*({_NAME})(?=\s*[,.;:!?)]|\s+(?:a|avait|est|estime|juge|"
+    rf"\b((?i:le|la|un|une|l'))\s*([\w-]+)\b[^,.;:!?«»]{{0,60}},\s*({NAME})(?=\s*[,.;:!?)]|\s+(?:a|avait|est|estime|juge|"
     rf"déclare|explique|affirme|indique|précise|dit|ajoute|souligne)\b)"
 )
 # Pronouns and agreements in an attribution: "a-t-elle", "dit-il", "s'est-elle félicitée",
