@@ -12,7 +12,7 @@ from helpers import write_preset
 from briefing.cli import app
 from briefing.errors import VoiceError
 from briefing.synthesis.casting import unavailable_reason
-from briefing.synthesis.render import _identity
+from briefing.synthesis.render import voice_identity
 from briefing.synthesis.transform import formant_ratio, shift_voice
 from briefing.voices import load_voices
 
@@ -76,7 +76,7 @@ def test_a_derived_preset_takes_its_base_engine_and_settings(tmp_path):
     assert (grave.base, grave.pitch_shift, grave.formant_shift) == ("citation", -3.0, 0.92)
     assert "grave" in book.quote_pool and unavailable_reason(grave) is None
     # the transform is part of the cache key; a preset that is not derived keeps the key it had
-    assert _identity(grave)["transform"]["pitch_shift"] == -3.0 and "transform" not in _identity(base)
+    assert voice_identity(grave)["transform"]["pitch_shift"] == -3.0 and "transform" not in voice_identity(base)
     assert "pitch_shift" not in base.identity()
 
 

@@ -76,7 +76,7 @@ def render(
     }
     for name in sorted({p.engine for p in presets.values()}):
         engine_class(name).check_device(options.device)
-    identities = {voice: _identity(p) for voice, p in presets.items()}
+    identities = {voice: voice_identity(p) for voice, p in presets.items()}
     keys = [cache_key(seg.text, identities[seg.voice]) for seg in script.segments]
     missing = sorted(
         {seg.voice for seg, key in zip(script.segments, keys, strict=True) if cache is None or not cache.has(key)}
@@ -122,7 +122,7 @@ def render(
             executor.close()
 
 
-def _identity(preset: VoicePreset) -> dict:
+def voice_identity(preset: VoicePreset) -> dict:
     """A voice's part of the segment cache key: its engine's, and a derived voice's transform."""
     identity = engine_class(preset.engine).cache_identity(preset)
     if preset.derived:
