@@ -91,6 +91,16 @@ def test_html_file_gives_title_date_site_and_body(tmp_path):
     assert "injecté" not in said and "Accueil" not in said and "Lire aussi" not in said and "©" not in said
 
 
+def test_the_same_page_read_again_in_one_process_is_read_whole(tmp_path):
+    """A batch, `briefing serve` or a publish run reads pages again in one process: nothing of a
+    page may go because it was seen before (trafilatura's deduplication cache did that)."""
+    path = tmp_path / "page.html"
+    path.write_text(page("Le port de Brest investit", "Un plan de 45 millions d'euros a été voté."), encoding="utf-8")
+    reads = [load_sources([str(path)])[0].blocks for _ in range(5)]
+    assert all(blocks == reads[0] for blocks in reads)
+    assert ("heading", "Des quais rénovés") in [(b.kind, b.text) for b in reads[-1]]
+
+
 def test_feed_url_takes_the_newest_items_and_fetches_their_pages(site):
     articles = load_sources([site.feed], max_articles=2)
     assert [a.title for a in articles] == ["La pêche à la coquille reprend", "Le port de Brest investit dans ses quais"]

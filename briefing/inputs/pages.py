@@ -40,7 +40,9 @@ def article_from_html(data: bytes | str, source: str, fallback_title: str = "") 
         include_images=False,
         include_formatting=False,
         include_links=False,
-        deduplicate=True,
+        # Not trafilatura's deduplication: its cache lives as long as the process, so the same
+        # page read again (a batch, `briefing serve`, tomorrow's publish run) lost its sub-headings.
+        deduplicate=False,
     )
     if not xml:
         # Too short or too odd for trafilatura's heuristics: read the page's own structure.
