@@ -15,6 +15,9 @@ import numpy as np
 
 BlockKind = Literal["heading", "paragraph"]
 Role = Literal["title", "heading", "narration", "quote", "transition"]
+# A silence this long or longer after a segment ends its paragraph: the text side sets it at every
+# paragraph's end, and the written views (page, EPUB) rebuild the paragraphs from it.
+PARAGRAPH_PAUSE_MS = 850
 
 
 @dataclass(frozen=True)

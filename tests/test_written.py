@@ -63,7 +63,7 @@ def test_a_quotation_is_shown_between_guillemets_and_a_term_keeps_them(book):
         "Le projet, jugé « cosmétique » par l'opposition, avance.",
     )
     quote = next(s for s in segs if s.role == "quote")
-    assert quote.written == f"«{NBSP}Nous tiendrons nos promesses{NBSP}»" and "«" not in quote.text
+    assert quote.written == f"«{NBSP}Nous tiendrons nos promesses{NBSP}»," and "«" not in quote.text
     term = next(s for s in segs if "cosmétique" in s.text)
     assert f"«{NBSP}cosmétique{NBSP}»" in term.written and "«" not in term.text
     assert "jugé cosmétique par" in term.text  # spoken without a stray space
@@ -75,7 +75,29 @@ def test_a_quotation_of_several_sentences_opens_and_closes_once(book):
     assert len(quotes) == 3
     assert quotes[0].written.startswith("«" + NBSP) and not quotes[0].written.endswith("»")
     assert quotes[1].written == "Nous tiendrons."
-    assert quotes[-1].written.endswith(NBSP + "»") and not quotes[-1].written.startswith("«")
+    assert quotes[-1].written == f"Rien ne change{NBSP}»,"  # the comma after », as written
+
+
+def test_punctuation_after_a_closing_guillemet_stays_in_the_written_text(book):
+    """"», a déclaré" and "année ». Les premiers": the comma and the stop belong to the text a
+    reader sees (the transcripts, the page, the EPUB) even though no voice says them."""
+    segs = segments(
+        book,
+        "Selon la mairie, « le chantier du pont sera terminé avant la fin du mois de mai ». Les riverains attendent.",
+        "« Nous tiendrons », a promis Paul Girard.",
+    )
+    shown = [s.written for s in segs if s.role != "title"]
+    assert shown == [
+        "Selon la mairie,",
+        f"«{NBSP}le chantier du pont sera terminé avant la fin du mois de mai{NBSP}».",
+        "Les riverains attendent.",
+        f"«{NBSP}Nous tiendrons{NBSP}»,",
+        "a promis Paul Girard.",
+    ]
+    said = [s.text for s in segs if s.role != "title"]
+    assert said[1].endswith("fin du mois de mai") and said[3] == "Nous tiendrons"  # no sign is said
+    # The stop after » ends a sentence: a sentence's pause, not the short one inside a sentence.
+    assert segs[2].pause_ms == 450
 
 
 def test_a_long_sentence_is_cut_at_the_same_places_in_both(book):

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from briefing.model import Article, Script, Segment
+from briefing.model import PARAGRAPH_PAUSE_MS, Article, Script, Segment
 from briefing.options import SpeakOptions
 from briefing.text.clean import has_words
 from briefing.text.dates import MONTHS, WEEKDAYS
@@ -28,7 +28,7 @@ from briefing.voices import Casting, VoiceBook
 PAUSE_CLAUSE = 180  # a long sentence cut in two
 PAUSE_INLINE = 220  # narration <-> quotation inside one sentence
 PAUSE_SENTENCE = 450
-PAUSE_PARAGRAPH = 850
+PAUSE_PARAGRAPH = PARAGRAPH_PAUSE_MS  # 850; a longer pause ends a paragraph too
 PAUSE_HEADING = 650  # after a sub-heading
 PAUSE_SECTION = 1200  # before a sub-heading
 PAUSE_TITLE = 1100  # after the title announcement
@@ -65,8 +65,8 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
     chapters = [a.title for a in articles]
     if briefing:
-        day = spoken_date(options.date or dt.date.today())
-        builder.intro(day, articles)
+        date = options.date or dt.date.today()
+        builder.intro(date, articles)
         chapters.insert(0, INTRO_CHAPTER)
     first = 1 if briefing else 0
     for i, article in enumerate(articles):
@@ -74,9 +74,10 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
             builder.announce(i, len(articles), article.publisher, first + i)
         builder.article(article, first + i, announced=briefing)
     if briefing:
-        builder.outro(day, first + len(articles) - 1)
+        builder.outro(date, first + len(articles) - 1)
     segments = builder.finish()
-    default_title = f"Briefing du {day}" if briefing else (articles[0].title if articles else "")
+    # The title is read, not heard (ID3, feed, page, EPUB): its date in figures.
+    default_title = f"Briefing du {written_date(date)}" if briefing else (articles[0].title if articles else "")
     return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
 
 
@@ -104,6 +105,12 @@ def spoken_date(day: dt.date) -> str:
     """ "mardi vingt-quatre novembre" ("premier" for the first of the month)."""
     number = ordinal(1) if day.day == 1 else cardinal(day.day)
     return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}".replace(JOIN, " ")
+
+
+def written_date(day: dt.date) -> str:
+    """ "mardi 24 novembre", "lundi 1er décembre": the date as French typography writes it."""
+    number = "1er" if day.day == 1 else str(day.day)
+    return f"{WEEKDAYS[day.weekday()]} {number} {MONTHS[day.month - 1]}"
 
 
 def from_publisher(name: str) -> str:
@@ -136,10 +143,21 @@ class _Builder:
     ) -> None:
         text = " ".join(text.replace(JOIN, " ").split()).lstrip(" ,;")
         if not has_words(text):
-            # Punctuation left between two quotes carries no sound, but its boundary does.
+            # Punctuation left between two quotes carries no sound, but its boundary does; a
+            # reader still sees it ("année ». Les premiers..."), after the previous segment.
+            marks = re.sub(r"[\s«»]+", "", written)
+            if marks and self.segments and self.segments[-1].chapter == chapter:
+                last = self.segments[-1]
+                self.segments[-1] = dataclasses.replace(last, written=last.written + marks)
             self.end_with(pause_ms)
             return
-        written = re.sub(r"[ \t\r\n]+", " ", written).strip().lstrip(",;").lstrip()
+        written = re.sub(r"[ \t\r\n]+", " ", written).strip()
+        lead = re.match(r"[,;]+", written)
+        if lead and self.segments and self.segments[-1].chapter == chapter:
+            # "», a déclaré X": the comma is shown after the quotation it closes, as written.
+            last = self.segments[-1]
+            self.segments[-1] = dataclasses.replace(last, written=last.written + lead.group())
+        written = written.lstrip(",;").lstrip()
         self.segments.append(Segment(role, text, voice, None, pause_ms, chapter, written=written or text))
         self.spoken_by.append(speaker)
 
@@ -151,8 +169,9 @@ class _Builder:
     def set_last_pause(self, pause_ms: int) -> None:
         self.segments[-1] = dataclasses.replace(self.segments[-1], pause_ms=pause_ms)
 
-    def intro(self, day: str, articles: list[Article]) -> None:
-        self.ours("transition", f"Bonjour. Voici votre briefing du {day}.", PAUSE_SENTENCE, 0)
+    def intro(self, date: dt.date, articles: list[Article]) -> None:
+        hello = "Bonjour. Voici votre briefing du {}."
+        self.ours("transition", hello.format(spoken_date(date)), PAUSE_SENTENCE, 0, hello.format(written_date(date)))
         count = cardinal(len(articles)).replace(JOIN, " ")
         titles = " ; ".join(_as_sentence(a.title).rstrip(".!?…") for a in articles)
         self.ours("transition", f"Au sommaire, {count} sujets : {titles}.", PAUSE_CHAPTER, 0)
@@ -163,15 +182,16 @@ class _Builder:
         text = f"{lead}, une information {from_publisher(publisher)}." if publisher else f"{lead}."
         self.ours("transition", text, PAUSE_TRANSITION, chapter)
 
-    def outro(self, day: str, chapter: int) -> None:
+    def outro(self, date: dt.date, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
-        text = f"C'était votre briefing du {day}. Merci de votre écoute, et à demain."
-        self.ours("transition", text, PAUSE_END, chapter)
+        bye = "C'était votre briefing du {}. Merci de votre écoute, et à demain."
+        self.ours("transition", bye.format(spoken_date(date)), PAUSE_END, chapter, bye.format(written_date(date)))
 
-    def ours(self, role: str, text: str, pause_ms: int, chapter: int) -> None:
+    def ours(self, role: str, text: str, pause_ms: int, chapter: int, written: str | None = None) -> None:
         """What we write ourselves (intro, announcements, outro), in the narrator's voice; shown
-        with French typography."""
-        self.capped(role, text, self.narrator, None, pause_ms, chapter, written=french_typography(text))
+        (as `written`, by default as said) with French typography."""
+        shown = french_typography(text if written is None else written)
+        self.capped(role, text, self.narrator, None, pause_ms, chapter, written=shown)
 
     def article(self, article: Article, chapter: int, announced: bool = False) -> None:
         if not announced:
@@ -193,7 +213,16 @@ class _Builder:
         runs = _merge_non_speech(split_quotes(text))
         for i, run in enumerate(runs):
             if not run.quoted:
-                self.narration(run.text, chapter)
+                text = run.text
+                ends = re.match(r"\s*([.!?…]+)", text) if i and self.segments else None
+                if ends and self.segments[-1].chapter == chapter:
+                    # "année ». Les premiers...": the quotation ended a sentence; its stop is shown
+                    # after it, and heard as a sentence's pause.
+                    last = self.segments[-1]
+                    self.segments[-1] = dataclasses.replace(last, written=last.written + ends.group(1))
+                    self.end_with(PAUSE_SENTENCE)
+                    text = text[ends.end() :]
+                self.narration(text, chapter)
                 continue
             speaker = self.attribute(runs, i)
             self.end_with(PAUSE_INLINE)
