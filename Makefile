@@ -63,6 +63,7 @@ testdeps:
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	[ -x /usr/bin/chromedriver ] || missing="$$missing chromium-driver"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	command -v epubcheck >/dev/null || missing="$$missing epubcheck"; \
 	if [ -n "$$missing" ]; then \
 		sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 		echo "installing$$missing"; \

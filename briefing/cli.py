@@ -200,6 +200,12 @@ def speak(
         "--transcript",
         help="What the VTT, SRT and page show: written (the article's text) or spoken (what is said).",
     ),
+    epub: bool = typer.Option(
+        DEFAULTS.epub,
+        "--epub",
+        help="Also write OUT.epub, a talking book: the written text synchronised to the audio "
+        "(EPUB 3 with Media Overlays), for reading systems like Thorium or EasyReader.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -233,6 +239,7 @@ def speak(
                 "intro_music": intro_music,
                 "bitrate": bitrate,
                 "transcript": transcript,
+                "epub": epub,
             }
         )
         with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:

@@ -77,6 +77,7 @@ class SpeakOptions:
     bitrate: str = _option("96k", low=64, high=128, unit="k")
     # What the transcripts (VTT, SRT, the page) show: the article's written text, or what is said.
     transcript: str = _option("written", choices=TRANSCRIPTS)
+    epub: bool = False  # also write OUT.epub: the written text synchronised to the audio (EPUB 3 Media Overlays)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

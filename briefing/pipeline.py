@@ -56,6 +56,7 @@ class Options:
     render: RenderOptions = field(default_factory=RenderOptions)
     bitrate: str = SpeakOptions.bitrate
     transcript: str = SpeakOptions.transcript  # what VTT, SRT and the page show: written or spoken
+    epub: bool = SpeakOptions.epub  # also write the talking book, OUT.epub
     podcast: str = SpeakOptions.podcast  # the show's name: ID3 artist and album
     cover: Path | None = None
     intro_music: Path | None = None
@@ -84,6 +85,7 @@ class Options:
             ),
             bitrate=speak.bitrate,
             transcript=speak.transcript,
+            epub=speak.epub,
             podcast=speak.podcast,
             cover=speak.cover,
             intro_music=speak.intro_music,
@@ -253,8 +255,7 @@ def make_episode(
                 intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
                 episode = add_music(episode, music, intro_end, work / "music.f32")
             episode = finish_loudness(episode, work)
-            shown = written_script(script) if options.transcript == "written" else script
-            files = write_episode(episode, shown, out, info, options.bitrate)
+            files = write_episode(episode, script, out, info, options.bitrate, options.transcript, options.epub)
         except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
             raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc
     if cache is not None:
@@ -268,14 +269,6 @@ def make_episode(
         synthesised=stats.synthesised,
         cached=stats.cached,
         wall_s=time.perf_counter() - started,
-    )
-
-
-def written_script(script: Script) -> Script:
-    """The Script as the transcripts show it: each segment's written text (the article's own,
-    with its digits and « »), where it has one."""
-    return dataclasses.replace(
-        script, segments=tuple(dataclasses.replace(s, text=s.written or s.text) for s in script.segments)
     )
 
 

@@ -195,6 +195,7 @@ def episode_folder(tmp_path_factory):
             "espeak",
             "--podcast",
             "Le briefing du port",
+            "--epub",
         ],
     )
     assert result.exit_code == 0, result.output

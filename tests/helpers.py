@@ -33,6 +33,8 @@ Le conseil portuaire a voté lundi un plan de 45 millions d'euros pour rénover 
 
 « Nous allons accueillir deux fois plus de navires d'ici à 2030 », a déclaré le directeur du port, Hugo Lambert.
 
+## Dix-huit mois de chantier
+
 Les travaux commenceront au printemps et dureront dix-huit mois.
 """
 
@@ -51,7 +53,9 @@ def assert_one_line_error(result, code, fragment):
 
 def no_episode_files(folder: Path) -> bool:
     return not [
-        p for p in folder.rglob("*") if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html") or ".part" in p.name
+        p
+        for p in folder.rglob("*")
+        if p.suffix in (".mp3", ".vtt", ".srt", ".json", ".html", ".epub") or ".part" in p.name
     ]
 
 
@@ -82,6 +86,7 @@ def hostile_page() -> Page:
                 5_000,
                 "Jean <b onmouseover=alert(1)>Dupont</b>",
                 "« Une citation » </p><script>alert(1)</script>",
+                quote=True,
             ),
             PageCue(61_000, 64_000, "Narrateur", "Deuxième sujet."),
         ),

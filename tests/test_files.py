@@ -28,7 +28,8 @@ ATOM_NS = "{http://www.w3.org/2005/Atom}"
 
 
 def test_every_episode_kind_has_a_writer_and_its_own_suffix():
-    assert [kind.key for kind in EPISODE_FILES] == ["mp3", "vtt", "srt", "chapters", "html"]
+    assert [kind.key for kind in EPISODE_FILES] == ["mp3", "vtt", "srt", "chapters", "html", "epub"]
+    assert [kind.key for kind in EPISODE_FILES if kind.optional] == ["epub"]  # written when asked (--epub)
     assert all(callable(kind.write) for kind in EPISODE_FILES)
     assert all(kind.write is None for kind in FOLDER_FILES)
     suffixes = [kind.suffix for kind in (*EPISODE_FILES, *FOLDER_FILES)]
@@ -78,13 +79,37 @@ def test_kind_of_a_file_name(name, kind):
     [
         (
             "out/brief.mp3",
-            ["out/brief.mp3", "out/brief.vtt", "out/brief.srt", "out/brief.chapters.json", "out/brief.html"],
+            [
+                "out/brief.mp3",
+                "out/brief.vtt",
+                "out/brief.srt",
+                "out/brief.chapters.json",
+                "out/brief.html",
+                "out/brief.epub",
+            ],
         ),
         # The MP3 stays where it was asked for; the others replace its last suffix only.
-        ("odd.name.2026", ["odd.name.2026", "odd.name.vtt", "odd.name.srt", "odd.name.chapters.json", "odd.name.html"]),
+        (
+            "odd.name.2026",
+            [
+                "odd.name.2026",
+                "odd.name.vtt",
+                "odd.name.srt",
+                "odd.name.chapters.json",
+                "odd.name.html",
+                "odd.name.epub",
+            ],
+        ),
         (
             "sans-suffixe",
-            ["sans-suffixe", "sans-suffixe.vtt", "sans-suffixe.srt", "sans-suffixe.chapters.json", "sans-suffixe.html"],
+            [
+                "sans-suffixe",
+                "sans-suffixe.vtt",
+                "sans-suffixe.srt",
+                "sans-suffixe.chapters.json",
+                "sans-suffixe.html",
+                "sans-suffixe.epub",
+            ],
         ),
     ],
 )
@@ -121,6 +146,7 @@ def test_the_page_offers_the_registered_files(episode_folder):
         "transcription WebVTT",
         "sous-titres SRT",
         "chapitres JSON",
+        "livre audio EPUB 3",
     ]
 
 

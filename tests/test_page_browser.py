@@ -108,7 +108,7 @@ def test_page_loads_without_console_errors(browser, site):
     browser.get_log("browser")  # start clean
     open_page(browser, site + f"{EPISODE}.html")
     assert browser.execute_script("return document.documentElement.lang") == "fr"
-    assert browser.title.startswith("Briefing du mardi vingt-quatre novembre")
+    assert browser.title.startswith("Briefing du mardi 24 novembre")
     assert audio(browser, "duration") > 30  # the MP3 loaded through the server's range requests
     # With JavaScript, the buttons, the speed choice and the shortcuts appear.
     from selenium.webdriver.common.by import By
@@ -122,7 +122,7 @@ def test_activating_a_chapter_seeks_there(browser, site):
     from selenium.webdriver.common.by import By
 
     open_page(browser, site + f"{EPISODE}.html")
-    link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[2]
+    link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a.article")[2]
     start = float(link.get_attribute("data-start"))
     assert start > 20
     seek_with(browser, link.click)
@@ -132,7 +132,7 @@ def test_activating_a_chapter_seeks_there(browser, site):
     assert browser.current_url == site + f"{EPISODE}.html"  # no navigation away
     assert link.get_attribute("aria-current") == "true"
     # Keyboard: Enter on a focused chapter link does the same.
-    first = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[1]
+    first = browser.find_elements(By.CSS_SELECTOR, "#chapitres a.article")[1]
     browser.execute_script("arguments[0].focus()", first)
     from selenium.webdriver.common.keys import Keys
 
@@ -212,7 +212,7 @@ def test_keyboard_skip_link_focus_and_shortcuts(browser, site):
     assert browser.execute_script("return document.activeElement.id") == "transcription"
 
     chapters = browser.execute_script(
-        "return Array.from(document.querySelectorAll('#chapitres a')).map(a => +a.dataset.start)"
+        "return Array.from(document.querySelectorAll('#chapitres a.article')).map(a => +a.dataset.start)"
     )
     ActionChains(browser).send_keys("l").perform()
     assert abs(audio(browser, "currentTime") - 10) < 0.5
@@ -241,6 +241,50 @@ def test_keyboard_skip_link_focus_and_shortcuts(browser, site):
     wait_for(browser, "return !document.getElementById('audio').paused")
     ActionChains(browser).send_keys(Keys.SPACE).perform()
     wait_for(browser, "return document.getElementById('audio').paused")
+    assert console_errors(browser) == []
+
+
+def test_keyboard_moves_by_paragraph_and_heading_and_says_where_on_request(browser, site):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    open_page(browser, site + f"{EPISODE}.html")
+    starts = browser.execute_script(
+        "return [Array.from(document.querySelectorAll('.block[data-start]')).map(b => [b.id, +b.dataset.start]),"
+        " Array.from(document.querySelectorAll('h3.article[data-start], h4.block[data-start]')).map(h => [h.id, +h.dataset.start])]"
+    )
+    blocks, headings = starts
+    assert len(blocks) > 6 and len(headings) >= 4  # 3 articles (the intro one) and sub-headings
+
+    def now():
+        return audio(browser, "currentTime"), browser.execute_script("return document.activeElement.id")
+
+    browser.execute_script("document.getElementById('transcription').focus()")
+    ActionChains(browser).send_keys("n").perform()  # from the start: the first paragraph
+    t, focused = now()
+    assert focused == blocks[0][0] and abs(t - blocks[0][1]) < 0.05
+    ActionChains(browser).send_keys("n").send_keys("n").perform()
+    t, focused = now()
+    assert focused == blocks[2][0] and abs(t - blocks[2][1]) < 0.05
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys("n").key_up(Keys.SHIFT).perform()
+    t, focused = now()
+    assert focused == blocks[1][0] and abs(t - blocks[1][1]) < 0.05  # back: the paragraph before
+    ActionChains(browser).send_keys("t").perform()  # the next heading after that paragraph
+    t, focused = now()
+    following = next(h for h in headings if h[1] > blocks[1][1] + 0.001)
+    assert focused == following[0] and abs(t - following[1]) < 0.05
+    ActionChains(browser).send_keys("t").perform()
+    ActionChains(browser).key_down(Keys.SHIFT).send_keys("t").key_up(Keys.SHIFT).perform()
+    t, focused = now()
+    assert focused == following[0]  # back to it
+    # Nothing is said until asked; I says the article, who speaks and the time.
+    assert browser.execute_script("return document.getElementById('annonce').textContent") == ""
+    ActionChains(browser).send_keys("i").perform()
+    said = wait_for(browser, "return document.getElementById('annonce').textContent")
+    assert "En pause à" in said and said.split(". ")[0] in [
+        a.text for a in browser.find_elements("css selector", "#chapitres a.article")
+    ]
+    assert audio(browser, "paused")
     assert console_errors(browser) == []
 
 
@@ -294,7 +338,7 @@ def test_without_javascript_audio_and_transcript_still_work(browser, site):
         assert len(cues) > 10 and all(c.is_displayed() for c in cues[:3])
         assert browser.find_elements(By.CSS_SELECTOR, ".cue.now") == []
         # A chapter link is a media fragment: the browser opens the MP3 at that time.
-        link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a")[2]
+        link = browser.find_elements(By.CSS_SELECTOR, "#chapitres a.article")[2]
         fragment = link.get_attribute("data-start")
         start = float(fragment)
         link.click()

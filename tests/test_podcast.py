@@ -13,7 +13,7 @@ import soundfile as sf
 import soxr
 from audio_checks import decode, ffprobe
 from helpers import ARTICLE
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, CTOCFlags
 
 from briefing.cli import app
 from briefing.inputs.sources import load_sources
@@ -204,6 +204,10 @@ def test_briefing_structure(briefing_render):
     assert "Premier sujet." in transitions
     assert "Dernier sujet, une information du Courrier du Port." in transitions
     assert segs[-1]["text"].startswith("C'était votre briefing du mardi vingt-quatre novembre.")
+    # Shown as French typography writes it: the date in figures, a no-break space before the colon.
+    assert segs[0]["written"] == "Bonjour. Voici votre briefing du mardi 24 novembre."
+    assert segs[1]["written"].startswith("Au sommaire, deux sujets\u00a0: Le conseil municipal adopte le budget\u202f;")
+    assert segs[-1]["written"].startswith("C'était votre briefing du mardi 24 novembre.")
     assert script["chapters"] == [
         "Sommaire",
         "Le conseil municipal adopte le budget",
@@ -226,7 +230,7 @@ def test_loudness_and_true_peak_of_the_final_mp3(briefing_render):
 def test_tags_and_chapters(briefing_render):
     out, _ = briefing_render
     tags = ID3(out)
-    assert str(tags["TIT2"]) == "Briefing du mardi vingt-quatre novembre"
+    assert str(tags["TIT2"]) == "Briefing du mardi 24 novembre"  # read, not heard: in figures
     assert str(tags["TPE1"]) == "Le briefing du port"
     assert str(tags["TALB"]) == "Le briefing du port"
     assert str(tags["TDRC"]) == "2026-11-24"
@@ -237,12 +241,30 @@ def test_tags_and_chapters(briefing_render):
     assert [c.sub_frames["TIT2"].text[0] for c in chaps] == [
         "Sommaire",
         "Le conseil municipal adopte le budget",
+        "Une opposition divisée",  # sub-headings: chapters inside their article's
         "Le port de Brest investit dans ses quais & ses digues",
+        "Des quais rénovés",
     ]
+    subs = ("Une opposition divisée", "Des quais rénovés")
+    articles = [c for c in chaps if c.sub_frames["TIT2"].text[0] not in subs]
+    sub, sub2 = (c for c in chaps if c not in articles)
     assert chaps[0].start_time == 0
-    assert all(a.end_time == b.start_time for a, b in zip(chaps, chaps[1:], strict=False))
-    toc = tags.getall("CTOC")[0]
-    assert list(toc.child_element_ids) == [c.element_id for c in chaps]
+    assert all(a.end_time == b.start_time for a, b in zip(articles, articles[1:], strict=False))
+    assert articles[1].start_time < sub.start_time < sub.end_time == articles[1].end_time
+    # The top-level table lists the articles, and after the one with sub-headings a table of its own.
+    tocs = {t.element_id: t for t in tags.getall("CTOC")}
+    top = next(t for t in tocs.values() if t.flags & CTOCFlags.TOP_LEVEL)
+    nested, nested2 = f"toc-{articles[1].element_id}", f"toc-{articles[2].element_id}"
+    assert list(top.child_element_ids) == [
+        articles[0].element_id,
+        articles[1].element_id,
+        nested,
+        articles[2].element_id,
+        nested2,
+    ]
+    assert list(tocs[nested].child_element_ids) == [sub.element_id]
+    assert list(tocs[nested2].child_element_ids) == [sub2.element_id] and sub2.end_time == articles[2].end_time
+    assert tocs[nested].sub_frames["TIT2"].text[0] == "Le conseil municipal adopte le budget"
 
     probed = json.loads(
         subprocess.run(
@@ -252,7 +274,9 @@ def test_tags_and_chapters(briefing_render):
             check=True,
         ).stdout
     )
-    assert [c["tags"]["title"] for c in probed["chapters"]] == [c.sub_frames["TIT2"].text[0] for c in chaps]
+    # ffmpeg lists CHAP frames in file order (mutagen orders frames by size): by time, the same.
+    by_time = sorted(probed["chapters"], key=lambda c: float(c["start_time"]))
+    assert [c["tags"]["title"] for c in by_time] == [c.sub_frames["TIT2"].text[0] for c in chaps]
     duration_ms = float(ffprobe(out)["format"]["duration"]) * 1000
     assert abs(chaps[-1].end_time - duration_ms) < 100
 
@@ -330,7 +354,7 @@ def test_feed_for_the_folder(runner, briefing_render, tmp_path):
     assert not parsed.bozo, parsed.bozo_exception
     assert parsed.feed.title == "Ports & marées <test>"
     (entry,) = parsed.entries
-    assert entry.title == "Briefing du mardi vingt-quatre novembre"
+    assert entry.title == "Briefing du mardi 24 novembre"
     enclosure = entry.enclosures[0]
     assert enclosure.href == "http://127.0.0.1:8000/pod/briefing-2026-11-24.mp3"
     assert int(enclosure.length) == out.stat().st_size

@@ -1,5 +1,5 @@
-"""Episode in, files out: the MP3, its transcripts, chapters and listening page, the kinds
-`files` lists, each written by its own writer.
+"""Episode in, files out: the MP3, its transcripts, chapters and listening page (and the EPUB
+when asked), the kinds `files` lists, each written by its own writer.
 
 Every file is written under a temporary name beside its target and renamed into place only when
 all of them are complete, the MP3 last, so a failure never leaves a partial episode.
@@ -8,6 +8,7 @@ all of them are complete, the MP3 last, so a failure never leaves a partial epis
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -17,9 +18,10 @@ from pathlib import Path
 
 from briefing.errors import InputError, RenderError
 from briefing.model import Episode, Script
-from briefing.publish.files import AUDIO, EPISODE_FILES, Publication, episode_paths
+from briefing.publish.files import AUDIO, EPISODE_FILES, EPUB, Publication, episode_paths
 from briefing.publish.info import Chapter, EpisodeInfo
 from briefing.publish.mp3 import DEFAULT_BITRATE
+from briefing.publish.outline import outline
 
 
 @contextlib.contextmanager
@@ -96,32 +98,60 @@ def _alive(pid: int) -> bool:
 
 
 def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
-    """One chapter per Script chapter, from its first cue to the next chapter (or the end)."""
+    """One chapter per Script chapter, from its first cue to the next chapter (or the end), each
+    followed by its sub-headings as level-2 chapters (from the heading to the next one, or to the
+    article's end). Titles are `script`'s: give it as the transcripts show it."""
     starts: dict[int, int] = {}
+    cue_of = {cue.index: cue for cue in episode.cues}
     for cue in episode.cues:
         starts.setdefault(script.segments[cue.index].chapter, cue.start_ms)
     ordered = sorted(starts.items())
+    headings: dict[int, list[tuple[str, int]]] = {}
+    for part in outline(script):
+        for block in part.blocks:
+            first = next((cue_of[i] for i in block.segments if i in cue_of), None)
+            if block.kind == "heading" and first is not None:
+                title = " ".join(script.segments[i].text for i in block.segments)
+                headings.setdefault(part.number, []).append((title, first.start_ms))
     chapters = []
     for i, (number, start) in enumerate(ordered):
         start = 0 if i == 0 else start
         end = ordered[i + 1][1] if i + 1 < len(ordered) else episode.duration_ms
         title = script.chapters[number] if number < len(script.chapters) else script.title
         chapters.append(Chapter(title, start, end))
+        subs = headings.get(number, [])
+        for j, (sub_title, sub_start) in enumerate(subs):
+            sub_end = subs[j + 1][1] if j + 1 < len(subs) else end
+            chapters.append(Chapter(sub_title, sub_start, sub_end, level=2))
     return chapters
 
 
 def write_episode(
-    episode: Episode, script: Script, target: Path, info: EpisodeInfo, bitrate: str = DEFAULT_BITRATE
+    episode: Episode,
+    script: Script,
+    target: Path,
+    info: EpisodeInfo,
+    bitrate: str = DEFAULT_BITRATE,
+    transcript: str = "written",
+    epub: bool = False,
 ) -> list[Path]:
-    """Write the MP3 and the files beside it (`files.EPISODE_FILES`); return their paths, MP3 first."""
+    """Write the MP3 and the files beside it (`files.EPISODE_FILES`, the EPUB only when asked);
+    return their paths, MP3 first. `script` is the Script as rendered; the transcripts show its
+    written or its spoken text (`transcript`)."""
     if shutil.which("ffmpeg") is None:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg, or run `make run`)")
     target = Path(target)
-    publication = Publication(script, episode, info, tuple(chapters_of(script, episode)), target, bitrate)
+    kinds = tuple(kind for kind in EPISODE_FILES if not kind.optional or (epub and kind is EPUB))
+    publication = Publication(script, episode, info, (), target, bitrate, transcript, kinds)
+    publication = dataclasses.replace(publication, chapters=tuple(chapters_of(publication.shown, episode)))
     paths = episode_paths(target)
-    # The MP3 is written and lands last: once it is there, the whole episode is.
-    order = [*(kind for kind in EPISODE_FILES if kind is not AUDIO), AUDIO]
-    with atomic_paths([paths[kind] for kind in order]) as temps:
-        for kind, tmp in zip(order, temps, strict=True):
-            kind.write(publication, tmp)
-    return [paths[kind] for kind in EPISODE_FILES]
+    # The MP3 is written first (the EPUB holds it) and lands last: once it is there, the whole
+    # episode is.
+    landing = [*(kind for kind in kinds if kind is not AUDIO), AUDIO]
+    with atomic_paths([paths[kind] for kind in landing]) as temps:
+        temp = dict(zip(landing, temps, strict=True))
+        AUDIO.write(publication, temp[AUDIO])
+        publication = dataclasses.replace(publication, mp3=temp[AUDIO])
+        for kind in landing[:-1]:
+            kind.write(publication, temp[kind])
+    return [paths[kind] for kind in kinds]

@@ -3,18 +3,22 @@ type and, for an episode's own files, the function that writes it. `episode` wri
 links them, `serve` serves these kinds and no other.
 
 An episode's MP3 is where it was asked for (`-o`); its other files sit beside it, named after it
-with its last suffix replaced: brief.mp3 -> brief.vtt, brief.srt, brief.chapters.json, brief.html.
+with its last suffix replaced: brief.mp3 -> brief.vtt, brief.srt, brief.chapters.json, brief.html,
+and when asked for (`--epub`) brief.epub.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.model import Episode, Script
+from briefing.publish.epub import write_epub
 from briefing.publish.info import Chapter, EpisodeInfo
 from briefing.publish.mp3 import DEFAULT_BITRATE, encode_mp3, guid_for, tag_mp3
+from briefing.publish.outline import outline
 from briefing.publish.page import Page, PageChapter, PageCue, to_html
 from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt, to_webvtt
 
@@ -23,12 +27,32 @@ from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt
 class Publication:
     """Everything an episode's files are written from."""
 
-    script: Script
+    script: Script  # as rendered: `text` what is said, `written` the article's text
     episode: Episode
     info: EpisodeInfo
     chapters: tuple[Chapter, ...]
     audio: Path  # where the MP3 ends up: it names the other files, the GUID and the page's links
     bitrate: str = DEFAULT_BITRATE
+    transcript: str = "written"  # what the VTT, SRT, chapters and page show: "written" or "spoken"
+    kinds: tuple[FileKind, ...] = ()  # the files written for this episode (default: the standard ones)
+    mp3: Path | None = None  # where the encoded MP3 is while the episode is written (for the EPUB)
+
+    @property
+    def shown(self) -> Script:
+        """The Script as the transcripts show it."""
+        return written_script(self.script) if self.transcript == "written" else self.script
+
+    @property
+    def written(self) -> tuple[FileKind, ...]:
+        return self.kinds or tuple(kind for kind in EPISODE_FILES if not kind.optional)
+
+
+def written_script(script: Script) -> Script:
+    """The Script with each segment's written text (the article's own, with its digits and « »)
+    as its text, where it has one."""
+    return dataclasses.replace(
+        script, segments=tuple(dataclasses.replace(s, text=s.written or s.text) for s in script.segments)
+    )
 
 
 Writer = Callable[[Publication, Path], None]  # writes one file of the episode at the given path
@@ -44,6 +68,7 @@ class FileKind:
     charset: str | None = "utf-8"  # added to the media type when served
     offer: str = ""  # the listening page's link to it, in French; "" when the page does not list it
     write: Writer | None = None  # None for a folder's own file (feed.py writes the feed)
+    optional: bool = False  # written only when asked for (the EPUB: --epub)
 
     @property
     def content_type(self) -> str:
@@ -57,11 +82,11 @@ def _write_mp3(pub: Publication, path: Path) -> None:
 
 
 def _write_webvtt(pub: Publication, path: Path) -> None:
-    path.write_text(to_webvtt(pub.script, pub.episode), encoding="utf-8")
+    path.write_text(to_webvtt(pub.shown, pub.episode), encoding="utf-8")
 
 
 def _write_srt(pub: Publication, path: Path) -> None:
-    path.write_text(to_srt(pub.script, pub.episode), encoding="utf-8")
+    path.write_text(to_srt(pub.shown, pub.episode), encoding="utf-8")
 
 
 def _write_chapters(pub: Publication, path: Path) -> None:
@@ -70,6 +95,12 @@ def _write_chapters(pub: Publication, path: Path) -> None:
 
 def _write_page(pub: Publication, path: Path) -> None:
     path.write_text(to_html(listening_page(pub)), encoding="utf-8")
+
+
+def _write_epub(pub: Publication, path: Path) -> None:
+    if pub.mp3 is None:
+        raise ValueError("the EPUB is written after the MP3")
+    write_epub(path, pub.script, pub.episode, pub.info, pub.mp3, guid_for(pub.audio, pub.info))
 
 
 AUDIO = FileKind("mp3", ".mp3", "audio/mpeg", charset=None, write=_write_mp3)
@@ -84,9 +115,12 @@ CHAPTERS = FileKind(
     write=_write_chapters,
 )
 PAGE = FileKind("html", ".html", "text/html", write=_write_page)
+EPUB = FileKind(
+    "epub", ".epub", "application/epub+zip", charset=None, offer="livre audio EPUB 3", write=_write_epub, optional=True
+)
 FEED = FileKind("feed", "feed.xml", "application/rss+xml")
 
-EPISODE_FILES = (AUDIO, WEBVTT, SRT, CHAPTERS, PAGE)  # the order write_episode returns them in
+EPISODE_FILES = (AUDIO, WEBVTT, SRT, CHAPTERS, PAGE, EPUB)  # the order write_episode returns them in
 FOLDER_FILES = (FEED,)
 # Longest suffix first, so that brief.chapters.json is chapters, whatever else ends in .json.
 _BY_SUFFIX = sorted(EPISODE_FILES, key=lambda kind: len(kind.suffix), reverse=True)
@@ -111,10 +145,22 @@ def kind_of(name: str) -> FileKind | None:
 
 
 def listening_page(pub: Publication) -> Page:
-    """The listening page that sits beside the MP3, from the same cues as the VTT, offering the
-    episode's other files."""
+    """The listening page that sits beside the MP3, from the same cues as the VTT, in the
+    articles' paragraphs and headings, offering the episode's other files."""
     paths = episode_paths(pub.audio)
-    segments = pub.script.segments
+    shown = pub.shown
+    segments = shown.segments
+    parts = outline(shown)
+    block_of: dict[int, int] = {}
+    number = 0
+    for part in parts:
+        for block in part.blocks:
+            number += 1
+            for i in block.segments:
+                block_of[i] = number
+    # The page's sections are its level-1 chapters, one per Script chapter heard, in order.
+    heard = sorted({segments[cue.index].chapter for cue in pub.episode.cues})
+    section_of = {chapter: n for n, chapter in enumerate(heard)}
     cues = tuple(
         PageCue(
             cue.start_ms,
@@ -122,6 +168,9 @@ def listening_page(pub: Publication) -> Page:
             speaker_label(segments[cue.index]),
             segments[cue.index].text,
             heading=segments[cue.index].role == "heading",
+            block=block_of.get(cue.index, -1),
+            section=section_of.get(segments[cue.index].chapter, -1),
+            quote=segments[cue.index].role == "quote",
         )
         for cue in pub.episode.cues
     )
@@ -129,10 +178,10 @@ def listening_page(pub: Publication) -> Page:
         title=pub.info.title,
         audio=pub.audio.name,
         duration_ms=pub.episode.duration_ms,
-        chapters=tuple(PageChapter(c.title, c.start_ms, c.end_ms) for c in pub.chapters),
+        chapters=tuple(PageChapter(c.title, c.start_ms, c.end_ms, c.level) for c in pub.chapters),
         cues=cues,
         date=pub.info.date,
         podcast=pub.info.podcast,
         sources=pub.info.sources,
-        files=tuple((kind.offer, paths[kind].name) for kind in EPISODE_FILES if kind.offer),
+        files=tuple((kind.offer, paths[kind].name) for kind in pub.written if kind.offer),
     )

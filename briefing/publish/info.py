@@ -20,6 +20,9 @@ class EpisodeInfo:
 
 @dataclass(frozen=True)
 class Chapter:
+    """An article (level 1), or a sub-heading inside the article before it (level 2)."""
+
     title: str
     start_ms: int
     end_ms: int
+    level: int = 1

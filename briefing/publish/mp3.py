@@ -78,15 +78,39 @@ def tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -
     if info.cover is not None:
         mime = "image/png" if info.cover.suffix.lower() == ".png" else "image/jpeg"
         tags.add(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=info.cover.read_bytes()))
+    # Articles are the top-level table of contents; an article's sub-headings are a table of
+    # their own (ID3v2 Chapter Frame Addendum: a CTOC may hold CTOCs), listed after its chapter.
     ids = [f"chp{i}" for i in range(len(chapters))]
+    top: list[str] = []
+    subs: dict[str, list[str]] = {}
+    for element_id, chapter in zip(ids, chapters, strict=True):
+        if chapter.level > 1 and top:
+            subs.setdefault(top[-1], []).append(element_id)
+        else:
+            top.append(element_id)
+    children = []
+    for element_id in top:
+        children.append(element_id)
+        if element_id in subs:
+            children.append(f"toc-{element_id}")
     tags.add(
         CTOC(
             element_id="toc",
             flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-            child_element_ids=ids,
+            child_element_ids=children,
             sub_frames=[TIT2(encoding=3, text=info.title)],
         )
     )
+    titles = dict(zip(ids, (c.title for c in chapters), strict=True))
+    for parent, kids in subs.items():
+        tags.add(
+            CTOC(
+                element_id=f"toc-{parent}",
+                flags=CTOCFlags.ORDERED,
+                child_element_ids=kids,
+                sub_frames=[TIT2(encoding=3, text=titles[parent])],
+            )
+        )
     for element_id, chapter in zip(ids, chapters, strict=True):
         tags.add(
             CHAP(

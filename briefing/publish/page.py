@@ -9,9 +9,11 @@ hashes of the one style and the one script, computed from the shipped files, for
 script to run, should escaping ever be missed.
 
 Without JavaScript the page is still whole: the <audio> player, the chapters as media-fragment
-links (`OUT.mp3#t=SECONDS`) and the full transcript. With it, chapter and time links seek the
-player, the cue being spoken is highlighted and kept in view, and buttons, a speed choice and
-keyboard shortcuts appear. Nothing is announced while the audio plays (no live region).
+links (`OUT.mp3#t=SECONDS`) and the full transcript, in paragraphs under the articles' headings
+and sub-headings. With it, chapter and time links seek the player, the cue being spoken is
+highlighted and kept in view, and buttons, a speed choice and keyboard shortcuts appear: by
+article, heading and paragraph. Nothing is announced while the audio plays; the listener asks
+(the I key) and a status region says where the reading is.
 """
 
 from __future__ import annotations
@@ -37,8 +39,11 @@ SHORTCUTS = (
     ("K", "lecture ou pause"),
     ("J", f"reculer de {SKIP_S} secondes"),
     ("L", f"avancer de {SKIP_S} secondes"),
-    ("P", "chapitre précédent (ou début du chapitre en cours)"),
-    ("S", "chapitre suivant"),
+    ("P", "article précédent (ou début de l'article en cours)"),
+    ("S", "article suivant"),
+    ("T", "titre ou intertitre suivant ; Maj+T : précédent"),
+    ("N", "paragraphe suivant ; Maj+N : précédent (ou début du paragraphe en cours)"),
+    ("I", "dire où en est la lecture : l'article, qui parle et la phrase en cours"),
 )
 
 
@@ -51,6 +56,9 @@ class PageCue:
     speaker: str
     text: str
     heading: bool = False  # a sub-heading of the article: shown as a heading
+    block: int = -1  # the paragraph or heading it belongs to (cues of one block share it); -1: its own
+    section: int = -1  # its article's index among the page's top-level chapters; -1: found by time
+    quote: bool = False  # a quotation: its speaker is named when the speaker changes
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class PageChapter:
     title: str
     start_ms: int
     end_ms: int
+    level: int = 1  # 1: an article; 2: a sub-heading inside the article before it
 
 
 @dataclass(frozen=True)
@@ -191,32 +200,77 @@ _SPEED_CHOICES = tuple(
 class _Line:
     number: int  # from 1, the cue's id
     cue: PageCue
-    speaker_changes: bool  # the speaker's name is shown above it
+    speaker_changes: bool  # the quotation's speaker is named before it
+
+
+@dataclass(frozen=True)
+class _Block:
+    number: int  # from 1, the block's id
+    heading: bool  # a sub-heading (h4), else a paragraph
+    lines: tuple[_Line, ...]
+
+    @property
+    def start_ms(self) -> int:
+        return self.lines[0].cue.start_ms
 
 
 @dataclass(frozen=True)
 class _Section:
-    number: int  # the chapter's, from 1; 0 for cues before the first chapter
+    number: int  # the article's, from 1; 0 for cues before the first chapter
     title: str
-    lines: tuple[_Line, ...]
+    blocks: tuple[_Block, ...]
+
+
+@dataclass(frozen=True)
+class _NavChapter:
+    chapter: PageChapter
+    subs: tuple[PageChapter, ...]  # its sub-headings
+
+
+def _nav(page: Page) -> list[_NavChapter]:
+    """The articles, each with the sub-headings listed after it."""
+    nav: list[tuple[PageChapter, list[PageChapter]]] = []
+    for chapter in page.chapters:
+        if chapter.level > 1 and nav:
+            nav[-1][1].append(chapter)
+        else:
+            nav.append((chapter, []))
+    return [_NavChapter(c, tuple(subs)) for c, subs in nav]
 
 
 def _transcript(page: Page) -> list[_Section]:
-    """The cues under one heading per chapter; a speaker's name is shown when the speaker changes."""
-    starts = [c.start_ms for c in page.chapters]
-    sections: list[tuple[int, list[_Line]]] = []
+    """The cues under one heading per article, in paragraphs and sub-headings; a quotation's
+    speaker is named when the speaker changes."""
+    tops = [c for c in page.chapters if c.level <= 1]
+    starts = [c.start_ms for c in tops]
+    sections: list[tuple[int, list[list[_Line]], list[bool]]] = []
     speaker_now = None
+    last_block = None
     for n, cue in enumerate(page.cues, 1):
-        chapter = max((i for i, s in enumerate(starts) if s <= cue.start_ms), default=-1)
+        if cue.section >= 0:
+            chapter = min(cue.section, len(tops) - 1)
+        else:
+            chapter = max((i for i, s in enumerate(starts) if s <= cue.start_ms), default=-1)
         if not sections or sections[-1][0] != chapter:
-            sections.append((chapter, []))
-            speaker_now = None
-        sections[-1][1].append(_Line(n, cue, not cue.heading and cue.speaker != speaker_now))
-        speaker_now = None if cue.heading else cue.speaker
-    return [
-        _Section(chapter + 1, page.chapters[chapter].title if chapter >= 0 else page.title, tuple(lines))
-        for chapter, lines in sections
-    ]
+            sections.append((chapter, [], []))
+            speaker_now, last_block = None, None
+        blocks, kinds = sections[-1][1], sections[-1][2]
+        if cue.block < 0 or cue.block != last_block:
+            blocks.append([])
+            kinds.append(cue.heading)
+        last_block = cue.block
+        changes = cue.quote and cue.speaker != speaker_now
+        blocks[-1].append(_Line(n, cue, changes))
+        speaker_now = cue.speaker if cue.quote else None
+    out, number = [], 0
+    for chapter, blocks, kinds in sections:
+        numbered = []
+        for lines, heading in zip(blocks, kinds, strict=True):
+            number += 1
+            numbered.append(_Block(number, heading, tuple(lines)))
+        title = tops[chapter].title if chapter >= 0 else page.title
+        out.append(_Section(chapter + 1, title, tuple(numbered)))
+    return out
 
 
 _ENV = jinja2.Environment(
@@ -249,6 +303,7 @@ def to_html(page: Page) -> str:
         shortcuts=SHORTCUTS,
         sources=[_source(s) for s in page.sources],
         transcript=_transcript(page),
+        nav=_nav(page),
         files=[("MP3", page.audio), *page.files],
     )
 

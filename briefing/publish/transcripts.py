@@ -55,7 +55,8 @@ def to_srt(script: Script, episode: Episode) -> str:
 
 
 def to_chapters_json(chapters: list[Chapter], info: EpisodeInfo) -> str:
-    """Podcasting 2.0 JSON chapters (application/json+chapters), times in seconds."""
+    """Podcasting 2.0 JSON chapters (application/json+chapters), times in seconds. The format has
+    no nesting: an article's sub-headings follow it as chapters of their own, inside its span."""
     data = {
         "version": "1.2.0",
         "title": info.title,

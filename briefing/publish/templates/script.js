@@ -4,8 +4,16 @@
   if (!audio) return;
   var cues = Array.prototype.slice.call(document.querySelectorAll(".cue[data-start]"));
   var cueStarts = cues.map(function (c) { return +c.dataset.start; });
-  var chapterLinks = Array.prototype.slice.call(document.querySelectorAll("#chapitres a[data-start]"));
+  var chapterLinks = Array.prototype.slice.call(document.querySelectorAll("#chapitres a.article[data-start]"));
   var chapterStarts = chapterLinks.map(function (a) { return +a.dataset.start; });
+  function listOf(selector) {
+    var els = Array.prototype.slice.call(document.querySelectorAll(selector));
+    return { els: els, starts: els.map(function (el) { return +el.dataset.start; }) };
+  }
+  var blocks = listOf(".block[data-start]");
+  var headings = listOf("h3.article[data-start], h4.block[data-start]");
+  var status = document.getElementById("annonce");
+  var currentBlock = null;
   var follow = document.getElementById("suivre");
   var speed = document.getElementById("vitesse");
   var current = null, currentChapter = null, userMovedAt = -1e9, seeking = false;
@@ -39,6 +47,32 @@
     var j = Math.max(0, Math.min(chapterStarts.length - 1, i + step));
     if (chapterStarts.length) seek(chapterStarts[j], false);
   }
+  // Move by heading or paragraph: seek to it and put the focus there, so that a screen reader
+  // or a braille display is where the audio is. Back first returns to the start of the current one.
+  function move(list, step) {
+    if (!list.els.length) return;
+    var t = audio.currentTime, i = lastAtOrBefore(list.starts, t);
+    if (step < 0 && i >= 0 && t - list.starts[i] > 3) step = 0;
+    var j = Math.max(0, Math.min(list.els.length - 1, i + step));
+    seek(list.starts[j], false);
+    list.els[j].focus();
+  }
+  function announce() {
+    if (!status) return;
+    var i = lastAtOrBefore(cueStarts, audio.currentTime), cue = i >= 0 ? cues[i] : null;
+    var c = lastAtOrBefore(chapterStarts, audio.currentTime);
+    var parts = [];
+    if (c >= 0) parts.push(chapterLinks[c].textContent);
+    if (cue) parts.push((cue.dataset.who ? cue.dataset.who + " : " : "") + cue.textContent);
+    parts.push((audio.paused ? "En pause à " : "Lecture à ") + clockOf(audio.currentTime));
+    // Emptied first, so that the same words asked twice are said twice.
+    status.textContent = "";
+    setTimeout(function () { status.textContent = parts.join(". "); }, 50);
+  }
+  function clockOf(t) {
+    var s = Math.max(0, Math.floor(t)), h = Math.floor(s / 3600), m = Math.floor(s % 3600 / 60), r = s % 60;
+    return (h ? h + ":" + (m < 10 ? "0" : "") : "") + m + ":" + (r < 10 ? "0" : "") + r;
+  }
   function inView(el) {
     var r = el.getBoundingClientRect(), player = document.querySelector(".player");
     var top = player && getComputedStyle(player).position === "sticky" ? player.getBoundingClientRect().bottom : 0;
@@ -49,6 +83,12 @@
     var cue = i >= 0 ? cues[i] : null;
     if (cue !== current) {
       if (current) { current.classList.remove("now"); current.removeAttribute("aria-current"); }
+      var block = cue ? cue.closest(".block") : null;
+      if (block !== currentBlock) {
+        if (currentBlock) currentBlock.classList.remove("now");
+        currentBlock = block;
+        if (block) block.classList.add("now");
+      }
       current = cue;
       if (cue) {
         cue.classList.add("now");
@@ -108,13 +148,20 @@
   // Shortcuts: never with Ctrl, Alt or Meta (those belong to the browser and screen readers),
   // never while typing in a field. Space is left alone: the browser's own player already plays
   // and pauses with it when it has the focus, and everywhere else it scrolls or activates.
-  var keys = { "k": toggle, "j": actions.recul, "l": actions.avance, "p": actions.precedent, "s": actions.suivant };
+  var keys = {
+    "k": toggle, "j": actions.recul, "l": actions.avance, "p": actions.precedent, "s": actions.suivant,
+    "t": function () { move(headings, 1); }, "T": function () { move(headings, -1); },
+    "n": function () { move(blocks, 1); }, "N": function () { move(blocks, -1); },
+    "i": announce
+  };
+  var shifted = { "t": "T", "n": "N" };
   document.addEventListener("keydown", function (e) {
     if (e.defaultPrevented || e.ctrlKey || e.altKey || e.metaKey || e.isComposing) return;
     var el = e.target;
     if (el && el.closest && el.closest("input, select, textarea, [contenteditable]")) return;
-    var run = keys[(e.key || "").toLowerCase()];
-    if (run && !e.shiftKey) { e.preventDefault(); run(); }
+    var key = (e.key || "").toLowerCase();
+    var run = e.shiftKey ? keys[shifted[key]] : keys[key];
+    if (run) { e.preventDefault(); run(); }
     else if (["ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End"].indexOf(e.key) >= 0) { userMovedAt = performance.now(); }
   });
   update();
