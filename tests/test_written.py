@@ -79,7 +79,7 @@ def test_a_quotation_of_several_sentences_opens_and_closes_once(book):
 
 
 def test_punctuation_after_a_closing_guillemet_stays_in_the_written_text(book):
-    """"», a déclaré" and "année ». Les premiers": the comma and the stop belong to the text a
+    """ "», a déclaré" and "année ». Les premiers": the comma and the stop belong to the text a
     reader sees (the transcripts, the page, the EPUB) even though no voice says them."""
     segs = segments(
         book,
