@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import soxr
 
 from briefing.audio import pcm
 from briefing.model import Episode
@@ -105,33 +104,64 @@ def file_lufs(path: Path, rate: int) -> float:
     return meter.integrated()
 
 
+def _interpolator(taps: int = 65, beta: float = 7.0) -> np.ndarray:
+    """The 4x interpolation filter of the true-peak meter, as a (17, 3) matrix: row i weighs
+    sample n - 8 + i, column k gives the signal at n + (k + 1) / 4. A 65-tap Kaiser-windowed
+    low-pass at the original Nyquist frequency: within 0.005 dB of a sine's true peak up to
+    18 kHz at 44.1 kHz, and of soxr's best resampler on speech (checked in the tests)."""
+    from scipy.signal import firwin
+
+    h = firwin(taps, 1 / _OVERSAMPLE, window=("kaiser", beta)) * _OVERSAMPLE
+    reach = (taps - 1) // 2 // _OVERSAMPLE  # 8 samples on each side
+    matrix = np.zeros((2 * reach + 1, _OVERSAMPLE - 1), dtype=np.float32)
+    for i in range(2 * reach + 1):
+        for k in range(1, _OVERSAMPLE):
+            index = _OVERSAMPLE * (reach - i) + k + (taps - 1) // 2
+            if 0 <= index < taps:
+                matrix[i, k - 1] = h[index]
+    return matrix
+
+
+_BETWEEN = _interpolator()
+_BETWEEN_T = np.ascontiguousarray(_BETWEEN.T)
+_REACH = (_BETWEEN.shape[0] - 1) // 2  # samples of context the interpolation needs on each side
+
+
+def _between_peaks(samples: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
+    """For each sample n (or each n in `at`), the largest |value| of the band-limited signal at
+    n + 1/4, n + 1/2 and n + 3/4 (zeros assumed beyond the ends)."""
+    padded = np.pad(samples.astype(np.float32, copy=False), _REACH)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * _REACH + 1)
+    if at is not None:
+        windows = windows[at]  # a copy of the rows asked for only
+    between = _BETWEEN_T @ windows.T  # (3, n): one row per point between samples
+    np.abs(between, out=between)
+    return np.maximum(np.maximum(between[0], between[1]), between[2])
+
+
 def sample_peaks(samples: np.ndarray, rate: int, floor: float = 0.0) -> np.ndarray:
     """|x| at each sample, raised to the largest of its 4x-oversampled neighbours (the true
-    peak around it).
+    peak around it), after ITU-R BS.1770's true-peak method (4x oversampling).
 
-    Only stretches where |x| exceeds `floor` are oversampled: between samples a band-limited
-    signal rises at most a few dB above them, so with `floor` 6 dB under the level of interest
-    nothing that matters is missed, and speech at -16 LUFS needs a small fraction of the work.
+    Only the samples where |x| exceeds `floor`, and the one before each, are oversampled:
+    between samples a band-limited signal rises at most a few dB above them, so with `floor`
+    6 dB under the level of interest nothing that matters is missed, and speech at -16 LUFS
+    needs a small fraction of the work.
     """
     peaks = np.abs(samples).astype(np.float32)
-    hot = np.flatnonzero(peaks > floor) if floor > 0 else np.arange(len(peaks))
-    if hot.size == 0:
-        return peaks
-    pad = 64
-    # Runs of hot samples, merged when under 0.25 s apart (fewer, longer resampler calls),
-    # each oversampled with `pad` samples of context.
-    starts, ends = _runs(hot, int(rate * 0.25))
-    block = int(rate * 10)
-    for run_start, run_end in zip(starts, ends, strict=True):
-        for start in range(int(run_start), int(run_end), block):
-            stop = min(int(run_end), start + block)
-            lo, hi = max(0, start - pad), min(len(samples), stop + pad)
-            up = soxr.resample(samples[lo:hi].astype(np.float32), rate, rate * _OVERSAMPLE, quality="MQ")
-            m = min(hi - lo, len(up) // _OVERSAMPLE)
-            up = np.abs(up[: m * _OVERSAMPLE])
-            local = np.maximum(np.maximum(up[0::4], up[1::4]), np.maximum(up[2::4], up[3::4]))
-            a, b = start - lo, min(m, stop - lo)
-            np.maximum(peaks[start : start + b - a], local[a:b], out=peaks[start : start + b - a])
+    if floor <= 0:
+        return np.maximum(peaks, _between_peaks(samples))
+    hot = peaks > floor
+    hot[:-1] |= hot[1:]  # the stretch between a quiet sample and a hot one counts too
+    at = np.flatnonzero(hot)
+    if at.size > len(peaks) // 4:  # mostly hot (noise, music): all at once is cheaper than gathering
+        return np.maximum(peaks, _between_peaks(samples))
+    block = int(rate * 10)  # bounded memory: the gathered rows of 10 s at most at a time
+    for i in range(0, at.size, block):
+        chunk = at[i : i + block]
+        lo, hi = max(0, int(chunk[0]) - _REACH), min(len(samples), int(chunk[-1]) + _REACH + 1)
+        local = _between_peaks(samples[lo:hi], chunk - lo)
+        peaks[chunk] = np.maximum(peaks[chunk], local)
     return peaks
 
 
@@ -160,21 +190,27 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float = _LIMITER_DBTP) -
     floor = float(ceiling) / 2  # 6 dB under the ceiling
     out = samples.astype(np.float32, copy=True)
     window = max(1, int(rate * _LIMITER_WINDOW_S))
+    # The gain is 1 away from the overs: filter it only around them, with enough margin (the
+    # two filters reach 1.5 windows) that the result equals filtering it all.
+    margin = 2 * window + 2
+    peaks = sample_peaks(out, rate, floor)
     for _ in range(4):
-        peaks = sample_peaks(out, rate, floor)
-        if peaks.max(initial=0.0) <= ceiling:
+        over = np.flatnonzero(peaks > ceiling)
+        if over.size == 0:
             break
-        # The gain is 1 away from the overs: filter it only around them, with enough margin
-        # (the two filters reach 1.5 windows) that the result equals filtering it all.
-        margin = 2 * window + 2
-        for start, end in zip(*_runs(np.flatnonzero(peaks > ceiling), 2 * margin), strict=True):
+        changed = []
+        for start, end in zip(*_runs(over, 2 * margin), strict=True):
             lo, hi = max(0, int(start) - margin), min(len(out), int(end) + margin)
             gain = np.minimum(np.float32(1.0), ceiling / np.maximum(peaks[lo:hi], np.float32(1e-12)))
             gain = minimum_filter1d(gain, size=2 * window + 1, mode="nearest")
             gain = uniform_filter1d(gain, size=window + 1, mode="nearest")
             out[lo:hi] *= gain
-    else:
-        peaks = sample_peaks(out, rate, floor)
+            changed.append((lo, hi))
+        # Only the peaks within the interpolation's reach of a changed stretch can change:
+        # measured again over the span that holds them all (one call, not one per stretch).
+        a, b = max(0, changed[0][0] - _REACH), min(len(out), changed[-1][1] + _REACH)
+        c, d = max(0, a - _REACH), min(len(out), b + _REACH)
+        peaks[a:b] = sample_peaks(out[c:d], rate, floor)[a - c : b - c]
     return out, peaks
 
 
