@@ -1,6 +1,7 @@
 """Benchmark: the Coqui engine's inference path against Coqui's own `tts` CLI, on CPU or GPU.
 
     .venv/bin/python bench/coqui.py [--device cpu|cuda] [--threads N] [--keep DIR] [--variants a,b,...]
+    .venv/bin/python bench/coqui.py --whole [--runs N]     # the whole commands, as a user waits for them
 
 A full-size VITS (Coqui's default VitsArgs without the training discriminator: 36 M
 parameters, 22.05 kHz, French characters) with random weights, its length_scale calibrated so
@@ -377,6 +378,101 @@ def run_cli(model_path: Path, config_path: Path, out: Path, device: str = "cpu")
     }
 
 
+# --- whole commands: what a user waits for -----------------------------------------------------
+
+# The peak memory of one command alone: RUSAGE_CHILDREN of a wrapper that runs only it.
+_WRAPPER = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "sys.stderr.write(p.stdout + p.stderr); "
+    "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+BREAKDOWN = (
+    ("start and imports", None),
+    ("text (read, clean, script, casting)", "text (read, clean, script, casting)"),
+    ("model load (export excluded)", None),
+    ("graph export", "graph export"),
+    ("VITS torch half", "vits torch half"),
+    ("VITS flow+decoder", "vits flow+decoder"),
+    ("VITS on torch", "vits (torch)"),
+    ("clip processing", "clip processing (resample, trim, level)"),
+    ("loudness", "loudness"),
+    ("MP3 encoding", "MP3 encoding"),
+    ("other files", None),
+)
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> dict:
+    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, env=env, check=False)
+    code, wall, peak_kb = proc.stdout.split()
+    if int(code) != 0:
+        raise SystemExit(f"{cmd[0]} failed: {proc.stderr.strip().splitlines()[-3:]}")
+    return {"wall_s": float(wall), "peak_mb": int(peak_kb) / 1024, "log": proc.stderr}
+
+
+def whole(folder: Path, model_path: Path, config_path: Path, runs: int, threads: int | None) -> None:
+    """`briefing speak` against `tts`, start to file on disk, on the same model, text and cores."""
+    article = folder / "article.txt"
+    article.write_text(ARTICLE, encoding="utf-8")
+    voices = folder / "voices"
+    voices.mkdir(exist_ok=True)
+    (voices / "bench.toml").write_text(
+        f'role = "narrator"\nengine = "coqui"\nmodel_path = "{model_path}"\nconfig_path = "{config_path}"\n',
+        encoding="utf-8",
+    )
+    base = dict(os.environ)
+    if threads:
+        base["OMP_NUM_THREADS"] = str(threads)
+    bin_dir = Path(sys.executable).parent
+    cli_text = " ".join(" ".join(segments()).split())
+    chars = len(cli_text)
+    cli_cmd = [str(bin_dir / "tts"), "--model_path", str(model_path), "--config_path", str(config_path)]
+    cli_cmd += ["--text", cli_text, "--out_path", str(folder / "cli.wav")]
+    rows: list[tuple[str, dict]] = []
+    for i in range(runs):
+        rows.append((f"tts CLI, run {i + 1}", timed(cli_cmd, base)))
+    breakdowns = {}
+    for precision in ("auto", "fp32"):
+        cache = folder / f"cache-{precision}"  # a fresh export cache: the first run exports
+        for i in range(runs + 1):
+            env = dict(base, XDG_CACHE_HOME=str(cache), BRIEFING_TIMINGS=str(folder / "timings.json"))
+            if precision == "fp32":
+                env["BRIEFING_COQUI_PRECISION"] = "fp32"
+            out = folder / "out" / "article.mp3"
+            cmd = [str(bin_dir / "briefing"), "speak", str(article), "--voices", str(voices), "--no-cache"]
+            row = timed([*cmd, "--no-briefing", "-o", str(out)], env)
+            row["timings"] = json.loads((folder / "timings.json").read_text(encoding="utf-8"))
+            label = f"briefing speak ({precision}), " + ("first run (export)" if i == 0 else f"run {i + 1}")
+            rows.append((label, row))
+            breakdowns[precision] = row
+    cli_best = min(r["wall_s"] for label, r in rows if label.startswith("tts"))
+    print(f"whole commands, start to file on disk: {chars} characters, {os.cpu_count()} CPUs")
+    header = f"{'command':<40} {'wall s':>7} {'chars/s':>8} {'x CLI':>6} {'peak MB':>8}"
+    print(header)
+    print("-" * len(header))
+    for label, r in rows:
+        print(
+            f"{label:<40} {r['wall_s']:>7.1f} {chars / r['wall_s']:>8.1f} {cli_best / r['wall_s']:>6.2f} {r['peak_mb']:>8.0f}"
+        )
+    print(
+        "x CLI = the CLI's best wall time / this command's (same text, model and cores; goal >= 2.0 bf16, >= 1.6 fp32)"
+    )
+    for precision, r in breakdowns.items():
+        t, stages = r["timings"], r["timings"]["stages"]
+        known = {
+            "start and imports": t["marks"].get("command", 0.0),
+            "model load (export excluded)": stages.get("model load (with export)", 0.0)
+            - stages.get("graph export", 0.0),
+            "other files": stages.get("files (MP3 and the rest)", 0.0) - stages.get("MP3 encoding", 0.0),
+        }
+        parts = [(name, known[name] if key is None else stages.get(key, 0.0)) for name, key in BREAKDOWN]
+        rest = r["wall_s"] - sum(v for _, v in parts)
+        print(f"where the wall time of briefing speak ({precision}, last run, {r['wall_s']:.1f} s) goes:")
+        for name, value in [*parts, ("the rest (exit, between stages)", rest)]:
+            if value:
+                print(f"  {name:<36} {value:>6.2f} s  {100 * value / r['wall_s']:>5.1f} %")
+
+
 def child(args: list[str]) -> dict:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -398,6 +494,12 @@ def main() -> None:
         default=None,
         help=f"comma-separated (default: {','.join(VARIANTS)}; the ONNX ones when onnxruntime is installed)",
     )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="time the whole commands instead: briefing speak against tts, both precisions, first run and steady",
+    )
+    parser.add_argument("--runs", type=int, default=2, help="steady-state runs of each whole command (default 2)")
     parser.add_argument("--_variant", help=argparse.SUPPRESS)
     parser.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_export", action="store_true", help=argparse.SUPPRESS)
@@ -426,6 +528,9 @@ def main() -> None:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         model_path, config_path, length_scale = build_model(folder)
+        if args.whole:
+            whole(folder, model_path, config_path, args.runs, args.threads)
+            return
         texts = segments()
         print(
             f"model: default VitsArgs, no discriminator, random weights, length_scale {length_scale:.3f} "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import typer
 
-from briefing import __version__
+from briefing import __version__, timings
 from briefing.errors import BriefingError, UsageError
 from briefing.options import SpeakOptions, bounds
 
@@ -212,6 +212,7 @@ def speak(
     """Render INPUT... into one podcast MP3."""
 
     def action():
+        timings.mark("command")  # the process's age here: interpreter start and imports
         from briefing.pipeline import Options, make_episode
         from briefing.text.dates import clock
 
@@ -251,6 +252,8 @@ def speak(
             f"audio {clock(result.duration_ms / 1000)}; wall {result.wall_s:.1f} s",
             err=True,
         )
+        log.debug("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.snapshot().items()))
+        timings.write_if_asked()
 
     _run(debug, quiet, action)
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefing import timings
 from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.audio.loudness import finish_loudness
 from briefing.audio.music import add_music, decode_audio
@@ -218,7 +219,8 @@ def make_episode(
             raise InputError(f"{path}: no such {what}")
     if options.cover is not None and Path(options.cover).suffix.lower() not in (".jpg", ".jpeg", ".png"):
         raise InputError(f"{options.cover}: the cover must be a .jpg or .png image")
-    script, casting = plan(sources, options)
+    with timings.stage("text (read, clean, script, casting)"):
+        script, casting = plan(sources, options)
     for casted in casting.values():
         if casted.note:
             log.warning(casted.note)
@@ -247,15 +249,18 @@ def make_episode(
                 clips = render(
                     script, casting, options.render, cache=cache, stats=stats, progress=progress, executor=runner
                 )
-                episode = assemble(script, clips, work / "speech.f32")
+                with timings.stage("synthesis and assembly (wall)"):
+                    episode = assemble(script, clips, work / "speech.f32")
             finally:
                 if own:
                     runner.close()
             if music is not None:
                 intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
                 episode = add_music(episode, music, intro_end, work / "music.f32")
-            episode = finish_loudness(episode, work)
-            files = write_episode(episode, script, out, info, options.bitrate, options.transcript, options.epub)
+            with timings.stage("loudness"):
+                episode = finish_loudness(episode, work)
+            with timings.stage("files (MP3 and the rest)"):
+                files = write_episode(episode, script, out, info, options.bitrate, options.transcript, options.epub)
         except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
             raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc
     if cache is not None:

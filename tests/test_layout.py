@@ -20,6 +20,7 @@ LAYERS = {
     "briefing.model": 0,
     "briefing.errors": 0,
     "briefing.paths": 0,
+    "briefing.timings": 0,  # stage timers, for the benchmark: every layer may time itself
     "briefing.voices": 0.5,
     "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
     "briefing.options": 0.45,

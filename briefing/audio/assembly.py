@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
+from briefing import timings
 from briefing.audio import pcm
 from briefing.model import Clip, Cue, Episode, Script
 
@@ -89,10 +90,12 @@ def assemble(script: Script, clips: Iterable[Clip], path: Path, rate: int = EPIS
     gap = int(rate * LEAD_IN_MS / 1000)  # silence owed before the next sound
     with pcm.PcmWriter(path) as out:
         for clip in clips:
-            audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
+            with timings.stage("clip processing (resample, trim, level)"):
+                audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
+                if audio.size:
+                    audio = fade(level(audio, rate), rate)
             if audio.size == 0:
                 continue  # a clip of pure silence: its pause still comes after the previous sound
-            audio = fade(level(audio, rate), rate)
             out.silence(max(0, gap - head))  # the clip's own quiet margin counts towards the pause
             cues.append(Cue(clip.index, ms(out.n + head, rate), ms(out.n + len(audio) - tail, rate)))
             out.write(audio)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefing import timings
 from briefing.model import Episode, Script
 from briefing.publish.epub import write_epub
 from briefing.publish.info import Chapter, EpisodeInfo
@@ -77,7 +78,8 @@ class FileKind:
 
 
 def _write_mp3(pub: Publication, path: Path) -> None:
-    encode_mp3(pub.episode, path, pub.bitrate)
+    with timings.stage("MP3 encoding"):
+        encode_mp3(pub.episode, path, pub.bitrate)
     tag_mp3(path, pub.info, list(pub.chapters), guid_for(pub.audio, pub.info))
 
 

@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from briefing import timings
 from briefing.engines import Audio, Engine, engine_class
 from briefing.errors import BriefingError, RenderError
 from briefing.synthesis.transform import shift_voice
@@ -46,9 +47,11 @@ def prepared_engine(preset: VoicePreset, device: str) -> Engine:
 
 def speak(engine: Engine, text: str, preset: VoicePreset) -> Audio:
     """`text` in `preset`'s voice: the engine's audio, transformed when the preset is derived."""
-    audio = engine.synthesize(text, preset)
+    with timings.stage("engine"):
+        audio = engine.synthesize(text, preset)
     if preset.derived:
-        samples = shift_voice(audio.samples, audio.sample_rate, preset.pitch_shift, preset.formant_shift)
+        with timings.stage("voice transform (WORLD)"):
+            samples = shift_voice(audio.samples, audio.sample_rate, preset.pitch_shift, preset.formant_shift)
         audio = dataclasses.replace(audio, samples=samples)
     return audio
 

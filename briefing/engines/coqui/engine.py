@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing import timings
 from briefing.engines.base import Audio, Engine, Speakers
 from briefing.engines.coqui import house, zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
@@ -358,7 +359,7 @@ class CoquiEngine(Engine):
 
     def _load_model(self, preset: VoicePreset, files: ModelFiles) -> CoquiModel:
         try:
-            with zoo.coqui_logs_at(logging.ERROR):
+            with zoo.coqui_logs_at(logging.ERROR), timings.stage("model load (with export)"):
                 loaded = load_model(files, self.device, runtime_for_vits=lambda vits: self._onnx(vits, files.label))
         except ModelFilesError as exc:
             raise EngineUnavailable(f"voice {preset.name!r}: {exc}") from None

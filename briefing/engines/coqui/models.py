@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing import timings
 from briefing.engines.base import Speakers
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles
@@ -335,14 +336,17 @@ class VitsModel(CoquiModel):
             voice_dir=self.voice_dir,
         )
         if self.onnx is None:
-            return Spoken(_samples(vits.synthesize(text, **kwargs)["wav"]))
+            with timings.stage("vits (torch)"):
+                return Spoken(_samples(vits.synthesize(text, **kwargs)["wav"]))
         from briefing.engines.coqui.vits_onnx import front_end
 
         # torch up to the noise (seeded by the engine), then ONNX Runtime or OpenVINO for the flow and decoder
-        z_p, y_mask, g = front_end(vits, text, **kwargs)
-        if (g is not None) != self.onnx.conditioned:  # e.g. a multi-speaker model asked without a speaker
-            return Spoken(_samples(self.back(z_p, y_mask, g)))
-        return Spoken(_samples(self.onnx(z_p, y_mask, g)))
+        with timings.stage("vits torch half"):
+            z_p, y_mask, g = front_end(vits, text, **kwargs)
+        with timings.stage("vits flow+decoder"):
+            if (g is not None) != self.onnx.conditioned:  # e.g. a multi-speaker model asked without a speaker
+                return Spoken(_samples(self.back(z_p, y_mask, g)))
+            return Spoken(_samples(self.onnx(z_p, y_mask, g)))
 
 
 class TacotronModel(CoquiModel):

@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from briefing import timings
 from briefing.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
@@ -246,6 +247,7 @@ def cached_graph(
         tmp_path.unlink(missing_ok=True)
         tmp_check.unlink(missing_ok=True)
     export_s = time.perf_counter() - started
+    timings.add("graph export", export_s)
     log.info("exported a Coqui VITS graph to ONNX in %.1f s: %s", export_s, path)
     return opened, path, export_s
 
