@@ -133,3 +133,35 @@ def test_every_spelled_abbreviation_keeps_its_sentence_together():
         for form in abbreviation.written:
             assert form in NO_SENTENCE_END
             assert split_sentences(f"Il a vu {form}. Dupont hier.") == [f"Il a vu {form}. Dupont hier."], form
+
+
+class _CountingText(str):
+    """A text that counts the characters its slices and indexing hand out."""
+
+    touched = 0
+
+    def __getitem__(self, key):
+        part = str.__getitem__(self, key)
+        type(self).touched += len(part)
+        return part
+
+
+def test_checking_a_break_looks_at_the_last_word_only():
+    """OCR and PDF exports give paragraphs without a full stop. Each candidate break was checked
+    against the whole text before it (`text[:cut].split()`), so cutting a long unpunctuated
+    paragraph was quadratic (20,000 words: 12 s). The check reads the last word, whatever the
+    length of the text."""
+    from briefing.text.sentences import _inside_name
+
+    for words in (100, 10_000):
+        text = _CountingText(" ".join(["le conseil a voté Sophie"] * words) + " Marchand a parlé")
+        cut = text.index("Marchand")
+        _CountingText.touched = 0
+        assert _inside_name(text, cut)  # "Sophie | Marchand"
+        assert _CountingText.touched <= 2 * len("Sophie ") + 2
+        assert not _inside_name(text, cut + len("Marchand "))  # "Marchand | a"
+
+
+def test_a_cut_never_falls_between_two_capitalised_words():
+    pieces = cap_length(" ".join(["Sophie Marchand et Paul Girard ont parlé"] * 20), 60)
+    assert all(not p.startswith(("Marchand", "Girard")) for p in pieces[1:])
