@@ -119,7 +119,10 @@ def test_version_and_help(runner):
         (b"", "is empty"),
         (b"\n \n", "is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        (b"Titre\n\nCaf\xe9 cr\xe8me.", "not UTF-8"),
+        (
+            b"Titre\n\n" + "Привет, как дела? Это русский текст.".encode("cp1251"),
+            "not UTF-8",
+        ),  # Cyrillic in cp1251: no French reading
     ],
 )
 def test_bad_input_files(runner, tmp_path, content, fragment):

@@ -39,7 +39,7 @@ def nothing_written(folder):
         (b"", "is empty"),
         (b"  \n\t \n", "is empty"),
         (b"\x00\x01binary\x02" * 20, "binary"),
-        (b"Titre\n\nUn caf\xe9 noir.", "not UTF-8"),
+        (b"Titre\n\n" + "Привет, как дела? Это русский текст.".encode("cp1251"), "not UTF-8"),
         ("😀🎉🔥 👏👏".encode(), "no words"),
         (b"x" * (5 * 1024 * 1024), "over the 1.0 MB limit"),
     ],

@@ -72,8 +72,9 @@ def test_markdown_title_from_front_matter_without_h1():
         (b"", "is empty"),
         (b"   \n\t\n", "is empty"),
         (b"\x00\x01\x02binary", "binary"),
-        ("é".encode("latin-1") + b" texte", "not UTF-8"),
+        ("Привет, как дела? Это русский текст.".encode("cp1251"), "not UTF-8"),
         (b"!!! ??? ...", "no words"),
+        (bytes(range(0x80, 0x100)) * 8, "not UTF-8"),  # every high byte: no encoding reads it as French
     ],
 )
 def test_bad_files(tmp_path, content, message):
@@ -94,3 +95,54 @@ def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "bom.txt"
     path.write_bytes("\ufeffTitre\n\nCorps.".encode("utf-8"))
     assert load_article(str(path)).title == "Titre"
+
+
+# French as old CMS exports and archives saved it: each a one-line warning naming the encoding.
+LEGACY_FRENCH = "Titre\n\nL\u2019œuvre a coûté 12 € ; « c\u2019est réglé », dit-elle à l\u2019été.\n"
+
+
+@pytest.mark.parametrize(
+    "data, named",
+    [
+        (LEGACY_FRENCH.encode("cp1252"), "Windows-1252"),
+        (
+            LEGACY_FRENCH.replace("\u2019", "'").replace("œ", "oe").replace("€", "euros").encode("latin-1"),
+            "Windows-1252",
+        ),
+        (LEGACY_FRENCH.encode("utf-16"), None),  # with its BOM: no guess, no warning
+        (b"\xfe\xff" + LEGACY_FRENCH.encode("utf-16-be"), None),
+        ("\ufeff".encode("utf-8") + LEGACY_FRENCH.encode("utf-8"), None),
+    ],
+    ids=["cp1252", "latin-1", "utf-16-le-bom", "utf-16-be-bom", "utf-8-bom"],
+)
+def test_legacy_encodings_are_read(tmp_path, caplog, data, named):
+    path = tmp_path / "ancien.txt"
+    path.write_bytes(data)
+    with caplog.at_level("WARNING", logger="briefing"):
+        article = load_article(str(path))
+    text = " ".join(b.text for b in article.blocks)
+    assert "coûté 12" in text and "« c" in text and "réglé" in text and "été" in text
+    if "œ" in LEGACY_FRENCH and "latin" not in str(path):
+        assert "œuvre" in text or "oeuvre" in text
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    if named is None:
+        assert not [w for w in warnings if "not UTF-8" in w]
+    else:
+        # Latin-1 text is Windows-1252 text (the latter only adds characters in 0x80-0x9F).
+        assert warnings == [f"{path}: not UTF-8; read as {named}"]
+
+
+def test_cp1252_keeps_its_own_characters(tmp_path):
+    path = tmp_path / "win.txt"
+    path.write_bytes(LEGACY_FRENCH.encode("cp1252"))
+    text = " ".join(b.text for b in load_article(str(path)).blocks)
+    assert "œuvre" in text and "12 €" in text and ("l\u2019été" in text or "l'été" in text)  # 0x9C, 0x80, 0x92
+
+
+def test_stdin_in_a_legacy_encoding(runner, tmp_path):
+    from briefing.cli import app
+
+    result = runner.invoke(app, ["script", "-", "--engine", "espeak"], input=LEGACY_FRENCH.encode("cp1252"))
+    assert result.exit_code == 0, result.output
+    assert "douze euros" in result.stdout and "réglé" in result.stdout
+    assert "not UTF-8; read as Windows-1252" in result.stderr

@@ -13,6 +13,7 @@ HTML are not read aloud; links are read as their text.
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from pathlib import Path
@@ -33,6 +34,7 @@ FEED_SUFFIXES = {".xml", ".rss", ".atom"}
 MAX_TITLE_CHARS = 200
 # Text inputs above this are refused: 1 MB is about 160,000 words, 18 hours of speech; a briefing
 # never needs more, and a mistaken input (a log, a dump) should fail at once, not after hours.
+log = logging.getLogger(__name__)
 MAX_TEXT_BYTES = 1024 * 1024
 # A sub-heading: one short line with no final stop.
 _HEADING_MAX_WORDS = 12
@@ -83,7 +85,7 @@ def _from_bytes(
     fallback_title: str = "",
 ) -> list[Article]:
     name = name or source
-    _check_bytes(data, name, limit=MAX_BYTES)
+    _check_bytes(data, name, limit=MAX_BYTES, text_units=_units(data))
     content_type = content_type.split(";")[0].strip().lower()
     if suffix in FEED_SUFFIXES or content_type in _FEED_TYPES or (not suffix and looks_like_feed(data)):
         return articles_from_feed(data, source, max_articles, fetch_page=lambda url: fetch(url).body)
@@ -102,30 +104,93 @@ def _from_bytes(
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml"}
 
 
-def _check_bytes(data: bytes, name: str, limit: int = MAX_TEXT_BYTES) -> None:
-    if not data.strip():
+def _check_bytes(data: bytes, name: str, limit: int = MAX_TEXT_BYTES, text_units: int = 1) -> None:
+    if not data.strip(b"\x00" if text_units > 1 else None).strip():
         raise InputError(f"{name}: is empty")
-    if len(data) > limit:
+    if len(data) > limit * text_units:
         raise InputError(
-            f"{name}: {len(data) / 2**20:.1f} MB is over the {limit / 2**20:.1f} MB limit for one article "
+            f"{name}: {len(data) / text_units / 2**20:.1f} MB is over the {limit / 2**20:.1f} MB limit for one article "
             "(about 18 hours of speech)"
         )
-    if b"\x00" in data[:8192]:
-        raise InputError(f"{name}: is a binary file, not UTF-8 text")
+    if text_units == 1 and b"\x00" in data[:8192]:
+        raise InputError(f"{name}: is a binary file, not text")
+
+
+# What French text was saved in before UTF-8, most likely first (Windows, then ISO and Mac).
+LEGACY_ENCODINGS = {
+    "cp1252": "Windows-1252",
+    "iso8859_15": "ISO-8859-15",
+    "latin_1": "ISO-8859-1 (Latin-1)",
+    "mac_roman": "Mac Roman",
+    "cp850": "DOS code page 850",
+}
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+# The characters outside ASCII that French text uses: letters, guillemets, typographic marks.
+_FRENCH_CHARS = frozenset(
+    "àâäæçéèêëîïôöœùûüÿÀÂÄÆÇÉÈÊËÎÏÔÖŒÙÛÜŸ«»‹›“”‘’„–—…€£°§©®™•·±×÷½¼¾²³ºª¡¿ñÑáíóúÁÍÓÚ\u00a0\u202f\u2009"
+)
 
 
 def decode(data: bytes, name: str) -> str:
-    """UTF-8 text from `data`, or an InputError saying why it is not an article."""
-    _check_bytes(data, name)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            f"{name}: is not UTF-8 text (invalid byte at offset {exc.start}); convert it with iconv -t UTF-8"
-        ) from None
+    """The text of `data`: UTF-8 (with or without a BOM), UTF-16 or UTF-32 with their BOM, or a
+    legacy encoding French text was saved in (Windows-1252, ISO-8859-1/15, Mac Roman), told by
+    charset-normalizer when it is confident and the result reads as French, with a one-line
+    warning naming it. Anything else is an InputError saying why it is not an article."""
+    bom = _bom(data)
+    if bom is not None:
+        _check_bytes(data, name, text_units=_units(data))
+        try:
+            text = data[_units(data) :].decode(bom)
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{name}: is not valid {bom.upper()} text (invalid bytes at offset {exc.start})") from None
+    else:
+        _check_bytes(data, name)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            text = _legacy(data, name, exc.start)
     if not has_words(text):
         raise InputError(f"{name}: holds no words to read")
     return text
+
+
+def _bom(data: bytes) -> str | None:
+    """The UTF-16 or UTF-32 encoding its byte-order mark names, if it starts with one."""
+    return next((encoding for mark, encoding in _BOMS if data.startswith(mark)), None)
+
+
+def _units(data: bytes) -> int:
+    """Bytes per code unit: 2 or 4 for UTF-16 or UTF-32 with a BOM (their NUL bytes are text),
+    else 1."""
+    bom = _bom(data)
+    return 1 if bom is None else (2 if "16" in bom else 4)
+
+
+def _legacy(data: bytes, name: str, offset: int) -> str:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS), threshold=0.1).best()
+    text = str(best) if best is not None else ""
+    if best is None or not _reads_as_french(text):
+        raise InputError(
+            f"{name}: is not UTF-8 text (invalid byte at offset {offset}) and no legacy encoding reads it "
+            "as French; convert it with iconv -f ENCODING -t UTF-8"
+        )
+    label = LEGACY_ENCODINGS.get(best.encoding, best.encoding)
+    log.warning("%s: not UTF-8; read as %s", name, label)
+    return text
+
+
+def _reads_as_french(text: str) -> bool:
+    """No control characters, and every character outside ASCII one that French text uses."""
+    if any(ord(c) < 32 and c not in "\n\r\t\f" or 0x7F <= ord(c) < 0xA0 for c in text):
+        return False
+    return all(c in _FRENCH_CHARS for c in set(text) if ord(c) > 127)
 
 
 def _title_from_name(path: Path) -> str:
