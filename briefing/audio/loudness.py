@@ -3,6 +3,7 @@ brings a whole episode to -16 LUFS under -1 dBTP, streaming through raw files.""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -122,9 +123,14 @@ def _interpolator(taps: int = 65, beta: float = 7.0) -> np.ndarray:
     return matrix
 
 
-_BETWEEN = _interpolator()
-_BETWEEN_T = np.ascontiguousarray(_BETWEEN.T)
-_REACH = (_BETWEEN.shape[0] - 1) // 2  # samples of context the interpolation needs on each side
+@functools.cache
+def _between_matrix() -> np.ndarray:
+    """The interpolator, transposed for the product, made on first use (scipy.signal is slow
+    to import: nothing that does not limit audio should pay for it)."""
+    return np.ascontiguousarray(_interpolator().T)
+
+
+_REACH = 8  # samples of context the interpolation needs on each side: (65 taps - 1) / 2 / 4
 
 
 def _between_peaks(samples: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
@@ -134,7 +140,7 @@ def _between_peaks(samples: np.ndarray, at: np.ndarray | None = None) -> np.ndar
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * _REACH + 1)
     if at is not None:
         windows = windows[at]  # a copy of the rows asked for only
-    between = _BETWEEN_T @ windows.T  # (3, n): one row per point between samples
+    between = _between_matrix() @ windows.T  # (3, n): one row per point between samples
     np.abs(between, out=between)
     return np.maximum(np.maximum(between[0], between[1]), between[2])
 
