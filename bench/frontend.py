@@ -1,6 +1,7 @@
 """Measure the text side: what it finds in real articles, and how fast it is on a long input.
 
     .venv/bin/python bench/frontend.py [--words 50000]
+    .venv/bin/python bench/frontend.py --sizes      # `briefing script` from 1k to 1M characters
 
 Prints, for the shared sample and the bundled examples: segments, quotes, attributed speakers,
 the longest segment; then the time to build the Script of a ~50,000-word article, against the
@@ -10,6 +11,11 @@ audio it would make (at 150 spoken words a minute) so the ratio to synthesis tim
 from __future__ import annotations
 
 import argparse
+import json
+import random
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,10 +50,63 @@ def long_article(words: int) -> str:
     return "Un très long article\n\n" + "\n\n".join(body)
 
 
+def unpunctuated(chars: int) -> str:
+    """OCR-like text: one paragraph of nouns, no full stop, no comma, no conjunction to cut at."""
+    rng = random.Random(0)
+    words = "maison voiture jardin soleil arbre fleur rivière montagne Bretagne chantier".split()
+    out, size = [], 0
+    while size < chars:
+        w = rng.choice(words)
+        out.append(w)
+        size += len(w) + 1
+    return "Titre\n\n" + " ".join(out)
+
+
+def sizes() -> None:
+    """`briefing script` (the whole command, a fresh process) on inputs from 1k to 1M characters,
+    with the growth factor from one size to the next: 10x the input should cost about 10x."""
+    limit = 1024 * 1024  # briefing's limit for one article, in bytes
+    print(f"{'input':<14} {'characters':>10} {'segments':>8} {'wall s':>7} {'work s':>7} {'x per 10x':>9}")
+    for kind, make in (("articles", lambda n: long_article(n // 5)), ("unpunctuated", unpunctuated)):
+        previous = base = None
+        for chars in (1_000, 10_000, 100_000, 1_000_000):
+            text = make(chars)[:chars]
+            while len(text.encode("utf-8")) > limit:
+                text = text[: len(text) - 1000]
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
+                f.write(text + "\n")
+            started = time.perf_counter()
+            proc = subprocess.run(
+                [sys.executable, "-m", "briefing", "script", f.name, "--engine", "espeak", "--json"],
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd=ROOT,
+            )
+            wall = time.perf_counter() - started
+            Path(f.name).unlink()
+            if proc.returncode != 0:
+                raise SystemExit(proc.stderr.strip())
+            segments = len(json.loads(proc.stdout)["segments"])
+            base = wall if base is None else base
+            work = max(wall - base, 1e-3)  # the 1k run is start-up and imports, nearly all of it
+            growth = f"{work / previous:.1f}" if previous and previous > 0.05 else "-"
+            print(f"{kind:<14} {len(text):>10,} {segments:>8} {wall:>7.2f} {work:>7.2f} {growth:>9}")
+            previous = work
+    print(
+        "wall: the whole command, start-up and imports included; work: wall minus the 1k run's "
+        "(start-up); x per 10x: work / the work of the size before (linear: about 10)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=50_000)
+    parser.add_argument("--sizes", action="store_true", help="time `briefing script` from 1k to 1M characters")
     args = parser.parse_args()
+    if args.sizes:
+        sizes()
+        return
     book = load_voices()
     options = ScriptOptions(lexicon=book.lexicon)
 

@@ -15,11 +15,12 @@ import urllib3
 
 from briefing import __version__
 from briefing.errors import InputError
+from briefing.limits import MAX_DOWNLOAD_BYTES
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 20.0
 MAX_REDIRECTS = 5
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = MAX_DOWNLOAD_BYTES
 USER_AGENT = f"briefing/{__version__} (+podcast briefings from French news)"
 
 _pool: urllib3.PoolManager | None = None

@@ -14,13 +14,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from briefing import limits
 from briefing.errors import InputError
 from briefing.model import Script, Segment
 from briefing.voices import GENDERS, VoiceBook
 
 SUFFIX = ".json"
 MAX_BYTES = 20 * 2**20
-MAX_SEGMENTS = 100_000
+MAX_SEGMENTS = limits.MAX_SEGMENTS
 MAX_PAUSE_MS = 10_000
 ROLES = ("title", "heading", "narration", "quote", "transition")
 # field -> (types, required)
@@ -83,7 +84,12 @@ def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
     if len(segments) > MAX_SEGMENTS:
         raise fail(f"{len(segments)} segments is over the limit of {MAX_SEGMENTS}")
     parsed = [_segment(raw, n, book, len(chapters), fail) for n, raw in enumerate(segments, 1)]
-    return Script(title=title, segments=tuple(parsed), chapters=tuple(chapters), sources=tuple(sources))
+    script = Script(title=title, segments=tuple(parsed), chapters=tuple(chapters), sources=tuple(sources))
+    try:
+        limits.check_script(script)
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    return script
 
 
 def _segment(raw: Any, n: int, book: VoiceBook, chapters: int, fail) -> Segment:

@@ -24,6 +24,7 @@ from briefing.errors import InputError
 from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
 from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
 from briefing.inputs.pages import article_from_html, looks_like_html
+from briefing.limits import MAX_ARTICLE_BYTES, MAX_ARTICLES
 from briefing.model import Article, Block
 from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
 
@@ -35,7 +36,7 @@ MAX_TITLE_CHARS = 200
 # Text inputs above this are refused: 1 MB is about 160,000 words, 18 hours of speech; a briefing
 # never needs more, and a mistaken input (a log, a dump) should fail at once, not after hours.
 log = logging.getLogger(__name__)
-MAX_TEXT_BYTES = 1024 * 1024
+MAX_TEXT_BYTES = MAX_ARTICLE_BYTES
 # A sub-heading: one short line with no final stop.
 _HEADING_MAX_WORDS = 12
 _FINAL_PUNCT = re.compile(r"[.!?…:;,»”\"]$")
@@ -46,6 +47,11 @@ def load_sources(specs: list[str], max_articles: int = DEFAULT_MAX_ARTICLES) -> 
     articles: list[Article] = []
     for spec in specs:
         articles += load_source(spec, max_articles)
+        if len(articles) > MAX_ARTICLES:
+            raise InputError(
+                f"these inputs give more than {MAX_ARTICLES} articles, the most one episode takes; "
+                "split them into several episodes (briefing batch) or lower --max-articles"
+            )
     return articles
 
 
@@ -55,7 +61,10 @@ def load_source(spec: str, max_articles: int = DEFAULT_MAX_ARTICLES) -> list[Art
         got = fetch(spec)
         return _from_bytes(got.body, got.url, got.content_type, "", max_articles)
     if spec == "-":
-        return _from_bytes(sys.stdin.buffer.read(), "-", "", "", max_articles, name="standard input")
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)  # never more than the limit in memory
+        if len(data) > MAX_BYTES:
+            raise InputError(f"standard input: over the {MAX_BYTES / 2**20:.0f} MB limit for one input")
+        return _from_bytes(data, "-", "", "", max_articles, name="standard input")
     path = Path(spec)
     if not path.exists():
         raise InputError(f"{spec}: no such file")

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from briefing import __version__
 from briefing.errors import InputError, UsageError
+from briefing.limits import MAX_FEED_ITEMS
 from briefing.publish.episode import atomic_path
 from briefing.publish.files import AUDIO, CHAPTERS, FEED, PAGE, SRT, WEBVTT, episode_paths
 from briefing.publish.mp3 import GUID_TAG
@@ -95,8 +96,14 @@ def _parse_date(value: str) -> dt.datetime | None:
 def build_feed(folder: Path, options: FeedOptions) -> bytes:
     """The feed XML for every *.mp3 in `folder`, newest first."""
     base = options.base_url.rstrip("/") + "/"
+    paths = [p for p in sorted(folder.glob("*" + AUDIO.suffix)) if not p.name.startswith(".")]
+    if len(paths) > MAX_FEED_ITEMS:
+        raise InputError(
+            f"{folder} holds {len(paths):,} episodes, over the {MAX_FEED_ITEMS:,} one feed lists; "
+            "move the oldest to another folder"
+        )
     episodes = sorted(
-        (read_episode(p) for p in sorted(folder.glob("*" + AUDIO.suffix)) if not p.name.startswith(".")),
+        (read_episode(p) for p in paths),
         key=lambda e: (e.published, e.path.name),
         reverse=True,
     )

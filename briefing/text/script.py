@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from briefing import limits
+from briefing.errors import InputError
 from briefing.model import PARAGRAPH_PAUSE_MS, Article, Script, Segment
 from briefing.options import SpeakOptions
 from briefing.text.clean import has_words
@@ -76,6 +78,8 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     if briefing:
         builder.outro(date, first + len(articles) - 1)
     segments = builder.finish()
+    script = Script(title="", segments=tuple(segments), chapters=tuple(chapters))
+    limits.check_script(script)
     # The title is read, not heard (ID3, feed, page, EPUB): its date in figures.
     default_title = f"Briefing du {written_date(date)}" if briefing else (articles[0].title if articles else "")
     return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
@@ -151,6 +155,11 @@ class _Builder:
                 self.segments[-1] = dataclasses.replace(last, written=last.written + marks)
             self.end_with(pause_ms)
             return
+        if len(self.segments) >= limits.MAX_SEGMENTS:  # checked as it grows: the work stays bounded
+            raise InputError(
+                f"this text makes more than {limits.MAX_SEGMENTS:,} segments, the limit for one episode; "
+                "split it into several"
+            )
         written = re.sub(r"[ \t\r\n]+", " ", written).strip()
         lead = re.match(r"[,;]+", written)
         if lead and self.segments and self.segments[-1].chapter == chapter:

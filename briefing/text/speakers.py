@@ -24,6 +24,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from briefing.errors import InputError
+from briefing.limits import MAX_SPEAKERS
 from briefing.text.first_names import gender_of_first_name
 from briefing.text.quotes import NAME
 
@@ -173,7 +175,7 @@ class Speakers:
 
     def __init__(self, pinned_genders: Mapping[str, str] | None = None):
         self.pinned_genders = dict(pinned_genders or {})
-        self.all: list[Speaker] = []
+        self.all: list[Speaker] = []  # at most limits.MAX_SPEAKERS (each mention is compared with them)
         self.article: list[Speaker] = []  # the identities met in the current article
         self._cues: dict[str, str] = {}  # surname -> gender, from the current article's text
 
@@ -241,7 +243,7 @@ class Speakers:
                 known.first, known.key = first, name  # "M. Fillon" met first, then "François Fillon"
             return known
         speaker = Speaker(key=name, surname=surname, first=first)
-        self.all.append(speaker)
+        self._add(speaker)
         return speaker
 
     def _common(self, mention: str, determiner: str, before: str, after: str) -> Speaker:
@@ -272,8 +274,16 @@ class Speakers:
                 if known.kind == "role" and known.head == rest:
                     return known
             speaker = Speaker(key=mention, kind="role", head=rest)
-        self.all.append(speaker)
+        self._add(speaker)
         return speaker
+
+    def _add(self, speaker: Speaker) -> None:
+        if len(self.all) >= MAX_SPEAKERS:  # every new mention is compared with all of them
+            raise InputError(
+                f"these articles quote more than {MAX_SPEAKERS:,} sources, the limit for one episode; "
+                "split it into several"
+            )
+        self.all.append(speaker)
 
 
 def _surname(name: str) -> str:
