@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/coqui.py [--device cpu|cuda] [--threads N] [--keep DIR] [--variants a,b,...]
     .venv/bin/python bench/coqui.py --whole [--runs N]     # the whole commands, as a user waits for them
+    .venv/bin/python bench/coqui.py --batch 1,2,4,8,16,32,64 [--device cuda]   # VITS in batches
 
 A full-size VITS (Coqui's default VitsArgs without the training discriminator: 36 M
 parameters, 22.05 kHz, French characters) with random weights, its length_scale calibrated so
@@ -473,6 +474,63 @@ def whole(folder: Path, model_path: Path, config_path: Path, runs: int, threads:
                 print(f"  {name:<36} {value:>6.2f} s  {100 * value / r['wall_s']:>5.1f} %")
 
 
+# --- batches: the flow and decoder on many segments at once -------------------------------------
+
+
+def batches(model_path: Path, config_path: Path, device: str, sizes: list[int], threads: int | None) -> None:
+    """RTF and segments per second of the torch VITS back half for each batch size, and the SNR
+    of every variant's audio against one segment at a time in float32 (same seeds)."""
+    import numpy as np
+    import torch
+
+    from briefing.engines.coqui import RUNTIME_ENV, CoquiEngine, segment_seed
+    from briefing.engines.coqui.vits_batch import synthesize_batch
+    from briefing.voices import VoicePreset
+
+    if threads:
+        torch.set_num_threads(threads)
+    os.environ[RUNTIME_ENV] = "torch"
+    engine = CoquiEngine.load(device)
+    preset = VoicePreset.of(name="bench", engine="coqui", model_path=str(model_path), config_path=str(config_path))
+    loaded = engine.model(preset)
+    vits, rate = loaded.model, loaded.sample_rate
+    texts = segments()
+    if device == "cuda":  # enough segments for the largest batch
+        texts = texts * -(-max(sizes) // len(texts))
+    seeds = [segment_seed(t, preset) for t in texts]
+    kwargs = {"speaker": loaded._speaker_arg(preset), "voice_dir": loaded.voice_dir}
+
+    def run(size: int, half: bool = False) -> tuple[list, float]:
+        if device == "cuda":
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        out = []
+        for i in range(0, len(texts), size):
+            out += synthesize_batch(vits, texts[i : i + size], seeds[i : i + size], half=half, **kwargs)
+        if device == "cuda":
+            torch.cuda.synchronize()
+        return out, time.perf_counter() - started
+
+    run(1)  # warm-up (CUDA kernels, allocator)
+    reference, _ = run(1)
+    audio_s = sum(len(a) for a in reference) / rate
+
+    def snr(out) -> float:
+        signal = sum(float(np.sum(r.astype(np.float64) ** 2)) for r in reference)
+        noise = sum(float(np.sum((o - r).astype(np.float64) ** 2)) for o, r in zip(out, reference, strict=True))
+        return 10 * np.log10(signal / noise) if noise > 0 else float("inf")
+
+    print(f"batches on {device}: {len(texts)} segments, {audio_s:.1f} s of audio, torch {torch.__version__}")
+    print(f"{'batch':>5} {'precision':<9} {'RTF':>7} {'segments/s':>10} {'SNR dB':>7}")
+    for half in (False, True) if device == "cuda" else (False,):
+        for size in sizes:
+            out, wall = run(size, half)
+            print(
+                f"{size:>5} {'float16' if half else 'float32':<9} {wall / audio_s:>7.4f} {len(texts) / wall:>10.1f} {snr(out):>7.1f}"
+            )
+    print("SNR: against one segment at a time in float32, same seeds (inf: identical)")
+
+
 def child(args: list[str]) -> dict:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -500,6 +558,11 @@ def main() -> None:
         help="time the whole commands instead: briefing speak against tts, both precisions, first run and steady",
     )
     parser.add_argument("--runs", type=int, default=2, help="steady-state runs of each whole command (default 2)")
+    parser.add_argument(
+        "--batch",
+        default=None,
+        help="batch sizes to time the torch VITS back half with, e.g. 1,2,4,8,16,32,64 (on --device)",
+    )
     parser.add_argument("--_variant", help=argparse.SUPPRESS)
     parser.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_export", action="store_true", help=argparse.SUPPRESS)
@@ -530,6 +593,9 @@ def main() -> None:
         model_path, config_path, length_scale = build_model(folder)
         if args.whole:
             whole(folder, model_path, config_path, args.runs, args.threads)
+            return
+        if args.batch:
+            batches(model_path, config_path, args.device, [int(b) for b in args.batch.split(",")], args.threads)
             return
         texts = segments()
         print(

@@ -540,3 +540,58 @@ def test_bad_precision_requests_are_one_line_errors(monkeypatch, runner, article
     )
     assert_one_line_error(result, 2, f"{PRECISION_ENV}=bf16 runs the VITS decoder on OpenVINO")
     assert not out.exists()
+
+
+# --- VITS in batches (the GPU path's core, checked here on CPU) ---------------------------------
+
+
+@pytest.mark.parametrize("kind, keys", [("single", {}), ("multi", {"speaker": "chloe"})])
+def test_a_batch_gives_each_segment_the_audio_it_has_alone(tiny, monkeypatch, kind, keys):
+    """Padded batch, masks, the noise drawn per segment with its own seed: each segment's audio
+    is the same whatever the batch (its length and its neighbours), to float rounding."""
+    import contextlib
+
+    from briefing.engines.coqui import vits_batch
+    from briefing.engines.coqui.vits_batch import synthesize_batch
+
+    engine = torch_engine(monkeypatch)
+    preset = tiny_preset(tiny, kind, **keys)
+    loaded = engine.model(preset)
+    texts = [TEXT * 3, "Oui.", TEXT, "Le marché rouvre mardi, après deux ans de travaux."]
+    alone = [engine.synthesize(text, preset).samples for text in texts]
+    kwargs = {"speaker": loaded._speaker_arg(preset), "voice_dir": loaded.voice_dir}
+    seeds = [segment_seed(text, preset) for text in texts]
+    for order in ([0, 1, 2, 3], [3, 1], [1]):  # other neighbours, other padding, a batch of one
+        batched = synthesize_batch(loaded.model, [texts[i] for i in order], [seeds[i] for i in order], **kwargs)
+        for i, audio in zip(order, batched, strict=True):
+            assert audio.shape == alone[i].shape
+            assert np.max(np.abs(np.clip(audio, -1, 1) - alone[i])) < 1e-4, (order, i)
+    # Without the decoder's masks the short segments' ends would differ: the test can tell.
+    monkeypatch.setattr(vits_batch, "masked_decoder", lambda *a: contextlib.nullcontext())
+    unmasked = synthesize_batch(loaded.model, texts, seeds, **kwargs)
+    assert np.max(np.abs(np.clip(unmasked[1], -1, 1) - alone[1])) > 1e-4
+
+
+def test_segments_in_flight_are_gathered_into_batches_with_the_same_audio(tiny, monkeypatch):
+    """BRIEFING_COQUI_BATCH (16 on CUDA by default) gathers the segments the render keeps in
+    flight (--jobs) into batches: forced on here on the CPU, with four threads, each segment's
+    audio is the one it has alone, and batches did form."""
+    from briefing.engines.coqui import engine as coqui_engine
+    from briefing.synthesis.local import LocalExecutor
+
+    preset = tiny_preset(tiny, "multi", speaker="chloe")
+    texts = [TEXT, "Oui.", TEXT * 2, "Le marché rouvre mardi.", TEXT + " Il pleut.", "Non, merci."]
+    alone = [torch_engine(monkeypatch).synthesize(text, preset).samples for text in texts]
+    monkeypatch.setenv(RUNTIME_ENV, "torch")
+    monkeypatch.setenv("BRIEFING_COQUI_BATCH", "4")
+    engine = CoquiEngine.load("cpu")
+    monkeypatch.setattr("briefing.synthesis.local.load_engine", lambda name, device: engine)
+    with LocalExecutor(jobs=4, device="cpu") as executor:
+        handles = [executor.submit(i, text, preset) for i, text in enumerate(texts)]
+        gathered = [executor.result(h).samples for h in handles]
+    for a, b in zip(gathered, alone, strict=True):
+        assert a.shape == b.shape and np.max(np.abs(a - b)) < 1e-4
+    assert max(b.largest for b in engine._batchers.values()) > 1
+    monkeypatch.setenv("BRIEFING_COQUI_BATCH", "0")
+    with pytest.raises(coqui_engine.UsageError, match="BRIEFING_COQUI_BATCH"):
+        CoquiEngine.load("cpu")

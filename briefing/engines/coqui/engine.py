@@ -35,7 +35,7 @@ from briefing import timings
 from briefing.engines.base import Audio, Engine, Speakers
 from briefing.engines.coqui import house, zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
-from briefing.engines.coqui.models import CoquiModel, limit_chars, load_model, speakers_on_disk
+from briefing.engines.coqui.models import CoquiModel, Spoken, limit_chars, load_model, speakers_on_disk
 from briefing.engines.registry import DEVICES
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
 from briefing.paths import user_cache_dir
@@ -158,6 +158,20 @@ def resolve_precision() -> str:
     return precision
 
 
+BATCH_ENV = "BRIEFING_COQUI_BATCH"
+CUDA_BATCH = 16  # segments per VITS batch on CUDA by default; on the CPU one at a time
+
+
+def resolve_batch(device: str) -> int:
+    """Segments per VITS batch: BRIEFING_COQUI_BATCH, else 16 on CUDA and 1 (no batches) on CPU."""
+    raw = os.environ.get(BATCH_ENV, "").strip()
+    if not raw:
+        return CUDA_BATCH if device == "cuda" else 1
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise UsageError(f"{BATCH_ENV}={raw!r}: give a whole number of segments from 1 to 256")
+    return int(raw)
+
+
 def resolve_device(device: str) -> str:
     """`auto` -> cuda when torch sees a GPU, else cpu; `cuda` without a GPU is a usage error."""
     if device not in DEVICES:  # the registry's list
@@ -212,6 +226,8 @@ class CoquiEngine(Engine):
         self._models: dict[tuple, CoquiModel] = {}  # by model files: presets naming one model share it
         self._by_preset: dict[str, CoquiModel] = {}
         self._lock = threading.Lock()  # one synthesis at a time: Coqui models are not re-entrant
+        self.batch_size = resolve_batch(device)
+        self._batchers: dict[int, object] = {}
         self._noted: set[str] = set()
         self._house: house.HouseVoices | None = None  # OpenVoice, loaded for the first house voice
 
@@ -438,9 +454,19 @@ class CoquiEngine(Engine):
 
         with self._lock:
             loaded = self.model(preset)
-            torch.manual_seed(segment_seed(text, preset))
-            with torch.inference_mode(), zoo.coqui_logs_at(logging.ERROR):
-                spoken = loaded.speak(text, preset, speaker_wav_path(preset))
+        batcher = self._batcher(loaded)
+        if batcher is not None and not loaded.unspeakable(text, preset):
+            # Gathered with the other segments in flight for this model into one batch (CUDA).
+            length_scale, kwargs = loaded.settings(preset, speaker_wav_path(preset))
+            key = (kwargs["speaker"], kwargs["language"], kwargs["speaker_wav"])
+            with timings.stage("vits batch (wait and run)"):
+                samples = batcher.speak(text, key, segment_seed(text, preset), length_scale, kwargs)
+            spoken = Spoken(samples)
+        else:
+            with self._lock:
+                torch.manual_seed(segment_seed(text, preset))
+                with torch.inference_mode(), zoo.coqui_logs_at(logging.ERROR):
+                    spoken = loaded.speak(text, preset, speaker_wav_path(preset))
         for note in spoken.notes:
             if preset.name in self._noted:
                 log.debug("voice %r: %s", preset.name, note)
@@ -451,6 +477,21 @@ class CoquiEngine(Engine):
         if preset.get("house_voice") and samples.size:
             samples, rate = self.house().convert(samples, rate, preset)
         return Audio(np.ascontiguousarray(samples, dtype=np.float32), rate, spoken.notes, spoken.complete)
+
+    def _batcher(self, loaded: CoquiModel):
+        """The batcher of a VITS on torch when batches are on (BRIEFING_COQUI_BATCH, default 16 on
+        CUDA and 1, off, on the CPU), else None."""
+        from briefing.engines.coqui.models import VitsModel
+
+        if not isinstance(loaded, VitsModel) or loaded.onnx is not None or self.batch_size <= 1:
+            return None
+        with self._lock:
+            found = self._batchers.get(id(loaded))
+            if found is None:
+                from briefing.engines.coqui.vits_batch import Batcher
+
+                found = self._batchers[id(loaded)] = Batcher(loaded.model, self._lock, self.batch_size)
+            return found
 
     def describe(self, preset: VoicePreset) -> str:
         what = preset.get("model") or preset.get("model_path")

@@ -323,18 +323,22 @@ class VitsModel(CoquiModel):
     def runtime(self) -> str:
         return self.onnx.runtime if self.onnx is not None else "torch"
 
-    def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
-        if self.unspeakable(text, preset):
-            return self.silence(text)
-        vits = self.model
-        # VITS speed: durations are multiplied by length_scale, so a faster voice is a smaller one.
-        vits.length_scale = self.base_length_scale / preset.speed
+    def settings(self, preset: VoicePreset, speaker_wav: str | None) -> tuple[float, dict]:
+        """What synthesize takes for `preset`: the length scale (VITS speed: durations are
+        multiplied by it, so a faster voice is a smaller one) and the keyword arguments."""
         kwargs = dict(
             speaker=self._speaker_arg(preset),
             language=preset.get("language") if self.languages else None,
             speaker_wav=speaker_wav,
             voice_dir=self.voice_dir,
         )
+        return self.base_length_scale / preset.speed, kwargs
+
+    def speak(self, text: str, preset: VoicePreset, speaker_wav: str | None) -> Spoken:
+        if self.unspeakable(text, preset):
+            return self.silence(text)
+        vits = self.model
+        vits.length_scale, kwargs = self.settings(preset, speaker_wav)
         if self.onnx is None:
             with timings.stage("vits (torch)"):
                 return Spoken(_samples(vits.synthesize(text, **kwargs)["wav"]))
