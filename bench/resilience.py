@@ -1,6 +1,7 @@
 """Benchmark: what the segment cache, parallel jobs and streaming assembly buy, in one run.
 
     .venv/bin/python bench/resilience.py [--minutes 90] [--no-coqui]
+    .venv/bin/python bench/resilience.py --post 60     # post-processing of a 60-minute episode only
 
 For espeak-ng, and for the full-size Coqui VITS of bench/coqui.py (random weights, calibrated
 to French speech rate), each row is one `briefing speak` process as a user runs it:
@@ -74,6 +75,49 @@ def run(args: list[str]) -> dict:
     }
 
 
+def post_processing(folder: Path, minutes: float) -> None:
+    """A long espeak-ng briefing rendered cold, then warm (every segment from the cache), with
+    where the warm run's time goes per minute of audio (BRIEFING_TIMINGS)."""
+    import json
+
+    total = int(minutes * 150)
+    sources = []
+    for i in range(3):
+        path = folder / f"post{i}.txt"
+        path.write_text(article(total // 3, seed=10 + i, title=f"Rubrique numéro {i + 1}"), encoding="utf-8")
+        sources.append(str(path))
+    args = [
+        "speak",
+        *sources,
+        "-o",
+        str(folder / "post.mp3"),
+        "--cache-dir",
+        str(folder / "post-cache"),
+        "--engine",
+        "espeak",
+    ]
+    print(f"\npost-processing (espeak-ng, a briefing of 3 articles, about {minutes:.0f} min)")
+    print(row("cold", run(args)))
+    timings = folder / "timings.json"
+    os.environ["BRIEFING_TIMINGS"] = str(timings)
+    try:
+        warm = run(args)
+    finally:
+        del os.environ["BRIEFING_TIMINGS"]
+    print(row("warm", warm))
+    stages = json.loads(timings.read_text(encoding="utf-8"))["stages"]
+    per_min = warm["audio"] / 60
+    parts = {
+        "clip processing": stages.get("clip processing (resample, trim, level)", 0.0),
+        "loudness and limiting": stages.get("loudness", 0.0),
+        "MP3 encoding": stages.get("MP3 encoding", 0.0),
+    }
+    for name, seconds in parts.items():
+        print(f"  {name:<22} {seconds:6.2f} s = {seconds / per_min:.2f} s per minute of audio")
+    post = sum(parts.values())
+    print(f"  {'together':<22} {post:6.2f} s = {post / per_min:.2f} s per minute of audio (goal: 0.5)")
+
+
 def row(name: str, r: dict, base: dict | None = None) -> str:
     ratio = f"{base['wall'] / r['wall']:6.1f}x" if base else "      -"
     return f"  {name:<10} {r['wall']:7.1f} s {ratio} {r['segments']:5d} seg {r['synth']:5d} synth {r['cached']:5d} cached  audio {r['audio'] // 60}:{r['audio'] % 60:02d}  peak {r['rss']:6.0f} MB"
@@ -142,10 +186,20 @@ def main() -> None:
     parser.add_argument("--coqui-words", type=int, default=300, help="article size for the Coqui rows")
     parser.add_argument("--no-coqui", action="store_true")
     parser.add_argument("--only-coqui", action="store_true", help="skip the espeak-ng and memory rows")
+    parser.add_argument(
+        "--post",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="only the post-processing rows, on MINUTES of speech",
+    )
     args = parser.parse_args()
     print(f"briefing resilience benchmark, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        if args.post:
+            post_processing(tmp, args.post)
+            return
         if not args.only_coqui:
             (tmp / "espeak").mkdir()
             suite("espeak-ng", tmp / "espeak", ["--engine", "espeak"], args.words)
@@ -172,6 +226,7 @@ def main() -> None:
                 sources.append(str(path))
             r = run(["speak", *sources, "-o", str(tmp / "long.mp3"), "--no-cache", "--engine", "espeak"])
             print(row(f"{minutes:.0f} min", r))
+        post_processing(tmp, 60)
 
 
 if __name__ == "__main__":
