@@ -27,7 +27,7 @@ run: sysdeps $(VENV)/.stamp-run
 	$(BIN)/briefing voices --download || true
 	$(BIN)/briefing speak examples/marche-lyon.md -o $(OUTPUT)/marche-lyon.mp3
 	$(BIN)/briefing speak examples/orage-bretagne.txt -o $(OUTPUT)/orage-bretagne.mp3
-	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" -o $(OUTPUT)/briefing-exemple.mp3
+	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" --epub -o $(OUTPUT)/briefing-exemple.mp3
 
 test: sysdeps testdeps $(VENV)/.stamp-test $(AXE) lint
 	$(BIN)/python -m pytest
