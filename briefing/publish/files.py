@@ -44,7 +44,8 @@ class Publication:
         return written_script(self.script) if self.transcript == "written" else self.script
 
     @property
-    def written(self) -> tuple[FileKind, ...]:
+    def files(self) -> tuple[FileKind, ...]:
+        """The kinds of file this episode has: those asked for, else the standard ones."""
         return self.kinds or tuple(kind for kind in EPISODE_FILES if not kind.optional)
 
 
@@ -185,5 +186,5 @@ def listening_page(pub: Publication) -> Page:
         date=pub.info.date,
         podcast=pub.info.podcast,
         sources=pub.info.sources,
-        files=tuple((kind.offer, paths[kind].name) for kind in pub.written if kind.offer),
+        files=tuple((kind.offer, paths[kind].name) for kind in pub.files if kind.offer),
     )
