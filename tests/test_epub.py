@@ -257,3 +257,21 @@ def test_without_epub_no_book_is_written(tmp_path):
     assert result.exit_code == 0, result.output
     assert sorted(p.suffix for p in Path(out.parent).iterdir()) == [".html", ".json", ".mp3", ".srt", ".vtt"]
     assert "EPUB" not in out.with_suffix(".html").read_text(encoding="utf-8")
+
+
+def test_a_batch_manifest_asks_for_the_book_by_name(tmp_path):
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+
+    (tmp_path / "a.txt").write_text("Le marché rouvre\n\nLe marché rouvre mardi.\n", encoding="utf-8")
+    (tmp_path / "m.toml").write_text(
+        'output_dir = "eps"\n[defaults]\nengine = "espeak"\nepub = true\n'
+        '[[episode]]\nname = "a"\ninputs = ["a.txt"]\n[[episode]]\nname = "b"\ninputs = ["a.txt"]\nepub = false\n',
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["batch", str(tmp_path / "m.toml")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "eps" / "a.epub").is_file() and not (tmp_path / "eps" / "b.epub").exists()
+    with zipfile.ZipFile(tmp_path / "eps" / "a.epub") as z:
+        assert z.read("mimetype") == b"application/epub+zip"
