@@ -327,43 +327,32 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
     return result
 
 
+# The peak memory of one command alone: RUSAGE_CHILDREN of a wrapper that runs only it.
+_WRAPPER = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+    "sys.stderr.write(p.stdout + p.stderr); "
+    "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run one command; its wall time, its own peak memory and its output (stdout and stderr)."""
+    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, env=env, check=False)
+    code, wall, peak_kb = proc.stdout.split()
+    if int(code) != 0:
+        raise SystemExit(f"{cmd[0]} failed: {proc.stderr.strip().splitlines()[-3:]}")
+    return {"wall_s": float(wall), "peak_mb": int(peak_kb) / 1024, "log": proc.stderr}
+
+
 def run_cli(model_path: Path, config_path: Path, out: Path, device: str = "cpu") -> dict:
     text = " ".join(" ".join(segments()).split())
     tts = Path(sys.executable).parent / "tts"
-    # A wrapper process runs the CLI and reports its peak memory alone (RUSAGE_CHILDREN of this
-    # process would also hold the variants' peaks).
-    wrapper = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
-        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-        "sys.stderr.write(p.stdout + p.stderr); "
-        "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            wrapper,
-            str(tts),
-            "--model_path",
-            str(model_path),
-            "--config_path",
-            str(config_path),
-            "--text",
-            text,
-            "--out_path",
-            str(out),
-            *(["--device", device] if device != "cpu" else []),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    code, wall, peak_kb = proc.stdout.split()
-    wall = float(wall)
-    if int(code) != 0:
-        raise SystemExit(f"tts CLI failed: {proc.stderr.strip().splitlines()[-1:]}")
-    logs = proc.stderr
-    processing = re.search(r"Processing time: ([\d.]+)", logs)
+    cmd = [str(tts), "--model_path", str(model_path), "--config_path", str(config_path), "--text", text]
+    cmd += ["--out_path", str(out), *(["--device", device] if device != "cpu" else [])]
+    result = timed(cmd)
+    wall = result["wall_s"]
+    processing = re.search(r"Processing time: ([\d.]+)", result["log"])
     import soundfile as sf
 
     info = sf.info(str(out))
@@ -375,19 +364,12 @@ def run_cli(model_path: Path, config_path: Path, out: Path, device: str = "cpu")
         "first_s": float("nan"),
         "wall_s": wall,
         "load_s": wall - (float(processing.group(1)) if processing else 0.0),
-        "peak_mb": int(peak_kb) / 1024,
+        "peak_mb": result["peak_mb"],
     }
 
 
 # --- whole commands: what a user waits for -----------------------------------------------------
 
-# The peak memory of one command alone: RUSAGE_CHILDREN of a wrapper that runs only it.
-_WRAPPER = (
-    "import resource, subprocess, sys, time; t = time.perf_counter(); "
-    "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-    "sys.stderr.write(p.stdout + p.stderr); "
-    "print(p.returncode, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
 BREAKDOWN = (
     ("start and imports", None),
     ("text (read, clean, script, casting)", "text (read, clean, script, casting)"),
@@ -401,14 +383,6 @@ BREAKDOWN = (
     ("MP3 encoding", "MP3 encoding"),
     ("other files", None),
 )
-
-
-def timed(cmd: list[str], env: dict[str, str]) -> dict:
-    proc = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True, env=env, check=False)
-    code, wall, peak_kb = proc.stdout.split()
-    if int(code) != 0:
-        raise SystemExit(f"{cmd[0]} failed: {proc.stderr.strip().splitlines()[-3:]}")
-    return {"wall_s": float(wall), "peak_mb": int(peak_kb) / 1024, "log": proc.stderr}
 
 
 def whole(folder: Path, model_path: Path, config_path: Path, runs: int, threads: int | None) -> None:
