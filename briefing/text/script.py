@@ -149,10 +149,7 @@ class _Builder:
         if not has_words(text):
             # Punctuation left between two quotes carries no sound, but its boundary does; a
             # reader still sees it ("année ». Les premiers..."), after the previous segment.
-            marks = re.sub(r"[\s«»]+", "", written)
-            if marks and self.segments and self.segments[-1].chapter == chapter:
-                last = self.segments[-1]
-                self.segments[-1] = dataclasses.replace(last, written=last.written + marks)
+            self.show_after_last(re.sub(r"[\s«»]+", "", written), chapter)
             self.end_with(pause_ms)
             return
         if len(self.segments) >= limits.MAX_SEGMENTS:  # checked as it grows: the work stays bounded
@@ -162,13 +159,20 @@ class _Builder:
             )
         written = re.sub(r"[ \t\r\n]+", " ", written).strip()
         lead = re.match(r"[,;]+", written)
-        if lead and self.segments and self.segments[-1].chapter == chapter:
-            # "», a déclaré X": the comma is shown after the quotation it closes, as written.
-            last = self.segments[-1]
-            self.segments[-1] = dataclasses.replace(last, written=last.written + lead.group())
+        if lead:  # "», a déclaré X": the comma is shown after the quotation it closes, as written
+            self.show_after_last(lead.group(), chapter)
         written = written.lstrip(",;").lstrip()
         self.segments.append(Segment(role, text, voice, None, pause_ms, chapter, written=written or text))
         self.spoken_by.append(speaker)
+
+    def show_after_last(self, marks: str, chapter: int) -> bool:
+        """Add `marks` (punctuation no voice says) to the written text of the segment before, when
+        it is of the same article; whether it was."""
+        if not marks or not self.segments or self.segments[-1].chapter != chapter:
+            return False
+        last = self.segments[-1]
+        self.segments[-1] = dataclasses.replace(last, written=last.written + marks)
+        return True
 
     def end_with(self, pause_ms: int) -> None:
         """Lengthen the silence after the last segment to at least `pause_ms`."""
@@ -223,12 +227,10 @@ class _Builder:
         for i, run in enumerate(runs):
             if not run.quoted:
                 text = run.text
-                ends = re.match(r"\s*([.!?…]+)", text) if i and self.segments else None
-                if ends and self.segments[-1].chapter == chapter:
+                ends = re.match(r"\s*([.!?…]+)", text) if i else None
+                if ends and self.show_after_last(ends.group(1), chapter):
                     # "année ». Les premiers...": the quotation ended a sentence; its stop is shown
                     # after it, and heard as a sentence's pause.
-                    last = self.segments[-1]
-                    self.segments[-1] = dataclasses.replace(last, written=last.written + ends.group(1))
                     self.end_with(PAUSE_SENTENCE)
                     text = text[ends.end() :]
                 self.narration(text, chapter)
