@@ -105,20 +105,23 @@ def file_lufs(path: Path, rate: int) -> float:
     return meter.integrated()
 
 
-def _interpolator(taps: int = 65, beta: float = 7.0) -> np.ndarray:
+_TAPS = 65  # the true-peak interpolation filter's length
+_REACH = (_TAPS - 1) // 2 // _OVERSAMPLE  # samples of context it needs on each side: 8
+
+
+def _interpolator(beta: float = 7.0) -> np.ndarray:
     """The 4x interpolation filter of the true-peak meter, as a (17, 3) matrix: row i weighs
     sample n - 8 + i, column k gives the signal at n + (k + 1) / 4. A 65-tap Kaiser-windowed
     low-pass at the original Nyquist frequency: within 0.005 dB of a sine's true peak up to
     18 kHz at 44.1 kHz, and of soxr's best resampler on speech (checked in the tests)."""
     from scipy.signal import firwin
 
-    h = firwin(taps, 1 / _OVERSAMPLE, window=("kaiser", beta)) * _OVERSAMPLE
-    reach = (taps - 1) // 2 // _OVERSAMPLE  # 8 samples on each side
-    matrix = np.zeros((2 * reach + 1, _OVERSAMPLE - 1), dtype=np.float32)
-    for i in range(2 * reach + 1):
+    h = firwin(_TAPS, 1 / _OVERSAMPLE, window=("kaiser", beta)) * _OVERSAMPLE
+    matrix = np.zeros((2 * _REACH + 1, _OVERSAMPLE - 1), dtype=np.float32)
+    for i in range(2 * _REACH + 1):
         for k in range(1, _OVERSAMPLE):
-            index = _OVERSAMPLE * (reach - i) + k + (taps - 1) // 2
-            if 0 <= index < taps:
+            index = _OVERSAMPLE * (_REACH - i) + k + (_TAPS - 1) // 2
+            if 0 <= index < _TAPS:
                 matrix[i, k - 1] = h[index]
     return matrix
 
@@ -129,8 +132,6 @@ def _between_matrix() -> np.ndarray:
     to import: nothing that does not limit audio should pay for it)."""
     return np.ascontiguousarray(_interpolator().T)
 
-
-_REACH = 8  # samples of context the interpolation needs on each side: (65 taps - 1) / 2 / 4
 
 
 def _between_peaks(samples: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
