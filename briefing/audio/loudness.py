@@ -133,7 +133,6 @@ def _between_matrix() -> np.ndarray:
     return np.ascontiguousarray(_interpolator().T)
 
 
-
 def _between_peaks(samples: np.ndarray, at: np.ndarray | None = None) -> np.ndarray:
     """For each sample n (or each n in `at`), the largest |value| of the band-limited signal at
     n + 1/4, n + 1/2 and n + 3/4 (zeros assumed beyond the ends)."""
