@@ -107,7 +107,9 @@ def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
         starts.setdefault(script.segments[cue.index].chapter, cue.start_ms)
     ordered = sorted(starts.items())
     headings: dict[int, list[tuple[str, int]]] = {}
-    for part in outline(script):
+    parts = outline(script)
+    titles = {part.number: part.title for part in parts}
+    for part in parts:
         for block in part.blocks:
             first = next((cue_of[i] for i in block.segments if i in cue_of), None)
             if block.kind == "heading" and first is not None:
@@ -117,8 +119,7 @@ def chapters_of(script: Script, episode: Episode) -> list[Chapter]:
     for i, (number, start) in enumerate(ordered):
         start = 0 if i == 0 else start
         end = ordered[i + 1][1] if i + 1 < len(ordered) else episode.duration_ms
-        title = script.chapters[number] if number < len(script.chapters) else script.title
-        chapters.append(Chapter(title, start, end))
+        chapters.append(Chapter(titles[number], start, end))
         subs = headings.get(number, [])
         for j, (sub_title, sub_start) in enumerate(subs):
             sub_end = subs[j + 1][1] if j + 1 < len(subs) else end
