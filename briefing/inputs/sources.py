@@ -36,7 +36,6 @@ MAX_TITLE_CHARS = 200
 # Text inputs above this are refused: 1 MB is about 160,000 words, 18 hours of speech; a briefing
 # never needs more, and a mistaken input (a log, a dump) should fail at once, not after hours.
 log = logging.getLogger(__name__)
-MAX_TEXT_BYTES = MAX_ARTICLE_BYTES
 # A sub-heading: one short line with no final stop.
 _HEADING_MAX_WORDS = 12
 _FINAL_PUNCT = re.compile(r"[.!?…:;,»”\"]$")
@@ -113,7 +112,7 @@ def _from_bytes(
 _FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml"}
 
 
-def _check_bytes(data: bytes, name: str, limit: int = MAX_TEXT_BYTES, text_units: int = 1) -> None:
+def _check_bytes(data: bytes, name: str, limit: int = MAX_ARTICLE_BYTES, text_units: int = 1) -> None:
     if not data.strip(b"\x00" if text_units > 1 else None).strip():
         raise InputError(f"{name}: is empty")
     if len(data) > limit * text_units:
