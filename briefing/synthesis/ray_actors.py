@@ -18,6 +18,7 @@ from briefing.engines import Audio
 from briefing.engines.registry import engine_class
 from briefing.errors import BriefingError, EngineUnavailable, RenderError
 from briefing.synthesis.local import Executor
+from briefing.synthesis.ray_auth import prepare_auth
 from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class RayExecutor(Executor):
         self.device = device
         self._started_here = False
         if not ray.is_initialized():
+            prepare_auth(address)  # a head from `ray start --head` asks for its token (Ray >= 2.59)
             try:
                 ray.init(
                     address=address,
