@@ -60,6 +60,18 @@ MaxArticlesOpt = typer.Option(
     DEFAULTS.max_articles, "--max-articles", help=_ranged("Newest items taken from each feed.", "max_articles")
 )
 DateOpt = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False)
+DisclosureOpt = typer.Option(
+    DEFAULTS.disclosure,
+    "--disclosure/--no-disclosure",
+    help="Say that synthetic voices read it (after the greeting, or the title). The files say it "
+    "either way: ID3, feed, page, EPUB.",
+)
+DisclosureTextOpt = typer.Option(
+    None,
+    "--disclosure-text",
+    help="The sentence said instead of 'Ce briefing vous est lu par des voix de synthèse.'",
+    show_default=False,
+)
 
 
 def _version(value: bool) -> None:
@@ -184,6 +196,8 @@ def speak(
         show_default=False,
     ),
     date: str | None = DateOpt,
+    disclosure: bool = DisclosureOpt,
+    disclosure_text: str | None = DisclosureTextOpt,
     podcast: str = typer.Option(DEFAULTS.podcast, "--podcast", help="The show's name: ID3 artist and album."),
     cover: Path | None = typer.Option(
         None, "--cover", help="Cover image (.jpg or .png) embedded in the MP3.", show_default=False
@@ -235,6 +249,8 @@ def speak(
                 "max_articles": max_articles,
                 "briefing": briefing,
                 "date": date,
+                "disclosure": disclosure,
+                "disclosure_text": disclosure_text,
                 "podcast": podcast,
                 "cover": cover,
                 "intro_music": intro_music,
@@ -316,6 +332,8 @@ def script(
         show_default=False,
     ),
     date: str | None = DateOpt,
+    disclosure: bool = DisclosureOpt,
+    disclosure_text: str | None = DisclosureTextOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Show what would be said, by whom, with which pauses: the Script, without audio."""
@@ -334,6 +352,8 @@ def script(
                 "max_articles": max_articles,
                 "briefing": briefing,
                 "date": date,
+                "disclosure": disclosure,
+                "disclosure_text": disclosure_text,
             }
         )
         result = make_script(inputs, Options.from_speak(settings))
@@ -489,6 +509,39 @@ def batch(
         typer.echo(summary_table(outcomes))
         if any(o.result is None for o in outcomes):
             raise typer.Exit(1)
+
+    _run(debug, quiet, action)
+
+
+@app.command()
+def publish(
+    config: Path = typer.Argument(
+        ...,
+        metavar="CONFIG.toml",
+        help="The show: its sources, feed, retention, voices (see README).",
+        show_default=False,
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be read and removed; change nothing."),
+    date: str | None = typer.Option(
+        None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary."),
+    debug: bool = DebugOpt,
+) -> None:
+    """Today's briefing from the show's sources: only what was not published before, the feed
+    updated, old episodes removed; all of it or nothing."""
+
+    def action():
+        from briefing.daily.config import load_config
+        from briefing.daily.run import publish as run
+        from briefing.daily.run import summary
+
+        day = SpeakOptions.from_mapping({"date": date}).date
+        show = load_config(config)
+        report = run(show, day, dry_run=dry_run)
+        if report.episode is not None:
+            typer.echo(str(report.episode))
+        typer.echo(summary(report, dry_run), err=not dry_run)
 
     _run(debug, quiet, action)
 

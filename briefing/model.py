@@ -39,6 +39,7 @@ class Article:
     date: str = ""  # ISO 8601 date when known
     publisher: str = ""  # the site or feed it came from ("Le Quotidien du Sud"), said in briefings
     author: str = ""
+    guid: str = ""  # the item's id in its feed (RSS guid, Atom id), when it came from one
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,10 @@ class SpeakOptions:
     max_articles: int = _option(10, low=1)  # newest items taken from each feed
     briefing: bool | None = None  # intro, announcements, outro; None: when there are several articles
     date: dt.date | None = None  # the briefing's date; None: today
+    # The spoken sentence that says synthetic voices read the episode (after the greeting, or
+    # after a lone article's title); the files say it whatever this is (ID3, feed, page, EPUB).
+    disclosure: bool = True
+    disclosure_text: str | None = None  # None: "Ce briefing vous est lu par des voix de synthèse."
     # The episode
     podcast: str = "briefing"  # the show's name: ID3 artist and album
     cover: Path | None = None  # .jpg or .png embedded in the MP3

@@ -20,13 +20,14 @@ from briefing import timings
 from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.audio.loudness import finish_loudness
 from briefing.audio.music import add_music, decode_audio
+from briefing.engines.registry import engine_class
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
 from briefing.inputs.script_file import is_script_file, load_script
 from briefing.inputs.sources import load_sources
 from briefing.model import Article, Cue, Script
 from briefing.options import MB, SpeakOptions
 from briefing.publish.episode import remove_stale_parts, write_episode
-from briefing.publish.info import EpisodeInfo
+from briefing.publish.info import EpisodeInfo, Synthetic
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from briefing.synthesis.casting import Casted, check_device, choose_presets, one_kind, voice_limits
 from briefing.synthesis.executors import EXECUTORS, make_executor
@@ -64,6 +65,9 @@ class Options:
     cache: bool = SpeakOptions.cache
     cache_dir: Path | None = None  # default: the platform's user cache folder
     cache_max_bytes: int = DEFAULT_MAX_BYTES
+    # When the episode is published (ID3 date, feed pubDate); None: its date, the day only. A
+    # publish run sets the moment, so that two editions of one day are in order in every app.
+    published: dt.datetime | None = None
 
     @classmethod
     def from_speak(cls, speak: SpeakOptions) -> Options:
@@ -73,7 +77,12 @@ class Options:
             lexicon=speak.lexicon,
             max_articles=speak.max_articles,
             script=ScriptOptions(
-                max_chars=speak.max_chars, title=speak.title, briefing=speak.briefing, date=speak.date
+                max_chars=speak.max_chars,
+                title=speak.title,
+                briefing=speak.briefing,
+                date=speak.date,
+                disclosure=speak.disclosure,
+                disclosure_text=speak.disclosure_text,
             ),
             render=RenderOptions(
                 engine=speak.engine,
@@ -130,7 +139,11 @@ def make_script(sources: list[str], options: Options = Options(), book: VoiceBoo
 
 
 def plan(
-    sources: list[str], options: Options = Options(), book: VoiceBook | None = None, strict: bool = True
+    sources: list[str],
+    options: Options = Options(),
+    book: VoiceBook | None = None,
+    strict: bool = True,
+    articles: list[Article] | None = None,
 ) -> tuple[Script, dict[str, Casted]]:
     """The Script and the preset that speaks each of its voices.
 
@@ -139,17 +152,19 @@ def plan(
     voice's preset is chosen (`choose_presets`: its engine, or its fallback under auto; a named
     engine may download); then, when a chosen preset's engine speaks less per call than the
     segment cap (a Tacotron2 decoder's budget), the Script is built again with that voice's
-    segments cut to fit. `strict=False` leaves the
-    voices that cannot run here uncast instead of failing.
+    segments cut to fit. `strict=False` leaves the voices that cannot run here uncast instead of
+    failing. `articles`, when given, are read already (a publish run chose them): `sources`
+    only names them.
     """
     book = (book or load_voices(options.voices_dir)).for_engine(options.render.engine)
-    if any(is_script_file(s) for s in sources):
+    if articles is None and any(is_script_file(s) for s in sources):
         return _plan_edited(sources, options, book, strict)
     lexicon = dict(book.lexicon)
     if options.lexicon is not None:
         lexicon.update(load_lexicon(options.lexicon))
     script_options = dataclasses.replace(options.script, lexicon=lexicon)
-    articles = load_articles(sources, options)
+    if articles is None:
+        articles = load_articles(sources, options)
     neural = None
     if options.render.engine == "auto":
         book, neural, note = one_kind(book)
@@ -205,11 +220,13 @@ def make_episode(
     options: Options = Options(),
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
+    articles: list[Article] | None = None,
 ) -> Result:
     """Read, script, synthesise, mix and write one episode; return where it went.
 
     `progress` is called after each segment with the running RenderStats. `executor` (made
-    from the options when None, and closed at the end) lets a batch share its workers."""
+    from the options when None, and closed at the end) lets a batch share its workers.
+    `articles`: read already (see `plan`)."""
     started = time.perf_counter()
     check_device(options.render.device)
     if options.render.executor not in EXECUTORS:
@@ -220,7 +237,7 @@ def make_episode(
     if options.cover is not None and Path(options.cover).suffix.lower() not in (".jpg", ".jpeg", ".png"):
         raise InputError(f"{options.cover}: the cover must be a .jpg or .png image")
     with timings.stage("text (read, clean, script, casting)"):
-        script, casting = plan(sources, options)
+        script, casting = plan(sources, options, articles=articles)
     for casted in casting.values():
         if casted.note:
             log.warning(casted.note)
@@ -229,8 +246,12 @@ def make_episode(
     stats = RenderStats()
     out = Path(out) if out is not None else default_output(script)
 
-    date = (options.script.date or dt.date.today()).isoformat()
+    if options.published is not None:
+        date = options.published.isoformat(timespec="seconds")
+    else:
+        date = (options.script.date or dt.date.today()).isoformat()
     info = EpisodeInfo(
+        synthetic=synthetic_voices(script, casting),
         title=script.title,
         podcast=options.podcast,
         date=date,
@@ -275,6 +296,13 @@ def make_episode(
         cached=stats.cached,
         wall_s=time.perf_counter() - started,
     )
+
+
+def synthetic_voices(script: Script, casting: dict[str, Casted]) -> Synthetic:
+    """What speaks the episode, as its files declare it."""
+    presets = [casting[v].preset for v in sorted({s.voice for s in script.segments}) if v in casting]
+    labels = sorted({f"{p.engine} {engine_class(p.engine).label(p)}" for p in presets})
+    return Synthetic(voices=tuple(labels), trained=any(engine_class(p.engine).neural for p in presets))
 
 
 def _description(script: Script) -> str:

@@ -200,6 +200,9 @@ def test_package_metadata_language_durations_and_accessibility(book, episode_fol
     assert props["schema:accessibilityHazard"] == ["none"]
     assert "synchronisé" in props["schema:accessibilitySummary"][0]
     assert props["media:active-class"] == ["-epub-media-overlay-active"]
+    # Synthetic speech, said for machines (IPTC digital source type) and for people (the description).
+    assert props["schema:digitalSourceType"] == ["http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"]
+    assert "voix de synthèse" in meta.find(f"{DC}description").text
     # The total duration is the sum of the documents' (epubcheck checks it too), and is the speech heard.
     parts = [_ms(m.text) for m in meta.iter(f"{OPF}meta") if m.get("property") == "media:duration" and m.get("refines")]
     assert _ms(props["media:duration"][0]) == sum(parts)

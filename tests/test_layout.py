@@ -33,6 +33,7 @@ LAYERS = {
     "briefing.publish": 5,
     "briefing.pipeline": 6,
     "briefing.batch": 6,
+    "briefing.daily": 6,  # briefing publish: a show's configuration, its state, the run
     "briefing.checks": 6,
     "briefing.cli": 7,
     "briefing.__main__": 8,

@@ -199,14 +199,15 @@ def test_briefing_structure(briefing_render):
     segs = script["segments"]
     assert segs[0]["role"] == "transition"
     assert segs[0]["text"] == "Bonjour. Voici votre briefing du mardi vingt-quatre novembre."
-    assert segs[1]["text"].startswith("Au sommaire, deux sujets: Le conseil municipal adopte le budget;")
+    assert segs[1]["text"] == "Ce briefing vous est lu par des voix de synthèse."  # after the greeting
+    assert segs[2]["text"].startswith("Au sommaire, deux sujets: Le conseil municipal adopte le budget;")
     transitions = [s["text"] for s in segs if s["role"] == "transition"]
     assert "Premier sujet." in transitions
     assert "Dernier sujet, une information du Courrier du Port." in transitions
     assert segs[-1]["text"].startswith("C'était votre briefing du mardi vingt-quatre novembre.")
     # Shown as French typography writes it: the date in figures, a no-break space before the colon.
     assert segs[0]["written"] == "Bonjour. Voici votre briefing du mardi 24 novembre."
-    assert segs[1]["written"].startswith("Au sommaire, deux sujets\u00a0: Le conseil municipal adopte le budget\u202f;")
+    assert segs[2]["written"].startswith("Au sommaire, deux sujets\u00a0: Le conseil municipal adopte le budget\u202f;")
     assert segs[-1]["written"].startswith("C'était votre briefing du mardi 24 novembre.")
     assert script["chapters"] == [
         "Sommaire",

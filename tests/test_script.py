@@ -15,6 +15,7 @@ from briefing.voices import load_voices
 
 
 def script_of(text, **options):
+    options.setdefault("disclosure", False)  # the body is tested here; the disclosure in test_disclosure.py
     return build_script([parse_text(text)], load_voices(), ScriptOptions(**options))
 
 

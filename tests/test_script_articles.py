@@ -44,6 +44,7 @@ LONG_QUOTE = (
 
 
 def script_of(text, parser=parse_text, **options):
+    options.setdefault("disclosure", False)  # the body is tested here; the disclosure in test_disclosure.py
     return build_script([parser(text)], BOOK, ScriptOptions(**options))
 
 

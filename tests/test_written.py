@@ -23,6 +23,7 @@ def book(tmp_path):
 
 def segments(book, *paragraphs, title="Un titre", **options):
     article = Article(title, tuple(Block("paragraph", p) for p in paragraphs))
+    options.setdefault("disclosure", False)  # the body is tested here; the disclosure in test_disclosure.py
     return build_script([article], book, ScriptOptions(**options)).segments
 
 
@@ -126,7 +127,7 @@ def test_split_written_aligns_on_words_left_alone():
 
 def test_what_we_write_ourselves_has_french_typography(book):
     two = [Article("Premier sujet du jour", (Block("paragraph", "Un texte."),), publisher="Le Courrier")] * 2
-    script = build_script(two, book, ScriptOptions(date=dt.date(2026, 12, 6)))
+    script = build_script(two, book, ScriptOptions(date=dt.date(2026, 12, 6), disclosure=False))
     summary = script.segments[1]
     assert summary.written.startswith(f"Au sommaire, deux sujets{NBSP}: Premier sujet du jour{NNBSP}; ")
     assert french_typography("Vraiment ? Oui ! « Non »") == f"Vraiment{NNBSP}? Oui{NNBSP}! «{NBSP}Non{NBSP}»"

@@ -78,6 +78,7 @@ def _article(entry, source: str, publisher: str, fetch_page) -> Article:
                 date=_date(entry) or page.date,
                 publisher=publisher or page.publisher,
                 author=entry.get("author", "") or page.author,
+                guid=entry.get("id", ""),
             )
         except InputError:
             pass  # the page is gone or unreadable: the feed's own text is still worth saying
@@ -92,6 +93,7 @@ def _article(entry, source: str, publisher: str, fetch_page) -> Article:
         date=_date(entry),
         publisher=publisher,
         author=entry.get("author", ""),
+        guid=entry.get("id", ""),
     )
 
 

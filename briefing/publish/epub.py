@@ -171,8 +171,9 @@ def _package(script: Script, info: EpisodeInfo, docs: list[_Doc], identifier: st
     ]
     if date:
         meta.append(f"<dc:date>{date}</dc:date>")
-    if info.description:
-        meta.append(f"<dc:description>{_x(info.description)}</dc:description>")
+    described = " ".join(x for x in (info.description, info.synthetic.note if info.synthetic else "") if x)
+    if described:
+        meta.append(f"<dc:description>{_x(described)}</dc:description>")
     meta += [f"<dc:source>{_x(source)}</dc:source>" for source in info.sources]
     meta.append(f'<meta property="dcterms:modified">{modified}</meta>')
     overlaid = [doc for doc in docs if doc.smil is not None]
@@ -192,6 +193,8 @@ def _package(script: Script, info: EpisodeInfo, docs: list[_Doc], identifier: st
     ):
         meta += [f'<meta property="{prop}">{value}</meta>' for value in values]
     meta.append(f'<meta property="schema:accessibilitySummary">{_x(SUMMARY)}</meta>')
+    if info.synthetic is not None:  # the audio is synthetic speech: its IPTC digital source type
+        meta.append(f'<meta property="schema:digitalSourceType">{_x(info.synthetic.source_type)}</meta>')
 
     items = [
         '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" properties="nav"/>',

@@ -19,7 +19,7 @@ from briefing.errors import InputError, UsageError
 from briefing.limits import MAX_FEED_ITEMS
 from briefing.publish.episode import atomic_path
 from briefing.publish.files import AUDIO, CHAPTERS, FEED, PAGE, SRT, WEBVTT, episode_paths
-from briefing.publish.mp3 import GUID_TAG
+from briefing.publish.mp3 import DISCLOSURE_TAG, GUID_TAG, SOURCE_TYPE_TAG
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -49,6 +49,8 @@ class EpisodeEntry:
     duration_s: float
     size: int
     description: str
+    disclosure: str = ""  # the ID3 ai_disclosure sentence: synthetic voices read it
+    source_type: str = ""  # its IPTC digital source type
 
 
 def read_episode(path: Path) -> EpisodeEntry:
@@ -77,6 +79,8 @@ def read_episode(path: Path) -> EpisodeEntry:
         duration_s=audio.info.length,
         size=stat.st_size,
         description=comments[0] if comments else "",
+        disclosure=text(f"TXXX:{DISCLOSURE_TAG}"),
+        source_type=text(f"TXXX:{SOURCE_TYPE_TAG}"),
     )
 
 
@@ -93,10 +97,11 @@ def _parse_date(value: str) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
-def build_feed(folder: Path, options: FeedOptions) -> bytes:
-    """The feed XML for every *.mp3 in `folder`, newest first."""
+def build_feed(folder: Path, options: FeedOptions, paths: list[Path] | None = None) -> bytes:
+    """The feed XML for every *.mp3 in `folder` (or only those of `paths`, in it), newest first."""
     base = options.base_url.rstrip("/") + "/"
-    paths = [p for p in sorted(folder.glob("*" + AUDIO.suffix)) if not p.name.startswith(".")]
+    if paths is None:
+        paths = [p for p in sorted(folder.glob("*" + AUDIO.suffix)) if not p.name.startswith(".")]
     if len(paths) > MAX_FEED_ITEMS:
         raise InputError(
             f"{folder} holds {len(paths):,} episodes, over the {MAX_FEED_ITEMS:,} one feed lists; "
@@ -104,7 +109,8 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
         )
     episodes = sorted(
         (read_episode(p) for p in paths),
-        key=lambda e: (e.published, e.path.name),
+        # Two episodes of the same moment (to the second): the one written last first.
+        key=lambda e: (e.published, e.path.stat().st_mtime_ns, e.path.name),
         reverse=True,
     )
     rss = ET.Element("rss", {"version": "2.0"})
@@ -154,21 +160,24 @@ def build_feed(folder: Path, options: FeedOptions) -> bytes:
                 f"{{{NS['podcast']}}}chapters",
                 {"url": base + quote(side[CHAPTERS].name), "type": CHAPTERS.media_type},
             )
+        if ep.disclosure:  # Podcasting 2.0 free-form text, its purpose named: the AI disclosure
+            _sub(item, f"{{{NS['podcast']}}}txt", f"{ep.disclosure} ({ep.source_type})", {"purpose": "ai-disclosure"})
         if side[PAGE].exists():  # the listening page
             _sub(item, "link", base + quote(side[PAGE].name))
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def write_feed(folder: Path, options: FeedOptions) -> tuple[Path, int]:
-    """Write FOLDER/feed.xml; return its path and the number of episodes in it."""
+def write_feed(folder: Path, options: FeedOptions, paths: list[Path] | None = None) -> tuple[Path, int]:
+    """Write FOLDER/feed.xml (for `paths`, or every episode in it); return its path and the number
+    of episodes in it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder")
     parts = urlsplit(options.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(f"--base-url must be an http(s) URL, not {options.base_url!r}")
-    data = build_feed(folder, options)
+    data = build_feed(folder, options, paths)
     target = folder / FEED.suffix
     if not (target.exists() and target.read_bytes() == data):  # unchanged: leave the file (and its mtime) alone
         with atomic_path(target) as tmp:

@@ -187,4 +187,6 @@ def listening_page(pub: Publication) -> Page:
         podcast=pub.info.podcast,
         sources=pub.info.sources,
         files=tuple((kind.offer, paths[kind].name) for kind in pub.files if kind.offer),
+        disclosure=pub.info.synthetic.note if pub.info.synthetic else "",
+        source_type=pub.info.synthetic.source_type if pub.info.synthetic else "",
     )

@@ -14,6 +14,9 @@ from briefing.publish.info import Chapter, EpisodeInfo
 
 DEFAULT_BITRATE = SpeakOptions.bitrate  # written once, in briefing.options
 GUID_TAG = "briefing_guid"
+SOURCE_TYPE_TAG = "digital_source_type"  # an IPTC digital source type URI (publish/info.py)
+VOICES_TAG = "synthetic_voices"
+DISCLOSURE_TAG = "ai_disclosure"
 
 
 def encode_mp3(episode: Episode, path: Path, bitrate: str) -> None:
@@ -73,6 +76,13 @@ def tag_mp3(path: Path, info: EpisodeInfo, chapters: list[Chapter], guid: str) -
     if info.date:
         tags.add(TDRC(encoding=3, text=info.date))
     comment = info.description or ("Sources : " + ", ".join(info.sources) if info.sources else "")
+    if info.synthetic is not None:
+        # Machine-readable (EU AI Act art. 50): the IPTC digital source type, the voices, the
+        # sentence; and for people, the same sentence at the end of the comment.
+        tags.add(TXXX(encoding=3, desc=SOURCE_TYPE_TAG, text=info.synthetic.source_type))
+        tags.add(TXXX(encoding=3, desc=VOICES_TAG, text=" ; ".join(info.synthetic.voices)))
+        tags.add(TXXX(encoding=3, desc=DISCLOSURE_TAG, text=info.synthetic.note))
+        comment = f"{comment}{'' if not comment or comment[-1] in '.!?…' else '.'} {info.synthetic.note}".strip()
     if comment:
         tags.add(COMM(encoding=3, lang="fra", desc="", text=comment))
     if info.cover is not None:

@@ -82,6 +82,8 @@ class Page:
     podcast: str = ""
     sources: tuple[str, ...] = ()  # what the episode was made from: URLs or file paths
     files: tuple[tuple[str, str], ...] = ()  # (label, file name) of the other files to offer
+    disclosure: str = ""  # "Épisode lu par des voix de synthèse, ...": shown under the title
+    source_type: str = ""  # the audio's IPTC digital source type, in the page's JSON-LD
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,22 @@ def to_html(page: Page) -> str:
         transcript=_transcript(page),
         nav=_nav(page),
         files=[("MP3", page.audio), *page.files],
+        linked_data=_linked_data(page),
     )
+
+
+def _linked_data(page: Page) -> dict | None:
+    """schema.org for machines: the episode, and its audio's digital source type (synthetic)."""
+    if not page.source_type:
+        return None
+    audio = {"@type": "AudioObject", "contentUrl": page.audio, "digitalSourceType": page.source_type}
+    return {
+        "@context": "https://schema.org",
+        "@type": "PodcastEpisode",
+        "name": page.title,
+        "inLanguage": "fr",
+        "audio": audio,
+    }
 
 
 def index_html(entries: list[IndexEntry], title: str = "Épisodes", feed: FeedLink | None = None) -> str:

@@ -53,6 +53,9 @@ class ScriptOptions:
     # announced with its source, an outro. None: only when there are several articles.
     briefing: bool | None = None
     date: dt.date | None = None  # the briefing's date; today by default
+    # Say that synthetic voices read it: after the greeting, or after a lone article's title.
+    disclosure: bool = True
+    disclosure_text: str | None = None  # None: disclosure_sentence()'s
     # The longest text some voices can speak in one call (their engine's limit, e.g. a Tacotron2
     # decoder's budget); their segments are cut to it as to max_chars.
     voice_limits: Mapping[str, int] = field(default_factory=dict)
@@ -60,11 +63,15 @@ class ScriptOptions:
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
-    casting = Casting(book, demand=speaker_genders(articles, book))
+    demand = speaker_genders(articles, book)
+    casting = Casting(book, demand=demand)
     builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
     builder.who = Speakers(book.genders)
     builder.heading_voice = book.heading or book.narrator
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
+    if options.disclosure:
+        several = bool(demand) or builder.heading_voice != builder.narrator
+        builder.disclosure = options.disclosure_text or disclosure_sentence(briefing, several)
     chapters = [a.title for a in articles]
     if briefing:
         date = options.date or dt.date.today()
@@ -105,6 +112,13 @@ def speaker_genders(articles: list[Article], book: VoiceBook) -> list[str | None
     return list(seen.values())
 
 
+def disclosure_sentence(briefing: bool, several_voices: bool) -> str:
+    """ "Ce briefing vous est lu par des voix de synthèse." (EU AI Act art. 50: a listener is told.)"""
+    what = "Ce briefing" if briefing else "Cet article"
+    who = "des voix de synthèse" if several_voices else "une voix de synthèse"
+    return f"{what} vous est lu par {who}."
+
+
 def spoken_date(day: dt.date) -> str:
     """ "mardi vingt-quatre novembre" ("premier" for the first of the month)."""
     number = ordinal(1) if day.day == 1 else cardinal(day.day)
@@ -141,6 +155,7 @@ class _Builder:
         self.spoken_by: list[Speaker | None] = []  # each segment's source, labelled in finish()
         self.last_speaker: Speaker | None = None
         self.heading_voice = narrator  # sub-headings: the narrator, or casting.toml's `heading`
+        self.disclosure: str | None = None  # said once: after the greeting, or the first title
 
     def emit(
         self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int, written: str = ""
@@ -185,9 +200,16 @@ class _Builder:
     def intro(self, date: dt.date, articles: list[Article]) -> None:
         hello = "Bonjour. Voici votre briefing du {}."
         self.ours("transition", hello.format(spoken_date(date)), PAUSE_SENTENCE, 0, hello.format(written_date(date)))
+        self.disclose(0, PAUSE_SENTENCE)
         count = cardinal(len(articles)).replace(JOIN, " ")
         titles = " ; ".join(_as_sentence(a.title).rstrip(".!?…") for a in articles)
         self.ours("transition", f"Au sommaire, {count} sujets : {titles}.", PAUSE_CHAPTER, 0)
+
+    def disclose(self, chapter: int, pause_ms: int) -> None:
+        """Say the disclosure, the first time only."""
+        if self.disclosure:
+            self.ours("transition", self.disclosure, pause_ms, chapter)
+            self.disclosure = None
 
     def announce(self, index: int, total: int, publisher: str, chapter: int) -> None:
         self.end_with(PAUSE_CHAPTER)
@@ -213,6 +235,7 @@ class _Builder:
         self.who.start_article("\n".join(block.text for block in article.blocks))
         title = _as_sentence(article.title)
         self.capped("title", title, self.narrator, None, PAUSE_TITLE, chapter, written=article.title)
+        self.disclose(chapter, PAUSE_TITLE)  # a paragraph of its own, between title and text
         for block in article.blocks:
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
