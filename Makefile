@@ -84,7 +84,7 @@ $(VENV)/.stamp-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 
 $(VENV)/.stamp-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	$(PIP) torch==2.9.1 torchaudio==2.9.1
-	$(PIP) -e '.[dev,coqui,ray]'
+	$(PIP) -e '.[dev,coqui,ray,c2pa]'
 	touch $@ $(VENV)/.stamp-run
 
 # After upgrading a dependency in .venv and passing `make test`: record the tested versions.

@@ -220,6 +220,18 @@ def speak(
         help="Also write OUT.epub, a talking book: the written text synchronised to the audio "
         "(EPUB 3 with Media Overlays), for reading systems like Thorium or EasyReader.",
     ),
+    c2pa_key: Path | None = typer.Option(
+        None,
+        "--c2pa-key",
+        help="Sign the MP3 with a C2PA manifest (Content Credentials): this PEM private key, with --c2pa-cert.",
+        show_default=False,
+    ),
+    c2pa_cert: Path | None = typer.Option(
+        None,
+        "--c2pa-cert",
+        help="The PEM certificate chain of --c2pa-key: its certificate first, then the issuers'.",
+        show_default=False,
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -257,6 +269,8 @@ def speak(
                 "bitrate": bitrate,
                 "transcript": transcript,
                 "epub": epub,
+                "c2pa_key": c2pa_key,
+                "c2pa_cert": c2pa_cert,
             }
         )
         with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:

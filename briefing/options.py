@@ -82,10 +82,15 @@ class SpeakOptions:
     # What the transcripts (VTT, SRT, the page) show: the article's written text, or what is said.
     transcript: str = _option("written", choices=TRANSCRIPTS)
     epub: bool = False  # also write OUT.epub: the written text synchronised to the audio (EPUB 3 Media Overlays)
+    # A signed C2PA manifest in the MP3: the private key and its certificate chain (PEM), both or neither.
+    c2pa_key: Path | None = None
+    c2pa_cert: Path | None = None
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             object.__setattr__(self, f.name, _checked(f, getattr(self, f.name)))
+        if (self.c2pa_key is None) != (self.c2pa_cert is None):
+            raise UsageError("c2pa_key and c2pa_cert go together: the private key and its certificate chain")
 
     @classmethod
     def from_mapping(

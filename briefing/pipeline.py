@@ -28,6 +28,7 @@ from briefing.model import Article, Cue, Script
 from briefing.options import MB, SpeakOptions
 from briefing.publish.episode import remove_stale_parts, write_episode
 from briefing.publish.info import EpisodeInfo, Synthetic
+from briefing.publish.provenance import Signing, check_signing
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from briefing.synthesis.casting import Casted, check_device, choose_presets, one_kind, voice_limits
 from briefing.synthesis.executors import EXECUTORS, make_executor
@@ -68,6 +69,7 @@ class Options:
     # When the episode is published (ID3 date, feed pubDate); None: its date, the day only. A
     # publish run sets the moment, so that two editions of one day are in order in every app.
     published: dt.datetime | None = None
+    signing: Signing | None = None  # sign the MP3 with a C2PA manifest
 
     @classmethod
     def from_speak(cls, speak: SpeakOptions) -> Options:
@@ -102,6 +104,7 @@ class Options:
             cache=speak.cache,
             cache_dir=speak.cache_dir,
             cache_max_bytes=speak.cache_size * MB,
+            signing=Signing(speak.c2pa_key, speak.c2pa_cert) if speak.c2pa_key and speak.c2pa_cert else None,
         )
 
 
@@ -236,6 +239,8 @@ def make_episode(
             raise InputError(f"{path}: no such {what}")
     if options.cover is not None and Path(options.cover).suffix.lower() not in (".jpg", ".jpeg", ".png"):
         raise InputError(f"{options.cover}: the cover must be a .jpg or .png image")
+    if options.signing is not None:
+        check_signing(options.signing)  # a wrong key fails now, not after the synthesis
     with timings.stage("text (read, clean, script, casting)"):
         script, casting = plan(sources, options, articles=articles)
     for casted in casting.values():
@@ -281,7 +286,9 @@ def make_episode(
             with timings.stage("loudness"):
                 episode = finish_loudness(episode, work)
             with timings.stage("files (MP3 and the rest)"):
-                files = write_episode(episode, script, out, info, options.bitrate, options.transcript, options.epub)
+                files = write_episode(
+                    episode, script, out, info, options.bitrate, options.transcript, options.epub, options.signing
+                )
         except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
             raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc
     if cache is not None:

@@ -90,7 +90,7 @@ def test_script_checks_the_text_options_as_speak_does(runner, article, tmp_path,
     [
         (
             "speeed = 1.5",
-            "episode 1: unknown setting 'speeed'; valid: bitrate, briefing, cache, cache_dir, cache_size, cover, date, device, disclosure, disclosure_text, engine, ",
+            "episode 1: unknown setting 'speeed'; valid: bitrate, briefing, c2pa_cert, c2pa_key, cache, cache_dir, cache_size, cover, date, device, disclosure, disclosure_text, engine, ",
         ),
         ("jobs = 2", "episode 1: jobs is shared by the whole run; set it in [defaults]"),
         ('speed = "fast"', "episode 1: speed must be a number (got 'fast')"),

@@ -310,6 +310,10 @@ def test_a_source_that_fails_is_skipped_all_failing_is_an_error(runner, feed, we
         (("max_items = 10", "max_items = 0"), "[source 1]: max_items must be a whole number, 1-200"),
         (("[show]", "[podcast]\n[show]"), "unknown table(s) podcast"),
         (
+            ("[speak]", "[disclosure]\nc2pa_key = 'key.pem'\n[speak]"),
+            "[disclosure]: c2pa_key and c2pa_cert go together",
+        ),
+        (
             ('output_dir = "episodes"', 'output_dir = "episodes"\nschedule = "Le Matin"'),
             "schedule must be a short label",
         ),

@@ -24,6 +24,8 @@
     [disclosure]
     spoken = true                               # the intro says synthetic voices read it
     text = "..."                                # the sentence said instead of the default
+    c2pa_key = "keys/briefing.key.pem"          # sign every MP3 with a C2PA manifest: the key
+    c2pa_cert = "keys/briefing.chain.pem"       # and its certificate chain
 
     [speak]                                     # any option of `briefing speak`, by name
     engine = "auto"
@@ -51,7 +53,17 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 # What publish sets itself from [show], [episode] and the run's date: not in [speak].
-OWN_SETTINGS = ("title", "date", "briefing", "podcast", "cover", "disclosure", "disclosure_text")
+OWN_SETTINGS = (
+    "title",
+    "date",
+    "briefing",
+    "podcast",
+    "cover",
+    "disclosure",
+    "disclosure_text",
+    "c2pa_key",
+    "c2pa_cert",
+)
 SPEAK_SETTINGS = tuple(name for name in OPTION_NAMES if name not in OWN_SETTINGS)
 DEFAULT_SOURCE_ITEMS = 5
 DEFAULT_EPISODE_ITEMS = 10
@@ -83,6 +95,8 @@ class ShowConfig:
     keep_episodes: int | None = None
     spoken_disclosure: bool = True
     disclosure_text: str | None = None
+    c2pa_key: Path | None = None
+    c2pa_cert: Path | None = None
     speak: SpeakOptions = SpeakOptions()
 
 
@@ -90,7 +104,7 @@ _TABLES = {
     "show": {"title", "base_url", "output_dir", "author", "description", "language", "cover", "schedule"},
     "episode": {"max_items", "changed"},
     "retention": {"days", "episodes"},
-    "disclosure": {"spoken", "text"},
+    "disclosure": {"spoken", "text", "c2pa_key", "c2pa_cert"},
 }
 
 
@@ -193,6 +207,12 @@ def load_config(path: Path) -> ShowConfig:
     if not isinstance(spoken, bool):
         raise UsageError(f"{path} [disclosure]: spoken must be true or false (got {spoken!r})")
     disclosure_text = text("disclosure", "text", disclosure.get("text"))
+    keys = {k: text("disclosure", k, disclosure.get(k)) for k in ("c2pa_key", "c2pa_cert")}
+    if (keys["c2pa_key"] is None) != (keys["c2pa_cert"] is None):
+        raise UsageError(f"{path} [disclosure]: c2pa_key and c2pa_cert go together")
+    for k, value in keys.items():
+        if value is not None and not (base / value).is_file():
+            raise UsageError(f"{path} [disclosure]: {k} {value!r}: no such file")
 
     speak = data.get("speak", {})
     if not isinstance(speak, dict):
@@ -218,5 +238,7 @@ def load_config(path: Path) -> ShowConfig:
         keep_episodes=keep_episodes,
         spoken_disclosure=spoken,
         disclosure_text=disclosure_text,
+        c2pa_key=base / keys["c2pa_key"] if keys["c2pa_key"] else None,
+        c2pa_cert=base / keys["c2pa_cert"] if keys["c2pa_cert"] else None,
         speak=options,
     )

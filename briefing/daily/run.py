@@ -216,6 +216,8 @@ def _render_and_commit(config: ShowConfig, state: State, report: Report) -> None
             "cover": config.cover,
             "disclosure": config.spoken_disclosure,
             "disclosure_text": config.disclosure_text,
+            "c2pa_key": config.c2pa_key,
+            "c2pa_cert": config.c2pa_cert,
         }
     )
     state.begin_episode(name, date)

@@ -22,6 +22,7 @@ from briefing.publish.files import AUDIO, EPISODE_FILES, EPUB, Publication, epis
 from briefing.publish.info import Chapter, EpisodeInfo
 from briefing.publish.mp3 import DEFAULT_BITRATE
 from briefing.publish.outline import outline
+from briefing.publish.provenance import Signing
 
 
 @contextlib.contextmanager
@@ -135,15 +136,17 @@ def write_episode(
     bitrate: str = DEFAULT_BITRATE,
     transcript: str = "written",
     epub: bool = False,
+    signing: Signing | None = None,
 ) -> list[Path]:
     """Write the MP3 and the files beside it (`files.EPISODE_FILES`, the EPUB only when asked);
     return their paths, MP3 first. `script` is the Script as rendered; the transcripts show its
-    written or its spoken text (`transcript`)."""
+    written or its spoken text (`transcript`). With `signing`, the MP3 carries a signed C2PA
+    manifest (and so does the copy in the EPUB)."""
     if shutil.which("ffmpeg") is None:
         raise RenderError("ffmpeg is not installed (apt-get install ffmpeg, or run `make run`)")
     target = Path(target)
     kinds = tuple(kind for kind in EPISODE_FILES if not kind.optional or (epub and kind is EPUB))
-    publication = Publication(script, episode, info, (), target, bitrate, transcript, kinds)
+    publication = Publication(script, episode, info, (), target, bitrate, transcript, kinds, signing=signing)
     publication = dataclasses.replace(publication, chapters=tuple(chapters_of(publication.shown, episode)))
     paths = episode_paths(target)
     # The MP3 is written first (the EPUB holds it) and lands last: once it is there, the whole

@@ -21,6 +21,7 @@ from briefing.publish.info import Chapter, EpisodeInfo
 from briefing.publish.mp3 import DEFAULT_BITRATE, encode_mp3, guid_for, tag_mp3
 from briefing.publish.outline import outline
 from briefing.publish.page import Page, PageChapter, PageCue, to_html
+from briefing.publish.provenance import Signing, sign_mp3
 from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt, to_webvtt
 
 
@@ -37,6 +38,7 @@ class Publication:
     transcript: str = "written"  # what the VTT, SRT, chapters and page show: "written" or "spoken"
     kinds: tuple[FileKind, ...] = ()  # the files written for this episode (default: the standard ones)
     mp3: Path | None = None  # where the encoded MP3 is while the episode is written (for the EPUB)
+    signing: Signing | None = None  # a key and certificates: the MP3 gets a signed C2PA manifest
 
     @property
     def shown(self) -> Script:
@@ -82,6 +84,8 @@ def _write_mp3(pub: Publication, path: Path) -> None:
     with timings.stage("MP3 encoding"):
         encode_mp3(pub.episode, path, pub.bitrate)
     tag_mp3(path, pub.info, list(pub.chapters), guid_for(pub.audio, pub.info))
+    if pub.signing is not None:  # last: the manifest binds the bytes, tags included
+        sign_mp3(path, pub.info, pub.signing)
 
 
 def _write_webvtt(pub: Publication, path: Path) -> None:
