@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/resilience.py [--minutes 90] [--no-coqui]
     .venv/bin/python bench/resilience.py --post 60     # post-processing of a 60-minute episode only
+    .venv/bin/python bench/resilience.py --coqui-memory 30   # Coqui's peak memory, 3 against 30 min
 
 For espeak-ng, and for the full-size Coqui VITS of bench/coqui.py (random weights, calibrated
 to French speech rate), each row is one `briefing speak` process as a user runs it:
@@ -179,6 +180,23 @@ def coqui_voices(folder: Path) -> Path:
     return voices
 
 
+def coqui_memory(folder: Path, minutes: float) -> None:
+    """Peak memory against length with the full-size Coqui VITS: a briefing of 3 articles of
+    minutes/10 and of `minutes` of speech, no cache (every segment synthesised)."""
+    voices = coqui_voices(folder)
+    print("\nmemory against length (Coqui full-size VITS, CPU, a briefing of 3 articles, no cache)")
+    words = int(minutes * 150)  # the replica is calibrated to about 150 words a minute
+    for length, total in ((minutes / 10, words // 10), (minutes, words)):
+        sources = []
+        for i in range(3):
+            path = folder / f"coqui-long{i}.txt"
+            path.write_text(article(total // 3, seed=20 + i, title=f"Sujet numéro {i + 1}"), encoding="utf-8")
+            sources.append(str(path))
+        out = ["-o", str(folder / "coqui-long.mp3")]
+        r = run(["speak", *sources, *out, "--no-cache", "--engine", "coqui", "--voices", str(voices)])
+        print(row(f"{length:.0f} min", r), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=90.0, help="length of the long espeak episode")
@@ -193,12 +211,22 @@ def main() -> None:
         metavar="MINUTES",
         help="only the post-processing rows, on MINUTES of speech",
     )
+    parser.add_argument(
+        "--coqui-memory",
+        type=float,
+        default=None,
+        metavar="MINUTES",
+        help="only peak memory against length with Coqui: MINUTES/10 against MINUTES of speech",
+    )
     args = parser.parse_args()
     print(f"briefing resilience benchmark, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.post:
             post_processing(tmp, args.post)
+            return
+        if args.coqui_memory:
+            coqui_memory(tmp, args.coqui_memory)
             return
         if not args.only_coqui:
             (tmp / "espeak").mkdir()

@@ -19,22 +19,16 @@ the episodes on the same device.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.errors import BriefingError, UsageError
-from briefing.options import OPTION_NAMES, SpeakOptions
+from briefing.options import OPTION_NAMES, SpeakOptions, read_toml
 from briefing.pipeline import Options, Result, make_episode
 from briefing.synthesis.executors import make_executor
 from briefing.text.dates import clock
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 # Settings of the workers, shared by the whole run: [defaults] (or the command line) only.
 RUN_SETTINGS = ("executor", "jobs", "ray_address", "ray_cpus")
@@ -63,12 +57,7 @@ def load_manifest(path: Path, overrides: Mapping[str, object] | None = None) -> 
     [defaults], under `overrides` (the batch command's options; None: not given). Every setting
     is checked as `speak` checks its options, with the same messages, before anything renders."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such manifest") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the manifest ({exc})") from None
+    data = read_toml(path, "manifest")
     unknown = set(data) - {"output_dir", "defaults", "episode"}
     if unknown:
         raise UsageError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import sys
 import typing
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -133,6 +134,21 @@ _KINDS = {
     Path: "a path",
     dt.date: "a date like 2026-11-24",
 }
+
+
+def read_toml(path: Path, what: str) -> dict:
+    """The tables of a TOML file (a batch manifest, a show's configuration), or a one-line
+    UsageError naming `what` it should have been."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such {what}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read the {what} ({exc})") from None
 
 
 def bounds(name: str) -> tuple[float | None, float | None]:

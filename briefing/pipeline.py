@@ -252,7 +252,9 @@ def make_episode(
     out = Path(out) if out is not None else default_output(script)
 
     if options.published is not None:
-        date = options.published.isoformat(timespec="seconds")
+        # In UTC, written without an offset: ID3v2.4 timestamps have none (the feed reads it as UTC).
+        moment = options.published.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        date = moment.isoformat(timespec="seconds")
     else:
         date = (options.script.date or dt.date.today()).isoformat()
     info = EpisodeInfo(

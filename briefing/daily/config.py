@@ -37,7 +37,6 @@ table and the key.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,12 +44,7 @@ from urllib.parse import urlsplit
 from briefing.errors import UsageError
 from briefing.inputs.fetch import is_url
 from briefing.limits import MAX_ARTICLES
-from briefing.options import OPTION_NAMES, SpeakOptions
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from briefing.options import OPTION_NAMES, SpeakOptions, read_toml
 
 # What publish sets itself from [show], [episode] and the run's date: not in [speak].
 OWN_SETTINGS = (
@@ -111,12 +105,7 @@ _TABLES = {
 def load_config(path: Path) -> ShowConfig:
     """The show of `path`, every value checked; a UsageError (one line) names what is wrong."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such configuration") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the configuration ({exc})") from None
+    data = read_toml(path, "configuration")
     unknown = set(data) - {*_TABLES, "source", "speak"}
     if unknown:
         raise UsageError(
