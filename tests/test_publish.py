@@ -271,6 +271,21 @@ def test_the_spoken_disclosure_can_be_reworded_or_left_out(runner, feed, tmp_pat
     assert str(ID3(episodes / "2026-12-08.mp3")["TXXX:ai_disclosure"]).startswith("Épisode lu par")  # still marked
 
 
+def test_one_run_at_a_time_and_a_broken_state_is_one_line(runner, feed, tmp_path):
+    import fcntl
+
+    config = write_config(tmp_path, feed.url)
+    feed.items = {0: article(0)}
+    feed.publish()
+    episodes = tmp_path / "episodes"
+    episodes.mkdir()
+    with open(episodes / ".briefing-publish.lock", "a+") as held:  # another run holds the show
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert_one_line_error(run(runner, config), 1, "another `briefing publish` is running")
+    (episodes / ".briefing-state.sqlite3").write_bytes(b"not a database, but a file of text " * 100)
+    assert_one_line_error(run(runner, config), 2, "not a readable briefing state database")
+
+
 def test_dry_run_reads_and_changes_nothing(runner, feed, tmp_path):
     config = write_config(tmp_path, feed.url)
     feed.items = {0: article(0), 1: article(1)}

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefing.errors import InputError
 from briefing.model import Article
 
 STATE_FILE = ".briefing-state.sqlite3"
@@ -95,12 +96,16 @@ class State:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")  # a reader never sees half a transaction
-        self.db.execute("PRAGMA synchronous=FULL")
-        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        try:
+            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")  # a reader never sees half a transaction
+            self.db.execute("PRAGMA synchronous=FULL")
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"{self.path}: not a readable briefing state database ({exc})") from None
         if version > SCHEMA_VERSION:
-            raise RuntimeError(f"{self.path} was written by a newer briefing (schema {version})")
+            self.db.close()
+            raise InputError(f"{self.path} was written by a newer briefing (schema {version}); upgrade briefing")
         if version == 0:  # one script, one transaction: the tables and the version together
             self.db.executescript(f"BEGIN IMMEDIATE; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
 
