@@ -38,9 +38,9 @@ from briefing.inputs.sources import load_source
 from briefing.model import Article
 from briefing.options import SpeakOptions
 from briefing.pipeline import Options, Result, make_episode
-from briefing.publish.episode import remove_stale_parts
+from briefing.publish.episode import atomic_path, remove_stale_parts
 from briefing.publish.feed import FeedOptions, write_feed
-from briefing.publish.files import AUDIO, FEED, episode_paths
+from briefing.publish.files import AUDIO, episode_paths
 from briefing.text.dates import clock
 from briefing.text.script import written_date
 
@@ -149,13 +149,12 @@ def _read_sources(config: ShowConfig, state: State | None, report: Report) -> No
             continue
         items = []
         for article in articles:
-            key = article_key(article)
-            text = article_text(article)
-            status = _status(config, state, key, text)
+            key, text = article_key(article), article_text(article)
             if key in seen_keys or digest(text) in seen_digests:  # the same item from two sources
                 continue
             seen_keys.add(key)
             seen_digests.add(digest(text))
+            status = _status(config, state, key, text)
             item = Item(source.input, key, article, status)
             report.items.append(item)
             items.append(item)
@@ -285,8 +284,6 @@ def _write_feed(config: ShowConfig, state: State) -> tuple[Path, int]:
         cover = folder / ("cover" + config.cover.suffix.lower())
         data = config.cover.read_bytes()
         if not (cover.exists() and cover.read_bytes() == data):
-            from briefing.publish.episode import atomic_path
-
             with atomic_path(cover) as tmp:
                 tmp.write_bytes(data)
     paths = [folder / f"{row.name}.mp3" for row in state.episodes("published")]
@@ -308,10 +305,6 @@ def _delete_files(config: ShowConfig, name: str) -> None:
             path.unlink(missing_ok=True)
         except OSError as exc:
             raise RenderError(f"cannot remove {path}: {exc.strerror}") from None
-
-
-def feed_path(config: ShowConfig) -> Path:
-    return config.output_dir / FEED.suffix
 
 
 def summary(report: Report, dry_run: bool = False) -> str:
