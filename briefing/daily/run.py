@@ -150,11 +150,12 @@ def _read_sources(config: ShowConfig, state: State | None, report: Report) -> No
         items = []
         for article in articles:
             key, text = article_key(article), article_text(article)
-            if key in seen_keys or digest(text) in seen_digests:  # the same item from two sources
+            hashed = digest(text)
+            if key in seen_keys or hashed in seen_digests:  # the same item from two sources
                 continue
             seen_keys.add(key)
-            seen_digests.add(digest(text))
-            status = _status(config, state, key, text)
+            seen_digests.add(hashed)
+            status = _status(config, state, key, text, hashed)
             item = Item(source.input, key, article, status)
             report.items.append(item)
             items.append(item)
@@ -170,13 +171,14 @@ def _read_sources(config: ShowConfig, state: State | None, report: Report) -> No
     report.chosen = chosen
 
 
-def _status(config: ShowConfig, state: State | None, key: str, text: str) -> str:
+def _status(config: ShowConfig, state: State | None, key: str, text: str, hashed: str) -> str:
+    """new, changed or read: what the state says of the item `key` whose text (digest `hashed`) is `text`."""
     if state is None:
         return "new"
     known = state.known(key)
     if known is None:
-        return "read" if state.seen_digest(digest(text)) else "new"
-    if known.digest == digest(text):
+        return "read" if state.seen_digest(hashed) else "new"
+    if known.digest == hashed:
         return "read"
     return "changed" if change(known.text, text) >= config.changed else "read"
 
