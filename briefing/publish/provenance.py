@@ -92,15 +92,19 @@ def _load(signing: Signing) -> _Loaded:
     return _Loaded(alg, key_pem, chain_pem)
 
 
-def check_signing(signing: Signing) -> None:
-    """Raise a one-line UsageError now if `signing` cannot sign (before any rendering)."""
+def _signer(signing: Signing):
+    """The C2PA SDK's signer for `signing` (close it after use), or a one-line UsageError."""
     loaded = _load(signing)
     c2pa = _c2pa()
     try:
-        signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(loaded.alg, loaded.chain, loaded.key, None))
+        return c2pa.Signer.from_info(c2pa.C2paSignerInfo(loaded.alg, loaded.chain, loaded.key, None))
     except c2pa.C2paError as exc:
         raise UsageError(f"C2PA signing: the key and certificates are refused: {exc}") from None
-    signer.close()
+
+
+def check_signing(signing: Signing) -> None:
+    """Raise a one-line UsageError now if `signing` cannot sign (before any rendering)."""
+    _signer(signing).close()
 
 
 def manifest(info: EpisodeInfo) -> dict:
@@ -120,12 +124,11 @@ def manifest(info: EpisodeInfo) -> dict:
 
 def sign_mp3(path: Path, info: EpisodeInfo, signing: Signing) -> None:
     """Embed a signed manifest in the MP3 at `path` (after its tags: tagging again would drop it)."""
-    loaded = _load(signing)
     c2pa = _c2pa()
+    signer = _signer(signing)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.{os.getpid()}.", suffix=".part.mp3", dir=path.parent)
     os.close(fd)
     try:
-        signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(loaded.alg, loaded.chain, loaded.key, None))
         try:
             builder = c2pa.Builder(json.dumps(manifest(info)))
             with open(path, "rb") as source, open(tmp, "w+b") as dest:
