@@ -51,6 +51,7 @@ class EpisodeEntry:
     description: str
     disclosure: str = ""  # the ID3 ai_disclosure sentence: synthetic voices read it
     source_type: str = ""  # its IPTC digital source type
+    modified_ns: int = 0  # the file's modification time: orders two episodes of the same moment
 
 
 def read_episode(path: Path) -> EpisodeEntry:
@@ -81,6 +82,7 @@ def read_episode(path: Path) -> EpisodeEntry:
         description=comments[0] if comments else "",
         disclosure=text(f"TXXX:{DISCLOSURE_TAG}"),
         source_type=text(f"TXXX:{SOURCE_TYPE_TAG}"),
+        modified_ns=stat.st_mtime_ns,
     )
 
 
@@ -110,7 +112,7 @@ def build_feed(folder: Path, options: FeedOptions, paths: list[Path] | None = No
     episodes = sorted(
         (read_episode(p) for p in paths),
         # Two episodes of the same moment (to the second): the one written last first.
-        key=lambda e: (e.published, e.path.stat().st_mtime_ns, e.path.name),
+        key=lambda e: (e.published, e.modified_ns, e.path.name),
         reverse=True,
     )
     rss = ET.Element("rss", {"version": "2.0"})
