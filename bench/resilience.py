@@ -110,13 +110,13 @@ def post_processing(folder: Path, minutes: float) -> None:
     per_min = warm["audio"] / 60
     parts = {
         "clip processing": stages.get("clip processing (resample, trim, level)", 0.0),
-        "loudness and limiting": stages.get("loudness", 0.0),
-        "MP3 encoding": stages.get("MP3 encoding", 0.0),
+        "loudness: gain search": stages.get("loudness: gain search", 0.0),
+        "limiting, MP3 beside it": stages.get("loudness: limiting, MP3 encoding beside it", 0.0),
     }
     for name, seconds in parts.items():
-        print(f"  {name:<22} {seconds:6.2f} s = {seconds / per_min:.2f} s per minute of audio")
+        print(f"  {name:<24} {seconds:6.2f} s = {seconds / per_min:.2f} s per minute of audio")
     post = sum(parts.values())
-    print(f"  {'together':<22} {post:6.2f} s = {post / per_min:.2f} s per minute of audio (goal: 0.5)")
+    print(f"  {'together':<24} {post:6.2f} s = {post / per_min:.2f} s per minute of audio (goal: 0.5)")
 
 
 def row(name: str, r: dict, base: dict | None = None) -> str:

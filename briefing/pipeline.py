@@ -28,6 +28,7 @@ from briefing.model import Article, Cue, Script
 from briefing.options import MB, SpeakOptions
 from briefing.publish.episode import remove_stale_parts, write_episode
 from briefing.publish.info import EpisodeInfo, Synthetic
+from briefing.publish.mp3 import Mp3Stream, require_ffmpeg
 from briefing.publish.provenance import Signing, check_signing
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from briefing.synthesis.casting import Casted, check_device, choose_presets, one_kind, voice_limits
@@ -231,6 +232,7 @@ def make_episode(
     from the options when None, and closed at the end) lets a batch share its workers.
     `articles`: read already (see `plan`)."""
     started = time.perf_counter()
+    require_ffmpeg()  # before any synthesis: the MP3 is made by ffmpeg
     check_device(options.render.device)
     if options.render.executor not in EXECUTORS:
         raise UsageError(f"unknown executor {options.render.executor!r}; choose one of: {', '.join(EXECUTORS)}")
@@ -285,11 +287,21 @@ def make_episode(
             if music is not None:
                 intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
                 episode = add_music(episode, music, intro_end, work / "music.f32")
-            with timings.stage("loudness"):
-                episode = finish_loudness(episode, work)
+            # LAME encodes the final samples in its own process while the last pass makes them.
+            mp3 = work / "episode.mp3"
+            rate = episode.sample_rate
+            episode = finish_loudness(episode, work, sink=lambda: Mp3Stream(mp3, rate, options.bitrate))
             with timings.stage("files (MP3 and the rest)"):
                 files = write_episode(
-                    episode, script, out, info, options.bitrate, options.transcript, options.epub, options.signing
+                    episode,
+                    script,
+                    out,
+                    info,
+                    options.bitrate,
+                    options.transcript,
+                    options.epub,
+                    options.signing,
+                    encoded=mp3,
                 )
         except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
             raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc

@@ -153,6 +153,119 @@ def test_loudness_and_limiter_on_a_long_file(tmp_path):
     assert 20 * np.log10(sample_peaks(y, rate).max()) <= -1.4
 
 
+class RecordingSink:
+    """Keeps what a loudness pass sends it, and how each pass ended."""
+
+    log: list[str] = []
+
+    def __init__(self):
+        self.blocks = []
+        RecordingSink.log.append("open")
+
+    def write(self, samples):
+        self.blocks.append(np.array(samples, dtype=np.float32))
+
+    def close(self):
+        RecordingSink.log.append("close")
+        RecordingSink.kept = np.concatenate(self.blocks)
+
+    def abort(self):
+        RecordingSink.log.append("abort")
+
+
+def test_the_kept_pass_goes_to_the_sink_whole_and_a_missed_one_is_aborted(tmp_path):
+    """The gain is searched on every other 10-second chunk of this 5-minute file; the chunks it
+    skips are 12 dB louder, so the first whole pass lands far off the target: its sink is
+    aborted, the gain corrected from the measure, and the second pass, on target, is the one
+    the sink keeps, sample for sample what the episode's file holds."""
+    from briefing.audio.loudness import finish_loudness, integrated_lufs, sample_peaks
+    from briefing.model import Episode
+
+    rate, seconds = 8000, 320
+    rng = np.random.default_rng(5)
+    x = (0.02 * rng.standard_normal(rate * seconds)).astype(np.float32)
+    chunk = rate * 10
+    for start in range(0, x.size, 2 * chunk):  # chunks 0, 2, 4...: not in the search's sample
+        x[start : start + chunk] *= 4
+    src = tmp_path / "in.f32"
+    x.tofile(src)
+    RecordingSink.log = []
+    episode = finish_loudness(Episode("t", src, rate, x.size), tmp_path, sink=RecordingSink)
+    assert RecordingSink.log == ["open", "abort", "open", "close"]
+    y = pcm.read_all(episode.path)
+    assert np.array_equal(RecordingSink.kept, y)
+    assert abs(integrated_lufs(y, rate) - (-16.0)) <= 0.15
+    assert 20 * np.log10(sample_peaks(y, rate).max()) <= -1.4
+
+
+def test_a_search_on_a_sample_lands_the_whole_episode_in_one_pass(tmp_path):
+    """Even speech-like audio (bursts and pauses), 6 minutes: the gain found on one chunk in
+    eight is right for the whole, so one pass makes the episode, on target."""
+    from briefing.audio.loudness import finish_loudness, integrated_lufs
+
+    rate = 8000
+    rng = np.random.default_rng(6)
+    t = np.arange(rate * 360) / rate
+    envelope = (np.sin(2 * np.pi * 0.7 * t) > -0.2).astype(np.float32)
+    x = (0.3 * rng.standard_normal(t.size) * envelope * (0.5 + 0.5 * np.sin(2 * np.pi * 3 * t))).astype(np.float32)
+    src = tmp_path / "in.f32"
+    x.tofile(src)
+    RecordingSink.log = []
+    from briefing.model import Episode
+
+    episode = finish_loudness(Episode("t", src, rate, x.size), tmp_path, sink=RecordingSink)
+    assert RecordingSink.log == ["open", "close"]
+    assert abs(integrated_lufs(pcm.read_all(episode.path), rate) - (-16.0)) <= 0.15
+
+
+def test_silence_goes_to_the_sink_unchanged(tmp_path):
+    from briefing.audio.loudness import finish_loudness
+    from briefing.model import Episode
+
+    x = np.zeros(8000 * 3, dtype=np.float32)
+    src = tmp_path / "in.f32"
+    x.tofile(src)
+    RecordingSink.log = []
+    episode = finish_loudness(Episode("t", src, 8000, x.size), tmp_path, sink=RecordingSink)
+    assert episode.path == src and RecordingSink.log == ["open", "close"]
+    assert np.array_equal(RecordingSink.kept, x)
+
+
+def test_mp3_stream_gives_the_bytes_of_the_file_encoder(tmp_path):
+    """Fed while the samples are made, in uneven blocks, the streamed MP3 is byte for byte the
+    one ffmpeg makes from the whole file."""
+    from briefing.model import Episode
+    from briefing.publish.mp3 import Mp3Stream, encode_mp3
+
+    rate = 44100
+    rng = np.random.default_rng(7)
+    x = (0.1 * rng.standard_normal(rate * 25)).astype(np.float32)
+    src = tmp_path / "in.f32"
+    x.tofile(src)
+    encode_mp3(Episode("t", src, rate, x.size), tmp_path / "file.mp3", "96k")
+    with Mp3Stream(tmp_path / "stream.mp3", rate, "96k") as stream:
+        for start in range(0, x.size, 123_457):
+            stream.write(x[start : start + 123_457])
+    assert (tmp_path / "stream.mp3").read_bytes() == (tmp_path / "file.mp3").read_bytes()
+
+
+def test_mp3_stream_abort_and_failure_leave_no_file(tmp_path):
+    from briefing.errors import RenderError
+    from briefing.publish.mp3 import Mp3Stream
+
+    stream = Mp3Stream(tmp_path / "a.mp3", 44100, "96k")
+    stream.write(np.zeros(44100 * 12, dtype=np.float32))
+    stream.abort()
+    assert not (tmp_path / "a.mp3").exists()
+    bad = Mp3Stream(tmp_path / "b.mp3", 44100, "not-a-bitrate")
+    with pytest.raises(RenderError, match="ffmpeg could not encode the MP3") as failure:
+        for _ in range(40):  # ffmpeg has exited: a write or the close says so
+            bad.write(np.zeros(44100, dtype=np.float32))
+        bad.close()
+    assert "\n" not in str(failure.value)
+    assert not (tmp_path / "b.mp3").exists()
+
+
 @pytest.mark.parametrize("freq", [997, 5_000, 11_025, 15_000, 18_000])
 def test_true_peak_of_sines_between_their_samples(freq):
     """A sine's true peak lies between its samples (at fs/4 with a 45° phase, 3 dB above

@@ -156,12 +156,12 @@ def test_titles_cannot_write_outside_the_output_folder(runner, tmp_path, monkeyp
 
 
 def test_full_disk_leaves_nothing(runner, article, tmp_path, monkeypatch):
-    import briefing.publish.files as files  # the MP3's writer, the last and longest
+    import briefing.publish.mp3 as mp3  # the MP3's writer, the last and longest
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(files, "encode_mp3", full)
+    monkeypatch.setattr(mp3.Mp3Stream, "write", full)
     result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "out" / "x.mp3"), *ESPEAK])
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr

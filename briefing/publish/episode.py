@@ -16,11 +16,11 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from briefing.errors import InputError, RenderError
+from briefing.errors import InputError
 from briefing.model import Episode, Script
 from briefing.publish.files import AUDIO, EPISODE_FILES, EPUB, Publication, episode_paths
 from briefing.publish.info import Chapter, EpisodeInfo
-from briefing.publish.mp3 import DEFAULT_BITRATE
+from briefing.publish.mp3 import DEFAULT_BITRATE, require_ffmpeg
 from briefing.publish.outline import outline
 from briefing.publish.provenance import Signing
 
@@ -137,16 +137,19 @@ def write_episode(
     transcript: str = "written",
     epub: bool = False,
     signing: Signing | None = None,
+    encoded: Path | None = None,
 ) -> list[Path]:
     """Write the MP3 and the files beside it (`files.EPISODE_FILES`, the EPUB only when asked);
     return their paths, MP3 first. `script` is the Script as rendered; the transcripts show its
     written or its spoken text (`transcript`). With `signing`, the MP3 carries a signed C2PA
-    manifest (and so does the copy in the EPUB)."""
-    if shutil.which("ffmpeg") is None:
-        raise RenderError("ffmpeg is not installed (apt-get install ffmpeg, or run `make run`)")
+    manifest (and so does the copy in the EPUB). `encoded`: the episode's MP3, encoded already
+    from its final samples (it is moved into place); else it is encoded here."""
+    require_ffmpeg()
     target = Path(target)
     kinds = tuple(kind for kind in EPISODE_FILES if not kind.optional or (epub and kind is EPUB))
-    publication = Publication(script, episode, info, (), target, bitrate, transcript, kinds, signing=signing)
+    publication = Publication(
+        script, episode, info, (), target, bitrate, transcript, kinds, signing=signing, encoded=encoded
+    )
     publication = dataclasses.replace(publication, chapters=tuple(chapters_of(publication.shown, episode)))
     paths = episode_paths(target)
     # The MP3 is written first (the EPUB holds it) and lands last: once it is there, the whole

@@ -10,6 +10,7 @@ and when asked for (`--epub`) brief.epub.
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ class Publication:
     kinds: tuple[FileKind, ...] = ()  # the files written for this episode (default: the standard ones)
     mp3: Path | None = None  # where the encoded MP3 is while the episode is written (for the EPUB)
     signing: Signing | None = None  # a key and certificates: the MP3 gets a signed C2PA manifest
+    encoded: Path | None = None  # the MP3, encoded already from the episode's final samples (moved into place)
 
     @property
     def shown(self) -> Script:
@@ -81,8 +83,11 @@ class FileKind:
 
 
 def _write_mp3(pub: Publication, path: Path) -> None:
-    with timings.stage("MP3 encoding"):
-        encode_mp3(pub.episode, path, pub.bitrate)
+    if pub.encoded is not None:
+        shutil.move(pub.encoded, path)
+    else:
+        with timings.stage("MP3 encoding"):
+            encode_mp3(pub.episode, path, pub.bitrate)
     tag_mp3(path, pub.info, list(pub.chapters), guid_for(pub.audio, pub.info))
     if pub.signing is not None:  # last: the manifest binds the bytes, tags included
         sign_mp3(path, pub.info, pub.signing)
