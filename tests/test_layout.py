@@ -20,8 +20,9 @@ LAYERS = {
     "briefing.model": 0,
     "briefing.errors": 0,
     "briefing.paths": 0,
-    "briefing.timings": 0,
-    "briefing.limits": 0.1,  # the size limits, and the check that raises an InputError  # stage timers, for the benchmark: every layer may time itself
+    "briefing.timings": 0,  # stage timers, for the benchmark: every layer may time itself
+    "briefing.malloc": 0,  # free heap pages handed back during a render (assembly, Ray actors)
+    "briefing.limits": 0.1,  # the size limits, and the check that raises an InputError
     "briefing.voices": 0.5,
     "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
     "briefing.options": 0.45,

@@ -19,6 +19,7 @@ import soxr
 
 from briefing import timings
 from briefing.audio import pcm
+from briefing.malloc import release
 from briefing.model import Clip, Cue, Episode, Script
 
 EPISODE_RATE = 44100
@@ -100,6 +101,7 @@ def assemble(script: Script, clips: Iterable[Clip], path: Path, rate: int = EPIS
             cues.append(Cue(clip.index, ms(out.n + head, rate), ms(out.n + len(audio) - tail, rate)))
             out.write(audio)
             gap = max(0, int(rate * script.segments[clip.index].pause_ms / 1000) - tail)
+            release()  # what this segment freed goes back to the system: the peak stays flat
         out.silence(gap)
         n = out.n
     return Episode(script.title, Path(path), rate, n, tuple(cues))

@@ -52,9 +52,11 @@ class _Worker:
             prepared_engine(preset, self.device)
 
     def synthesize(self, index: int, text: str, preset: VoicePreset):
+        from briefing.malloc import release
         from briefing.synthesis.local import synthesize
 
         audio = synthesize(index, text, preset, self.device)
+        release()  # an actor synthesises for hours: its memory stays flat (briefing/malloc.py)
         return audio.samples, audio.sample_rate
 
 
