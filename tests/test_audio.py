@@ -218,6 +218,30 @@ def test_a_search_on_a_sample_lands_the_whole_episode_in_one_pass(tmp_path):
     assert abs(integrated_lufs(pcm.read_all(episode.path), rate) - (-16.0)) <= 0.15
 
 
+def test_a_target_out_of_reach_is_one_pass_and_a_warning(tmp_path, caplog):
+    """A full-scale 20 Hz hum (K-weighting all but ignores it) under quiet noise: reaching
+    -16 LUFS would take some 30 dB of gain, all of it crushed by the limiter. The search gives
+    up at the first futile step, one pass makes the episode, under the peak ceiling, and the
+    user is told how loud it is."""
+    from briefing.audio.loudness import finish_loudness, integrated_lufs, sample_peaks
+    from briefing.model import Episode
+
+    rate = 8000
+    t = np.arange(rate * 60) / rate
+    rng = np.random.default_rng(8)
+    x = (0.9 * np.sin(2 * np.pi * 20 * t) + 0.003 * rng.standard_normal(t.size)).astype(np.float32)
+    src = tmp_path / "in.f32"
+    x.tofile(src)
+    RecordingSink.log = []
+    with caplog.at_level("WARNING", logger="briefing"):
+        episode = finish_loudness(Episode("t", src, rate, x.size), tmp_path, sink=RecordingSink)
+    assert RecordingSink.log == ["open", "close"]
+    y = pcm.read_all(episode.path)
+    assert integrated_lufs(y, rate) < -16.5
+    assert 20 * np.log10(sample_peaks(y, rate).max()) <= -1.4
+    assert any("not -16" in r.getMessage() and "crushing" in r.getMessage() for r in caplog.records)
+
+
 def test_silence_goes_to_the_sink_unchanged(tmp_path):
     from briefing.audio.loudness import finish_loudness
     from briefing.model import Episode

@@ -4,7 +4,9 @@ brings a whole episode to -16 LUFS under -1 dBTP, streaming through raw files.""
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -13,6 +15,8 @@ import numpy as np
 from briefing import timings
 from briefing.audio import pcm
 from briefing.model import Episode
+
+log = logging.getLogger("briefing")
 
 TARGET_LUFS = -16.0  # the podcast norm (Apple, Spotify): integrated, ITU-R BS.1770
 TRUE_PEAK_DBTP = -1.0
@@ -252,6 +256,8 @@ _PROBE_CHUNKS = 16  # the gain is searched on at least this many chunks (all of 
 _PROBE_EVERY = 8  # and on at most one chunk in this many of a long one
 _SEARCH_TOLERANCE = 0.05  # LU: the search stops this close to the target (on the probe)
 _TOLERANCE = 0.15  # LU: the whole episode must land this close, else another pass
+_MAX_MAKEUP_DB = 6.0  # the limiter makes up for at most this much gain beyond the unlimited estimate
+_LEAST_SLOPE = 0.25  # LU per dB: under this, the limiter takes nearly all of any more gain
 
 
 def _probe_lufs(path: Path, rate: int, chunks: list[int], gain_db: float, limited: bool) -> float:
@@ -271,15 +277,28 @@ def _probe_lufs(path: Path, rate: int, chunks: list[int], gain_db: float, limite
     return meter.integrated()
 
 
-def find_gain(
-    path: Path, rate: int, target_lufs: float = TARGET_LUFS, whole: bool = False
-) -> tuple[float, float] | None:
-    """The gain (dB) that brings the file to `target_lufs` once limited, and how many LU the
-    result moves per dB of gain there (under 1: the limiter takes part of each dB); None for
-    silence. Searched on a sample of the episode's 10-second chunks, evenly spread (every
-    chunk of a short episode): the limiter's share depends on the gain, so the gain is found by
-    secant steps, each limiting only the sample. Only the last pass then limits it all.
-    `whole`: search on every chunk (when the sample proved unlike the whole)."""
+@dataclass(frozen=True)
+class Gain:
+    """What the search found: the gain in dB, how many LU the result moves per dB of gain
+    there (under 1: the limiter takes part of each dB), and whether the target can be reached
+    at all without crushing the peaks."""
+
+    db: float
+    slope: float
+    reachable: bool = True
+
+
+def find_gain(path: Path, rate: int, target_lufs: float = TARGET_LUFS, whole: bool = False) -> Gain | None:
+    """The gain that brings the file to `target_lufs` once limited; None for silence.
+    Searched on a sample of the episode's 10-second chunks, evenly spread (every chunk of a
+    short episode): the limiter's share depends on the gain, so the gain is found by secant
+    steps, each limiting only the sample. Only the last pass then limits it all. `whole`:
+    search on every chunk (when the sample proved unlike the whole).
+
+    The limiter may make up for at most 6 dB beyond the gain loudness alone asks for, and the
+    search gives up as soon as a dB more buys under a quarter of a LU: audio whose peaks stand
+    that far above its loudness would be crushed flat before it got there. It then keeps the
+    lower gain (as loud, less limited) and says the target is out of reach."""
     count = -(-pcm.length(path) // int(rate * pcm.CHUNK_S))
     every = 1 if whole else min(_PROBE_EVERY, max(1, count // _PROBE_CHUNKS))
     chunks = list(range(every // 2, count, every))
@@ -289,16 +308,23 @@ def find_gain(
         level = _probe_lufs(path, rate, chunks, 0.0, limited=False)
     if not np.isfinite(level):
         return None
-    gain, slope, last = target_lufs - level, 1.0, None
+    gain = target_lufs - level
+    most = gain + _MAX_MAKEUP_DB
+    slope, last = 1.0, None
     for _ in range(6):
         lufs = _probe_lufs(path, rate, chunks, gain, limited=True)
-        if last is not None and gain != last[0]:
-            slope = float(np.clip((lufs - last[1]) / (gain - last[0]), 0.2, 1.0))
         if abs(lufs - target_lufs) <= _SEARCH_TOLERANCE:
             break
+        if last is not None and gain != last[0]:
+            slope = (lufs - last[1]) / (gain - last[0])
+            if lufs < target_lufs and slope < _LEAST_SLOPE:  # more gain is crushed, not heard
+                return Gain(last[0], _LEAST_SLOPE, reachable=False)
+            slope = min(slope, 1.0)
+        if lufs < target_lufs and gain >= most:
+            return Gain(gain, slope, reachable=False)
         last = (gain, lufs)
-        gain += (target_lufs - lufs) / slope
-    return gain, slope
+        gain = min(gain + (target_lufs - lufs) / slope, most)
+    return Gain(gain, slope)
 
 
 def finish_loudness(
@@ -330,7 +356,7 @@ def _finish_loudness(episode: Episode, work: Path, target_lufs: float, sink: Cal
             if sink is not None:
                 _copy_into(episode.path, rate, sink())
             return episode
-        gain_db, slope = found
+        gain_db, slope = found.db, found.slope
         for attempt in range(3):
             dst = Path(work) / f"loud{attempt}.f32"
             out = sink() if sink is not None else None
@@ -340,7 +366,8 @@ def _finish_loudness(episode: Episode, work: Path, target_lufs: float, sink: Cal
                 if out is not None:
                     out.abort()
                 raise
-            if attempt == 2 or (abs(lufs - target_lufs) <= _TOLERANCE and peak <= _LIMITER_DBTP + 0.05):
+            on_target = abs(lufs - target_lufs) <= _TOLERANCE and peak <= _LIMITER_DBTP + 0.05
+            if on_target or attempt == 2 or (not found.reachable and lufs < target_lufs):
                 if out is not None:
                     out.close()
                 break
@@ -348,9 +375,18 @@ def _finish_loudness(episode: Episode, work: Path, target_lufs: float, sink: Cal
                 out.abort()
             dst.unlink()
             if attempt == 0:  # the sample was unlike the whole: search again on every chunk
-                gain_db, slope = find_gain(episode.path, rate, target_lufs, whole=True) or (gain_db, slope)
+                found = find_gain(episode.path, rate, target_lufs, whole=True) or found
+                gain_db, slope = found.db, found.slope
             else:
                 gain_db += (target_lufs - lufs) / slope
+    if lufs < target_lufs - _TOLERANCE:
+        log.warning(
+            "the episode is %.1f LUFS, not %.0f: its peaks stand too far above its loudness to go "
+            "higher under %.0f dBTP without crushing them",
+            lufs,
+            target_lufs,
+            TRUE_PEAK_DBTP,
+        )
     return Episode(episode.title, dst, rate, pcm.length(dst), episode.cues)
 
 
