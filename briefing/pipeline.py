@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import importlib
 import logging
 import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -274,6 +276,9 @@ def make_episode(
         try:
             own = executor is None
             r = options.render
+            # The loudness pass needs scipy.signal, 1.5 s to import: loaded beside the synthesis
+            # (espeak-ng's processes or the engine's threads), not after it.
+            threading.Thread(target=importlib.import_module, args=("scipy.signal",), daemon=True).start()
             runner = executor or make_executor(r.executor, r.jobs, r.device, r.ray_address, r.ray_cpus)
             try:
                 clips = render(
