@@ -3,6 +3,7 @@
     .venv/bin/python bench/coqui.py [--device cpu|cuda] [--threads N] [--keep DIR] [--variants a,b,...]
     .venv/bin/python bench/coqui.py --whole [--runs N]     # the whole commands, as a user waits for them
     .venv/bin/python bench/coqui.py --batch 1,2,4,8,16,32,64 [--device cuda]   # VITS in batches
+    .venv/bin/python bench/coqui.py --roofline   # float32: how near the CPU's ceiling the back half runs
 
 A full-size VITS (Coqui's default VitsArgs without the training discriminator: 36 M
 parameters, 22.05 kHz, French characters) with random weights, its length_scale calibrated so
@@ -379,8 +380,8 @@ BREAKDOWN = (
     ("VITS flow+decoder", "vits flow+decoder"),
     ("VITS on torch", "vits (torch)"),
     ("clip processing", "clip processing (resample, trim, level)"),
-    ("loudness", "loudness"),
-    ("MP3 encoding", "MP3 encoding"),
+    ("loudness: gain search", "loudness: gain search"),
+    ("limiting, MP3 encoding beside it", "loudness: limiting, MP3 encoding beside it"),
     ("other files", None),
 )
 
@@ -505,6 +506,87 @@ def batches(model_path: Path, config_path: Path, device: str, sizes: list[int], 
     print("SNR: against one segment at a time in float32, same seeds (inf: identical)")
 
 
+def roofline(model_path: str, config_path: str, threads: int | None) -> dict:
+    """How close the float32 back half runs to this CPU's float32 ceiling: the convolutions'
+    multiply-adds per second of audio (counted on the torch model), the GFLOP/s that ONNX
+    Runtime (the engine's float32 path) and torch (the CLI's) reach on one segment, and what a
+    large float32 matrix product reaches (numpy's BLAS): the practical ceiling. The speed-up
+    left for float32 is at most the ceiling over the engine's figure."""
+    import numpy as np
+    import torch
+
+    from briefing.engines.coqui import CoquiEngine, vits_onnx
+    from briefing.voices import VoicePreset
+
+    if threads:
+        torch.set_num_threads(threads)
+    threads = threads or torch.get_num_threads()
+    preset = VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    engine = CoquiEngine.load("cpu")
+    engine.runtime = "torch"
+    vits = engine.model(preset).model
+    torch.manual_seed(0)
+    with torch.inference_mode():
+        z_p, y_mask, g = vits_onnx.front_end(vits, segments()[0])
+    back = vits_onnx.VitsBackEnd(vits).eval()
+    macs = [0]
+
+    def count(module, inputs, output):
+        if isinstance(module, torch.nn.Conv1d):
+            macs[0] += (
+                output.shape[-1] * module.out_channels * module.in_channels // module.groups * module.kernel_size[0]
+            )
+        elif isinstance(module, torch.nn.ConvTranspose1d):
+            macs[0] += (
+                inputs[0].shape[-1] * module.in_channels * module.out_channels // module.groups * module.kernel_size[0]
+            )
+
+    hooks = [m.register_forward_hook(count) for m in back.modules()]
+    with torch.inference_mode():
+        audio_s = back(z_p, y_mask, g).shape[-1] / 22050
+    for hook in hooks:
+        hook.remove()
+
+    def best(run, times=3):
+        run()
+        spans = []
+        for _ in range(times):
+            started = time.perf_counter()
+            run()
+            spans.append(time.perf_counter() - started)
+        return min(spans)
+
+    onnx = vits_onnx.load(vits, threads)
+    onnx_s = best(lambda: onnx(z_p, y_mask, g))
+    with torch.inference_mode():
+        torch_s = best(lambda: back(z_p, y_mask, g))
+    a = np.random.default_rng(0).standard_normal((2048, 2048), dtype=np.float32)
+    gemm_s = best(lambda: a @ a)
+    return {
+        "gmac_per_audio_s": macs[0] / audio_s / 1e9,
+        "audio_s": audio_s,
+        "onnx_gflops": 2 * macs[0] / onnx_s / 1e9,
+        "onnx_rtf": onnx_s / audio_s,
+        "torch_gflops": 2 * macs[0] / torch_s / 1e9,
+        "torch_rtf": torch_s / audio_s,
+        "gemm_gflops": 2 * 2048**3 / gemm_s / 1e9,
+    }
+
+
+def print_roofline(r: dict) -> None:
+    print(
+        f"float32 roofline, one {r['audio_s']:.1f} s segment: the back half does {r['gmac_per_audio_s']:.1f} GMAC "
+        "per second of audio (convolutions)"
+    )
+    print(f"  ONNX Runtime (engine, float32) {r['onnx_gflops']:6.1f} GFLOP/s  RTF {r['onnx_rtf']:.3f}")
+    print(f"  torch (Coqui's CLI)            {r['torch_gflops']:6.1f} GFLOP/s  RTF {r['torch_rtf']:.3f}")
+    print(f"  float32 matrix product 2048^2  {r['gemm_gflops']:6.1f} GFLOP/s  (the practical ceiling)")
+    print(
+        f"  => float32 can gain at most {r['gemm_gflops'] / r['onnx_gflops']:.2f}x more on this CPU; "
+        f"the engine's back half runs {r['onnx_gflops'] / r['torch_gflops']:.2f}x torch's"
+    )
+
+
 def child(args: list[str]) -> dict:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -537,6 +619,12 @@ def main() -> None:
         default=None,
         help="batch sizes to time the torch VITS back half with, e.g. 1,2,4,8,16,32,64 (on --device)",
     )
+    parser.add_argument(
+        "--roofline",
+        action="store_true",
+        help="the float32 back half's GFLOP/s (ONNX Runtime, torch) against a large matrix product's",
+    )
+    parser.add_argument("--_roofline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_variant", help=argparse.SUPPRESS)
     parser.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_export", action="store_true", help=argparse.SUPPRESS)
@@ -544,6 +632,9 @@ def main() -> None:
     args = parser.parse_args()
     if args._variant:
         print(json.dumps(run_variant(args._variant, *args._model, args.threads, args.device)))
+        return
+    if args._roofline:
+        print(json.dumps(roofline(*args._model, args.threads)))
         return
     if args._check:
         print(json.dumps(check_equivalence(*args._model, args.device)))
@@ -567,6 +658,10 @@ def main() -> None:
         model_path, config_path, length_scale = build_model(folder)
         if args.whole:
             whole(folder, model_path, config_path, args.runs, args.threads)
+            return
+        if args.roofline:
+            extra = ["--threads", str(args.threads)] if args.threads else []
+            print_roofline(child(["--_roofline", "--_model", str(model_path), str(config_path), *extra]))
             return
         if args.batch:
             batches(model_path, config_path, args.device, [int(b) for b in args.batch.split(",")], args.threads)

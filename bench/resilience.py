@@ -117,6 +117,15 @@ def post_processing(folder: Path, minutes: float) -> None:
         print(f"  {name:<24} {seconds:6.2f} s = {seconds / per_min:.2f} s per minute of audio")
     post = sum(parts.values())
     print(f"  {'together':<24} {post:6.2f} s = {post / per_min:.2f} s per minute of audio (goal: 0.5)")
+    # The floor, measured now (this machine's speed drifts): LAME alone on the same samples.
+    samples = folder / "post.f32"
+    decode = ["ffmpeg", "-v", "error", "-y", "-i", str(folder / "post.mp3"), "-f", "f32le", "-ac", "1", "-ar", "44100"]
+    subprocess.run([*decode, str(samples)], check=True)
+    started = time.perf_counter()
+    encode = ["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "f32le", "-ar", "44100", "-ac", "1", "-i", str(samples)]
+    subprocess.run([*encode, "-c:a", "libmp3lame", "-b:a", "96k", "-f", "mp3", str(folder / "lame.mp3")], check=True)
+    lame = time.perf_counter() - started
+    print(f"  {'LAME alone, same audio':<24} {lame:6.2f} s = {lame / per_min:.2f} s per minute of audio (the floor)")
 
 
 def row(name: str, r: dict, base: dict | None = None) -> str:
