@@ -20,7 +20,7 @@ from briefing.errors import InputError
 from briefing.model import Episode, Script
 from briefing.publish.files import AUDIO, EPISODE_FILES, EPUB, Publication, episode_paths
 from briefing.publish.info import Chapter, EpisodeInfo
-from briefing.publish.mp3 import DEFAULT_BITRATE, require_ffmpeg
+from briefing.publish.mp3 import DEFAULT_BITRATE
 from briefing.publish.outline import outline
 from briefing.publish.provenance import Signing
 
@@ -144,7 +144,6 @@ def write_episode(
     written or its spoken text (`transcript`). With `signing`, the MP3 carries a signed C2PA
     manifest (and so does the copy in the EPUB). `encoded`: the episode's MP3, encoded already
     from its final samples (it is moved into place); else it is encoded here."""
-    require_ffmpeg()
     target = Path(target)
     kinds = tuple(kind for kind in EPISODE_FILES if not kind.optional or (epub and kind is EPUB))
     publication = Publication(
