@@ -1,65 +1,68 @@
-"""First names and the gender they usually carry in French news, for casting a quoted person's voice.
+"""First names and the sex of their bearers, for casting a quoted person's voice.
 
-Only names that are clearly one gender in France and in the international news read in French.
-Names given to both (Camille, Dominique, Claude, Sacha...) are listed as None: other clues decide
-(a title, an agreement, a pronoun), and without them any voice will do. Compound names
-(Jean-Pierre, Marie-Claire) are read by their first part. Keys are lower case, accents kept.
+The table beside this module (first_names.tsv) is reduced from national statistics offices' files
+by tools/first_names.py: France's (INSEE, Fichier des prénoms) decides for a name with enough
+bearers there, the other countries' files for the rest. A name is gendered only where at least
+95 % of its bearers are of one sex; "u" marks a first name given to both (Camille, Dominique,
+Andrea), so it is still known as a first name. FIRST_NAMES_SOURCES.md lists the sources and licences.
+
+Compound names (Jean-Pierre, Anne-Sophie) are looked up whole, then by their first part. News
+writes foreign names with or without their accents ("Jürgen", "Jurgen"): a name missing from the
+table is looked up again without accents when that form is not ambiguous.
 """
 
 from __future__ import annotations
 
-# fmt: off
-_FEMALE = """
-    agnès alice aline amandine amélie anna anne annie anaïs audrey aurélie aurore axelle barbara
-    béatrice bérénice brigitte capucine carole caroline catherine cécile céline chantal charlotte
-    chloé christelle christiane christine claire clara clarisse clémence colette coralie corinne
-    danielle delphine diane édith éléonore élisabeth elisabeth élise elsa émilie emma emmanuelle
-    estelle éva eva évelyne fabienne florence françoise frédérique gabrielle geneviève ghislaine
-    hélène inès ingrid irène isabelle jacqueline jeanne jessica joëlle josiane judith julie
-    juliette justine karine laetitia laëtitia laure laurence léa léna lise louise lucie lucile
-    lydie madeleine manon margaux marguerite maria marianne marie marine marion marlène martine
-    mathilde mélanie michèle michelle monique muriel myriam nadia nadine natacha nathalie nicole
-    noémie océane odile olivia ophélie pascale patricia pauline pénélope rachida rachel rebecca
-    régine renée rose rosine roselyne sabine sandrine sarah ségolène séverine simone solène
-    sophie stéphanie suzanne sylvie théa thérèse valérie vanessa véronique victoire virginie
-    yasmine yvette yvonne zoé agathe amandine anne-marie marie-claire marisol najat fadela
-    najwa aurore amira leïla leila samia karima fatima malika nawel sihem anissa
-    angela ursula kamala hillary giorgia christine greta jacinda theresa liz nancy melania
-    beyoncé serena marine roberta kaja olena julia yulia svetlana
-"""
-_MALE = """
-    adrien alain alexandre alexis alfred antoine anthony armand arnaud arthur augustin aurélien
-    baptiste benjamin benoît bernard bertrand bruno cédric charles christian christophe clément
-    cyril damien daniel david denis didier dimitri édouard éric emmanuel étienne fabien fabrice
-    florian francis françois frédéric gabriel gaël gaston georges gérald gérard gilbert gilles
-    grégoire grégory guillaume gustave guy henri hervé hugo hugues jacques jean jérôme jérémy
-    joël jonathan jordan joseph julien justin kévin laurent léo léon lionel loïc louis luc lucas
-    ludovic marc marcel martin mathieu matthieu maurice maxime michel mickaël nathan nicolas
-    noël olivier pascal patrice patrick paul philippe pierre quentin raphaël raymond rémi rémy
-    renaud richard robert robin rodolphe roger roland romain samuel sébastien serge simon
-    stéphane sylvain théo thibault thierry thomas tristan valentin victor vincent william xavier
-    yann yannick yves zinédine karim mohamed mohammed ahmed rachid farid mehdi yassine sofiane
-    niko nico felix félix donald joe barack vladimir volodymyr olaf keir rishi boris friedrich
-    xi narendra recep benyamin benjamin elon jeff mark sam bill steve tim sundar satya
-    kylian lionel cristiano didier zlatan antoine emmanuel gérald bruno jordan édouard
-"""
-_BOTH = """
-    camille dominique claude sacha alix charlie andréa morgan lou eden noa ange maël
-"""
-# fmt: on
+import functools
+import unicodedata
+from pathlib import Path
 
-FIRST_NAMES: dict[str, str | None] = {
-    **{name: "female" for name in _FEMALE.split()},
-    **{name: "male" for name in _MALE.split()},
-    **{name: None for name in _BOTH.split()},
-}
+TABLE = Path(__file__).with_name("first_names.tsv")
+_GENDERS = {"m": "male", "f": "female", "u": None}
+
+
+@functools.cache
+def _table() -> tuple[dict[str, str], dict[str, str]]:
+    """name -> m/f/u, and the same keyed without accents (kept only where all accented forms agree)."""
+    names: dict[str, str] = {}
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, _, sex = line.partition("\t")
+        names[name] = sex.strip()
+    bare: dict[str, str] = {}
+    clash: set[str] = set()
+    for name, sex in names.items():
+        key = _strip_accents(name)
+        if key in bare and bare[key] != sex:
+            clash.add(key)
+        bare.setdefault(key, sex)
+    for key in clash:
+        bare[key] = "u"
+    return names, bare
+
+
+def _strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _lookup(name: str) -> str | None:
+    names, bare = _table()
+    key = name.lower().strip(".,;:'’")
+    for candidate in (key, key.split("-")[0]) if "-" in key else (key,):
+        if candidate in names:
+            return names[candidate]
+        if _strip_accents(candidate) in bare:
+            return bare[_strip_accents(candidate)]
+    return None
 
 
 def gender_of_first_name(name: str) -> str | None:
-    """ "female", "male" or None (not a first name we know, or given to both)."""
-    word = name.strip().lower()
-    if word in FIRST_NAMES:
-        return FIRST_NAMES[word]
-    head = word.split("-")[0]
-    # Marie-Pierre is a woman, Jean-Marie a man: the first part of a compound name says it.
-    return FIRST_NAMES.get(head) if head != word else None
+    """ "female" or "male" where at least 95 % of the name's bearers are of that sex, else None."""
+    sex = _lookup(name)
+    return _GENDERS.get(sex) if sex else None
+
+
+def is_first_name(name: str) -> bool:
+    """Whether `name` is a first name in the table, whatever its bearers' sex."""
+    return bool(name[:1].isupper()) and _lookup(name) is not None
