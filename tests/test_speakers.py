@@ -8,8 +8,8 @@ from helpers import SEVEN_SOURCES, write_preset
 from briefing.cli import app
 from briefing.errors import VoiceError
 from briefing.model import Article, Block
+from briefing.text.attribution import Attributor
 from briefing.text.first_names import gender_of_first_name
-from briefing.text.quotes import find_speaker
 from briefing.text.script import ScriptOptions, build_script
 from briefing.text.speakers import Speakers, attribution_gender
 from briefing.voices import Casting, load_voices
@@ -113,7 +113,8 @@ def test_roles_are_one_identity_whatever_their_determiner():
     ],
 )
 def test_adverbials_are_never_speakers(before, after, expected):
-    assert find_speaker(before, after, None) == expected
+    found = Attributor().attribute(before, "Nous tiendrons nos engagements", after)
+    assert (found.mention if found else None) == expected
 
 
 def _voices(tmp_path, **genders):

@@ -16,11 +16,12 @@ from briefing import limits
 from briefing.errors import InputError
 from briefing.model import PARAGRAPH_PAUSE_MS, Article, Script, Segment
 from briefing.options import SpeakOptions
+from briefing.text.attribution import SPEECH_VERB, Attributor, sentence_after, sentence_before
 from briefing.text.clean import has_words
 from briefing.text.dates import MONTHS, WEEKDAYS
 from briefing.text.normalize import Normaliser
 from briefing.text.numbers import JOIN, cardinal, ordinal
-from briefing.text.quotes import Run, find_speaker, is_speech, sentence_after, sentence_before, split_quotes
+from briefing.text.quotes import Run, is_speech, split_incises, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 from briefing.text.speakers import Speaker, Speakers
 from briefing.text.written import NBSP, french_typography, split_written
@@ -63,15 +64,19 @@ class ScriptOptions:
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
-    demand = speaker_genders(articles, book)
+    attributor = Attributor()
+    demand = speaker_genders(articles, book, attributor)
     casting = Casting(book, demand=demand)
     builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
     builder.who = Speakers(book.genders)
+    builder.attributor = attributor
     builder.heading_voice = book.heading or book.narrator
     briefing = options.briefing if options.briefing is not None else len(articles) > 1
     if options.disclosure:
         several = bool(demand) or builder.heading_voice != builder.narrator
         builder.disclosure = options.disclosure_text or disclosure_sentence(briefing, several)
+        builder.disclosure_auto = options.disclosure_text is None
+        builder.briefing = briefing
     chapters = [a.title for a in articles]
     if briefing:
         date = options.date or dt.date.today()
@@ -92,24 +97,30 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
 
 
-def speaker_genders(articles: list[Article], book: VoiceBook) -> list[str | None]:
+def speaker_genders(articles: list[Article], book: VoiceBook, attributor: Attributor | None = None) -> list[str | None]:
     """The gender of each source the articles quote, in order of first quotation: what casting
     will be asked for, so that a source of unknown gender leaves the voices people need."""
     builder = _Builder(book.narrator, Casting(book), 0, Normaliser(), {})
     builder.who = Speakers(book.genders)
-    seen: dict[int, str | None] = {}
+    if attributor is not None:
+        builder.attributor = attributor
+    seen: dict[int, Speaker] = {}
     for article in articles:
-        builder.last_speaker = None
-        builder.who.start_article("\n".join(block.text for block in article.blocks))
+        builder.start_article(article)
         for block in article.blocks:
             if block.kind != "paragraph":
                 continue
-            runs = _merge_non_speech(split_quotes(block.text))
-            for i, run in enumerate(runs):
-                speaker = builder.attribute(runs, i) if run.quoted else None
+            runs = quote_runs(block.text)
+            for speaker in builder.speakers_of(runs):
                 if speaker is not None and id(speaker) not in seen:
-                    seen[id(speaker)] = speaker.gender
-    return list(seen.values())
+                    seen[id(speaker)] = speaker
+    return [speaker.gender for speaker in seen.values()]  # read at the end: pronouns complete them
+
+
+def quote_runs(paragraph: str) -> list[Run]:
+    """A paragraph as narration and quotation runs: terms and titles folded into the narration,
+    quotations cut at their incises."""
+    return split_incises(_merge_non_speech(split_quotes(paragraph)), lambda verb: bool(SPEECH_VERB.match(verb)))
 
 
 def disclosure_sentence(briefing: bool, several_voices: bool) -> str:
@@ -154,8 +165,13 @@ class _Builder:
         self.who = Speakers()  # the sources quoted, one identity each
         self.spoken_by: list[Speaker | None] = []  # each segment's source, labelled in finish()
         self.last_speaker: Speaker | None = None
+        self.continued: Speaker | None = None  # the speaker of a quotation left open at a paragraph's end
+        self.attributor = Attributor()
         self.heading_voice = narrator  # sub-headings: the narrator, or casting.toml's `heading`
         self.disclosure: str | None = None  # said once: after the greeting, or the first title
+        self.disclosure_auto = False  # ours, not the user's: "des voix" when more than one voice speaks
+        self.disclosure_at: int | None = None  # its segment
+        self.briefing = False
 
     def emit(
         self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int, written: str = ""
@@ -202,12 +218,14 @@ class _Builder:
         self.ours("transition", hello.format(spoken_date(date)), PAUSE_SENTENCE, 0, hello.format(written_date(date)))
         self.disclose(0, PAUSE_SENTENCE)
         count = cardinal(len(articles)).replace(JOIN, " ")
+        subjects = "sujet" if len(articles) == 1 else "sujets"
         titles = " ; ".join(_as_sentence(a.title).rstrip(".!?…") for a in articles)
-        self.ours("transition", f"Au sommaire, {count} sujets : {titles}.", PAUSE_CHAPTER, 0)
+        self.ours("transition", f"Au sommaire, {count} {subjects} : {titles}.", PAUSE_CHAPTER, 0)
 
     def disclose(self, chapter: int, pause_ms: int) -> None:
         """Say the disclosure, the first time only."""
         if self.disclosure:
+            self.disclosure_at = len(self.segments)
             self.ours("transition", self.disclosure, pause_ms, chapter)
             self.disclosure = None
 
@@ -228,11 +246,15 @@ class _Builder:
         shown = french_typography(text if written is None else written)
         self.capped(role, text, self.narrator, None, pause_ms, chapter, written=shown)
 
+    def start_article(self, article: Article) -> None:
+        self.last_speaker = None
+        self.continued = None
+        self.who.start_article("\n".join(block.text for block in article.blocks))
+
     def article(self, article: Article, chapter: int, announced: bool = False) -> None:
         if not announced:
             self.end_with(PAUSE_CHAPTER)
-        self.last_speaker = None
-        self.who.start_article("\n".join(block.text for block in article.blocks))
+        self.start_article(article)
         title = _as_sentence(article.title)
         self.capped("title", title, self.narrator, None, PAUSE_TITLE, chapter, written=article.title)
         self.disclose(chapter, PAUSE_TITLE)  # a paragraph of its own, between title and text
@@ -246,7 +268,8 @@ class _Builder:
                 self.end_with(PAUSE_PARAGRAPH)
 
     def paragraph(self, text: str, chapter: int) -> None:
-        runs = _merge_non_speech(split_quotes(text))
+        runs = quote_runs(text)
+        speakers = self.speakers_of(runs)
         for i, run in enumerate(runs):
             if not run.quoted:
                 text = run.text
@@ -258,7 +281,7 @@ class _Builder:
                     text = text[ends.end() :]
                 self.narration(text, chapter)
                 continue
-            speaker = self.attribute(runs, i)
+            speaker = speakers[i]
             self.end_with(PAUSE_INLINE)
             voice = (
                 self.casting.voice_for(id(speaker), speaker.gender, speaker.aliases)
@@ -268,24 +291,49 @@ class _Builder:
             first = len(self.segments)
             self.sentences(run.text, "quote", voice, speaker, chapter)
             if len(self.segments) > first:  # shown between guillemets, as the article had it
-                opened = dataclasses.replace(self.segments[first], written="«" + NBSP + self.segments[first].written)
-                self.segments[first] = opened
-                self.segments[-1] = dataclasses.replace(
-                    self.segments[-1], written=self.segments[-1].written + NBSP + "»"
-                )
+                if run.opens:
+                    opened = dataclasses.replace(
+                        self.segments[first], written="«" + NBSP + self.segments[first].written
+                    )
+                    self.segments[first] = opened
+                if run.closes:
+                    self.segments[-1] = dataclasses.replace(
+                        self.segments[-1], written=self.segments[-1].written + NBSP + "»"
+                    )
             self.end_with(PAUSE_INLINE)
+
+    def speakers_of(self, runs: list[Run]) -> list[Speaker | None]:
+        """Each run's source (None for narration and unknown sources), read in order: the people
+        the narration names are noted as they come, for the pronouns after them."""
+        speakers: list[Speaker | None] = []
+        for i, run in enumerate(runs):
+            if run.quoted:
+                speakers.append(self.attribute(runs, i))
+            else:
+                self.who.read(run.text)
+                speakers.append(None)
+        # A quotation left open at the end of a paragraph goes on in the next one (press style).
+        self.continued = speakers[-1] if runs and runs[-1].quoted else None
+        return speakers
 
     def attribute(self, runs: list[Run], i: int) -> Speaker | None:
         """The source of the quotation `runs[i]`, from the narration around it (None: unknown)."""
         before = runs[i - 1].text if i > 0 and not runs[i - 1].quoted else ""
         after = runs[i + 1].text if i + 1 < len(runs) and not runs[i + 1].quoted else ""
-        last = self.last_speaker.key if self.last_speaker else None
-        mention = find_speaker(before, after, last)
+        if i > 0 and runs[i - 1].incise:
+            return self.last_speaker  # the rest of a quotation its incise attributed
+        found = self.attributor.attribute(before, runs[i].text, after)
         speaker = None
-        if mention is not None:
-            speaker = self.who.resolve(mention, sentence_before(before), sentence_after(after))
-        elif i > 0 and runs[i - 1].quoted:
+        if found is not None and found.pronoun is not None:
+            speaker = self.who.resolve_pronoun(found.pronoun)
+        elif found is not None and found.mention:
+            speaker = self.who.resolve(
+                found.mention, sentence_before(before), sentence_after(after), found.gender, found.entity
+            )
+        elif i > 0 and (runs[i - 1].quoted or not re.search(r"\w", before)):
             speaker = self.last_speaker  # a quote straight after another continues it
+        elif i == 0 and self.continued is not None:
+            speaker = self.continued
         if speaker is not None:
             self.last_speaker = speaker
         return speaker
@@ -327,6 +375,12 @@ class _Builder:
         met as "M. Fillon" and later as "François Fillon" is "François Fillon" throughout)."""
         if self.segments:
             self.set_last_pause(PAUSE_END)
+        voices = {seg.voice for seg in self.segments}
+        if self.disclosure_auto and self.disclosure_at is not None and len(voices) > 1:
+            # The files say "des voix" whenever more than one voice speaks: so does the voice.
+            said = disclosure_sentence(self.briefing, True)
+            seg = self.segments[self.disclosure_at]
+            self.segments[self.disclosure_at] = dataclasses.replace(seg, text=said, written=french_typography(said))
         return [
             dataclasses.replace(seg, speaker=who.key, gender=who.gender) if who is not None else seg
             for seg, who in zip(self.segments, self.spoken_by, strict=True)

@@ -1,8 +1,10 @@
 """Who is quoted: one identity per source, and the gender the text gives it.
 
-`find_speaker` (quotes.py) names a quotation's speaker as the article writes it: "François
-Fillon", "M. Fillon", "un communiqué", "la lettre", "la porte-parole du ministère". Here those
-mentions become identities, so that one source keeps one voice:
+`Attributor` (attribution.py) names a quotation's speaker as the article writes it: "François
+Fillon", "M. Fillon", "un communiqué", "la lettre", "la porte-parole du ministère", or gives the
+subject pronoun ("a-t-elle déclaré"). Here those mentions become identities, so that one source
+keeps one voice, and pronouns are resolved to the most recent person of their gender met in the
+text before them (`read` keeps track of the people the narration names):
 
 - a person is known by surname: "M. Fillon", "Fillon" and "François Fillon" are one person,
   shown under the fullest name met; two different first names are two people;
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 
 from briefing.errors import InputError
 from briefing.limits import MAX_SPEAKERS
-from briefing.text.first_names import gender_of_first_name
+from briefing.text.first_names import gender_of_first_name, is_first_name
 from briefing.text.quotes import NAME
 
 _TITLES = {
@@ -105,6 +107,14 @@ _ROLE_APPOSITION = re.compile(
 _PRONOUN = re.compile(r"-(?:t-)?(elle|il)\b")
 _PRONOMINAL = re.compile(r"\bs'est(?:-(?:il|elle))?\s+(?:\w+\s+)?(\w+)\b")
 _PARTICIPLE_BEFORE = re.compile(r"^([A-ZÀ-ÖØ-Þ]\w+ée|[A-ZÀ-ÖØ-Þ]\w+é)\s*(?:par\s+[^,]{1,60})?,")
+# People the narration names, for pronouns to refer to: "M. Fillon", "Anne Roux", "la ministre".
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+_PARTICLE = r"(?:(?:de|du|des|d'|van|von|der|den|le|la|ben|bin|al|el|da|dos|di|del|della)\s+)?"
+_PERSON = re.compile(
+    rf"\b(?:(?P<title>M\.|Mme|Mlle|Monsieur|Madame|Dr|Me|Pr)\s+(?P<titled>{_CAP}(?:\s+{_PARTICLE}{_CAP})?)"
+    rf"|(?P<first>{_CAP})\s+(?P<last>{_PARTICLE}{_CAP}(?:\s+{_CAP})?)"
+    rf"|(?P<det>[Ll]e|[Ll]a|[Ll]'|[Uu]n|[Uu]ne)\s*(?P<role>[\w-]+))"
+)
 
 
 @dataclass
@@ -119,6 +129,21 @@ class Speaker:
     head: str = ""  # a document's or role's noun ("communiqué", "porte-parole")
     aliases: set[str] = field(default_factory=set)
     pinned: bool = False
+
+
+# Suffixes of nouns of people by what they do (entraîneur, journaliste, historienne, habitant),
+# and nouns with those endings that are not people.
+_PERSON_SUFFIXES = ("eur", "euse", "rice", "iste", "ien", "ienne", "ant", "ante", "ier", "ière", "logue")
+_NOT_PEOPLE = frozenset("secteur moteur conseil gouvernement parquet ministère restaurant quartier dossier".split())
+
+
+def is_person_noun(noun: str) -> bool:
+    """Whether a common noun names a person ("la ministre", "l'entraîneur"), not a body ("le
+    parquet", "la mairie"): the roles above, and the endings of nouns of agents."""
+    noun = noun.lower()
+    if noun in _ROLES_BY_FORM:
+        return True
+    return noun not in _NOT_PEOPLE and noun.endswith(_PERSON_SUFFIXES)
 
 
 def _gender_of_role(determiner: str, noun: str) -> str | None:
@@ -178,12 +203,16 @@ class Speakers:
         self.all: list[Speaker] = []  # at most limits.MAX_SPEAKERS (each mention is compared with them)
         self.article: list[Speaker] = []  # the identities met in the current article
         self._cues: dict[str, str] = {}  # surname -> gender, from the current article's text
+        # The people named so far in the current article, latest last: (mention, gender, identity);
+        # the identity is made only when a pronoun or a quotation refers to them.
+        self.mentions: list[tuple[str, str | None, Speaker | None]] = []
 
     def start_article(self, text: str) -> None:
         """Read `text` (the whole article) for what it says of people's gender: titles before a
         surname ("Mme Dati") and roles in apposition ("la ministre de la Culture, Rachida Dati")."""
         self.article = []
         self._cues = {}
+        self.mentions = []
         for m in _TITLED.finditer(text):
             gender = _TITLES.get(m.group(1).lower())
             if gender:
@@ -193,8 +222,76 @@ class Speakers:
             if gender:
                 self._cues.setdefault(_surname(m.group(3)), gender)
 
-    def resolve(self, mention: str, before: str = "", after: str = "") -> Speaker:
-        """The identity `mention` names, created or completed with what this attribution says."""
+    def read(self, text: str) -> None:
+        """Note the people `text` (narration, in reading order) names, for pronouns after it."""
+        for m in _PERSON.finditer(text):
+            if m.group("title"):
+                self.mentions.append(
+                    (f"{m.group('title')} {m.group('titled')}", _TITLES.get(m.group("title").lower()), None)
+                )
+            elif m.group("first"):
+                if is_first_name(m.group("first")):
+                    self.mentions.append((f"{m.group('first')} {m.group('last')}", None, None))
+            elif m.group("role").lower() in _ROLES_BY_FORM:
+                gender = _gender_of_role(m.group("det"), m.group("role"))
+                det = m.group("det").lower()
+                self.mentions.append(
+                    (f"{det}{'' if det.endswith(chr(39)) else ' '}{m.group('role').lower()}", gender, None)
+                )
+
+    def resolve_pronoun(self, pronoun: str) -> Speaker | None:
+        """The person a subject pronoun (il, elle) stands for: the most recent one met of that
+        gender, else the most recent one whose gender is unknown (who then takes it); None when
+        there is none, or for a plural pronoun with no group quoted before."""
+        gender = "female" if pronoun.startswith("elle") else "male"
+        if pronoun in ("ils", "elles"):
+            for known in reversed(self.article):
+                if known.kind in ("group", "organisation"):
+                    return known
+            return None
+        unknown = None
+        for i in range(len(self.mentions) - 1, -1, -1):
+            mention, said, speaker = self.mentions[i]
+            current = speaker.gender if speaker is not None else said
+            if speaker is None and current is None:
+                current = self._gender_hint(mention)
+            if current == gender:
+                return self._identity(i)
+            if current is None and unknown is None and (speaker is None or speaker.kind in ("person", "role")):
+                unknown = i
+        if unknown is None:
+            return None
+        found = self._identity(unknown)
+        if found.gender is None and not found.pinned:
+            found.gender = gender
+        return found
+
+    def _identity(self, i: int) -> Speaker:
+        mention, said, speaker = self.mentions[i]
+        if speaker is None:
+            speaker = self.resolve(mention)
+            if speaker.gender is None and said and not speaker.pinned and speaker.kind in ("person", "role"):
+                speaker.gender = said
+            self.mentions[i] = (mention, said, speaker)
+        return speaker
+
+    def _gender_hint(self, mention: str) -> str | None:
+        words = mention.split()
+        if len(words) > 1 and words[0][:1].isupper():
+            return self._cues.get(_surname(mention)) or gender_of_first_name(words[0])
+        return None
+
+    def resolve(
+        self, mention: str, before: str = "", after: str = "", gender: str | None = None, entity: str = ""
+    ) -> Speaker:
+        """The identity `mention` names, created or completed with what this attribution says
+        (`gender`: what the reporting clause says; `entity`: the named-entity label, ORG for a body)."""
+        speaker = self._resolve(mention, before, after, gender, entity)
+        if not any(s is speaker for _, _, s in self.mentions[-1:]):
+            self.mentions.append((mention, speaker.gender, speaker))
+        return speaker
+
+    def _resolve(self, mention: str, before: str, after: str, clause_gender: str | None, entity: str) -> Speaker:
         words = mention.split()
         title_gender = None
         if words and words[0].lower() in _TITLES and len(words) > 1:
@@ -205,14 +302,16 @@ class Speakers:
             words = [words[0][:2], words[0][2:], *words[1:]]  # "l'avocate" -> "l'", "avocate"
         determiner = words[0].lower() if words else ""
         speaker = None
-        if name[:1].isupper() and determiner not in _DET_GENDER:
+        if entity == "ORG" and title_gender is None:
+            speaker = self._organisation(mention)
+        elif name[:1].isupper() and determiner not in _DET_GENDER:
             speaker = self._person(name, title_gender is not None)
         else:
             speaker = self._common(mention, determiner, before, after)
         speaker.aliases.add(mention)
         if speaker not in self.article:
             self.article.append(speaker)
-        if speaker.pinned or speaker.kind in ("group", "document"):
+        if speaker.pinned or speaker.kind in ("group", "document", "organisation"):
             return speaker
         for alias in (mention, speaker.key):
             if alias in self.pinned_genders:
@@ -221,6 +320,7 @@ class Speakers:
         if speaker.gender is None:
             speaker.gender = (
                 title_gender
+                or clause_gender
                 or (_gender_of_role(determiner, words[1].strip(",")) if len(words) > 1 else None)
                 or attribution_gender(mention, before, after)
                 or (self._cues.get(speaker.surname) if speaker.surname else None)
@@ -230,7 +330,7 @@ class Speakers:
 
     def _person(self, name: str, titled: bool) -> Speaker:
         tokens = name.split()
-        first = tokens[0] if len(tokens) > 1 and not titled and gender_of_first_name(tokens[0]) is not None else ""
+        first = tokens[0] if len(tokens) > 1 and not titled and is_first_name(tokens[0]) else ""
         if len(tokens) > 1 and not titled and not first and tokens[0].lower() not in ("le", "la", "de", "van", "von"):
             first = tokens[0]  # a first name we do not know: still a first name
         surname = " ".join(tokens[1:]) if first else name
@@ -243,6 +343,14 @@ class Speakers:
                 known.first, known.key = first, name  # "M. Fillon" met first, then "François Fillon"
             return known
         speaker = Speaker(key=name, surname=surname, first=first)
+        self._add(speaker)
+        return speaker
+
+    def _organisation(self, name: str) -> Speaker:
+        for known in reversed(self.all):
+            if known.kind == "organisation" and known.key.lower() == name.lower():
+                return known
+        speaker = Speaker(key=name, kind="organisation")
         self._add(speaker)
         return speaker
 
@@ -270,10 +378,11 @@ class Speakers:
             speaker = Speaker(key=mention, kind="group", head=head)
         else:
             rest = " ".join(words[1:])
+            kind = "role" if is_person_noun(head) else "organisation"  # "le parquet de Paris": a body
             for known in reversed(self.all):
-                if known.kind == "role" and known.head == rest:
+                if known.kind == kind and known.head == rest:
                     return known
-            speaker = Speaker(key=mention, kind="role", head=rest)
+            speaker = Speaker(key=mention, kind=kind, head=rest)
         self._add(speaker)
         return speaker
 
@@ -288,7 +397,7 @@ class Speakers:
 
 def _surname(name: str) -> str:
     tokens = name.split()
-    if len(tokens) > 1 and gender_of_first_name(tokens[0]) is not None:
+    if len(tokens) > 1 and is_first_name(tokens[0]):
         return " ".join(tokens[1:])
     return name if len(tokens) == 1 else " ".join(tokens[1:])
 
