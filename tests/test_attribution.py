@@ -218,3 +218,28 @@ def test_the_pipeline_is_loaded_only_for_quotations():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "text, tokens",
+    [
+        # What spaCy's own tokenizer gives (its 1.45 MB token_match compiled as written), kept by the
+        # fast compile of the same rules.
+        (
+            "Le porte-parole de l'ex-ministre a-t-elle parlé d'entr'aide ?",
+            ["Le", "porte-parole", "de", "l'", "ex-ministre", "a", "-t", "-elle", "parlé", "d'", "entr'aide", "?"],
+        ),
+        (
+            "Jean-Pierre, anti-inflammatoire, saut-de-ski et pet-en-l'air.",
+            ["Jean-Pierre", ",", "anti-inflammatoire", ",", "saut-de-ski", "et", "pet-en-l'air", "."],
+        ),
+        (
+            "Aujourd'hui, l'arc-en-ciel : « Vas-y », dit-il.",
+            ["Aujourd'hui", ",", "l'", "arc-en-ciel", ":", "«", "Vas", "-", "y", "»", ",", "dit", "-il", "."],
+        ),
+    ],
+)
+def test_the_fast_tokenizer_splits_as_spacys_own(text, tokens):
+    from briefing.text.attribution import pipeline
+
+    assert [t.text for t in pipeline().tokenizer(text)] == tokens

