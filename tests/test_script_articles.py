@@ -62,7 +62,7 @@ def test_speakers_in_a_strike_story():
         "Marc Delorme",  # martèle encore X
         "le rapport de la Cour des comptes",  # lit-on dans le rapport de la Cour des comptes
         "un cheminot",  # Selon un cheminot, « … »
-        None,  # « On verra bien. » nobody said
+        "un cheminot",  # « On verra bien. »: no clause names anyone, so the person last named goes on
         "Marc Delorme",  # "Delorme a conclu :" is the same person
     ]
     voice = {}
@@ -70,7 +70,9 @@ def test_speakers_in_a_strike_story():
         voice.setdefault(q.speaker, set()).add(q.voice)
     assert all(len(v) == 1 for v in voice.values())  # one speaker, one voice
     assert voice["Élise Morel"] != voice["Marc Delorme"]
-    assert voice[None] == {BOOK.default_quote}
+    # A quotation before anyone is named has no source: the default quote voice reads it.
+    lone = script_of("La grève\n\nLa grève continue à Paris.\n\n« Personne ne lâchera avant le 14 juillet, jamais. »")
+    assert [(q.speaker, q.voice) for q in quotes(lone)] == [(None, BOOK.default_quote)]
     # « ouverte » is a scare-quoted word: narrator.
     assert any("la porte restait ouverte" in s.text for s in script.segments if s.role == "narration")
 

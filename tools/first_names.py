@@ -27,6 +27,7 @@ The rule: a first name is gendered only where at least --share (95 %) of its bea
    one more country with --wikidata (10) people at least, beside the countries with --min bearers;
    the name is listed only when all of them say m, or all say f.
 
+Each line is `name<TAB>class`, the class upper case (M, F, U) where France decided it.
 Keys are lower case (NFC), spelt as in the data: accents where the file has them (INSEE's "hélène"),
 none invented; compound names (jean-pierre) kept; names in other scripts than Latin, or with spaces,
 digits or other signs than hyphens and apostrophes, left out, and so are French grammatical words
@@ -232,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     wikidata = read_wikidata(args.names, {c.code for c in FOREIGN} | {"fr"}) if args.wikidata > 0 else None
     table = decide(france, others, wikidata, args)
 
-    lines = "".join(f"{key}\t{g}\n" for key, (g, _) in sorted(table.items()))
+    # Upper case where France decided (a name common there: the reader trusts it alone as a name).
+    lines = "".join(f"{key}\t{g.upper() if by == 'france' else g}\n" for key, (g, by) in sorted(table.items()))
     args.output.write_text(HEADER + lines, encoding="utf-8", newline="\n")
 
     for name in args.explain:

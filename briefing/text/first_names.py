@@ -2,9 +2,10 @@
 
 The table beside this module (first_names.tsv) is reduced from national statistics offices' files
 by tools/first_names.py: France's (INSEE, Fichier des prénoms) decides for a name with enough
-bearers there, the other countries' files for the rest. A name is gendered only where at least
-95 % of its bearers are of one sex; "u" marks a first name given to both (Camille, Dominique,
-Andrea), so it is still known as a first name. FIRST_NAMES_SOURCES.md lists the sources and licences.
+bearers there (its class is then upper case: M, F, U), the other countries' files for the rest.
+A name is gendered only where at least 95 % of its bearers are of one sex; "u" marks a first name
+given to both (Camille, Dominique, Andrea), so it is still known as a first name.
+FIRST_NAMES_SOURCES.md lists the sources and licences.
 
 Compound names (Jean-Pierre, Anne-Sophie) are looked up whole, then by their first part. News
 writes foreign names with or without their accents ("Jürgen", "Jurgen"): a name missing from the
@@ -29,12 +30,12 @@ def _table() -> tuple[dict[str, str], dict[str, str]]:
         if not line or line.startswith("#"):
             continue
         name, _, sex = line.partition("\t")
-        names[name] = sex.strip()
+        names[name] = sex.strip()  # m, f, u; M, F, U where France decided
     bare: dict[str, str] = {}
     clash: set[str] = set()
     for name, sex in names.items():
         key = _strip_accents(name)
-        if key in bare and bare[key] != sex:
+        if key in bare and bare[key].lower() != sex.lower():
             clash.add(key)
         bare.setdefault(key, sex)
     for key in clash:
@@ -60,7 +61,14 @@ def _lookup(name: str) -> str | None:
 def gender_of_first_name(name: str) -> str | None:
     """ "female" or "male" where at least 95 % of the name's bearers are of that sex, else None."""
     sex = _lookup(name)
-    return _GENDERS.get(sex) if sex else None
+    return _GENDERS.get(sex.lower()) if sex else None
+
+
+def common_in_france(name: str) -> bool:
+    """Whether `name` is a first name of at least 500 people born in France (INSEE): one word
+    alone is taken for a person's name only then ("Catherine", not "Lyon" or "Nigeria")."""
+    sex = _lookup(name)
+    return bool(name[:1].isupper()) and sex is not None and sex.isupper()
 
 
 def is_first_name(name: str) -> bool:

@@ -334,6 +334,10 @@ class _Builder:
             speaker = self.last_speaker  # a quote straight after another continues it
         elif i == 0 and self.continued is not None:
             speaker = self.continued
+        elif found is None:
+            # No clause names anyone: in news such a quotation goes on with the person the text
+            # is about, the one it named last (measured on real articles: bench/attribution.py).
+            speaker = self.who.latest_person()
         if speaker is not None:
             self.last_speaker = speaker
         return speaker

@@ -28,8 +28,9 @@ from dataclasses import dataclass, field
 
 from briefing.errors import InputError
 from briefing.limits import MAX_SPEAKERS
-from briefing.text.first_names import gender_of_first_name, is_first_name
+from briefing.text.first_names import common_in_france, gender_of_first_name, is_first_name
 from briefing.text.quotes import NAME
+from briefing.text.roles import DET_GENDER, ROLES_BY_FORM, gender_of_role, is_person_noun
 
 _TITLES = {
     "m.": "male",
@@ -51,42 +52,6 @@ _TITLES = {
     "professeur": None,
     "mgr": "male",
 }
-# Nouns of people by what they do. Those whose form says the gender map to it; the others (a
-# ministre, a porte-parole) take the gender of their determiner ("la ministre": female).
-# fmt: off
-_ROLES_BY_FORM = {
-    "directrice": "female", "directeur": "male", "présidente": "female", "président": "male",
-    "avocate": "female", "avocat": "male", "députée": "female", "député": "male",
-    "sénatrice": "female", "sénateur": "male", "conseillère": "female", "conseiller": "male",
-    "fondatrice": "female", "fondateur": "male", "dirigeante": "female", "dirigeant": "male",
-    "adjointe": "female", "adjoint": "male", "militante": "female", "militant": "male",
-    "chercheuse": "female", "chercheur": "male", "joueuse": "female", "joueur": "male",
-    "entraîneuse": "female", "entraîneur": "male", "ambassadrice": "female", "ambassadeur": "male",
-    "autrice": "female", "auteure": "female", "auteur": "male", "préfète": "female", "préfet": "male",
-    "procureure": "female", "procureur": "male", "patronne": "female", "patron": "male",
-    "cheffe": "female", "habitante": "female", "habitant": "male", "élue": "female", "élu": "male",
-    "candidate": "female", "candidat": "male", "étudiante": "female", "étudiant": "male",
-    "enseignante": "female", "enseignant": "male", "infirmière": "female", "infirmier": "male",
-    "agricultrice": "female", "agriculteur": "male", "éleveuse": "female", "éleveur": "male",
-    "commerçante": "female", "commerçant": "male", "présentatrice": "female", "présentateur": "male",
-    "réalisatrice": "female", "réalisateur": "male", "actrice": "female", "acteur": "male",
-    "chanteuse": "female", "chanteur": "male", "écrivaine": "female", "écrivain": "male",
-    "championne": "female", "champion": "male", "sélectionneuse": "female", "sélectionneur": "male",
-    "gérante": "female", "gérant": "male", "chroniqueuse": "female", "chroniqueur": "male",
-    "experte": "female", "expert": "male", "analyste": None, "économiste": None,
-    "ministre": None, "porte-parole": None, "maire": None, "juge": None, "secrétaire": None,
-    "responsable": None, "chef": None, "pdg": None, "commissaire": None, "artiste": None,
-    "médecin": None, "syndicaliste": None, "scientifique": None, "journaliste": None,
-    "architecte": None, "capitaine": None, "gendarme": None, "témoin": None, "photographe": None,
-    "porte-drapeau": None, "cadre": None, "professeure": "female", "professeur": "male",
-    "princesse": "female", "prince": "male", "reine": "female", "roi": "male",
-    "mère": "female", "père": "male", "femme": "female", "homme": "male", "fille": "female",
-    "fils": "male", "sœur": "female", "frère": "male", "veuve": "female", "veuf": "male",
-}
-_DET_GENDER = {
-    "le": "male", "un": "male", "ce": "male", "cet": "male", "la": "female", "une": "female", "cette": "female",
-}
-# fmt: on
 _PLURAL_DETS = ("les", "des", "ces", "leurs", "ses", "nos", "vos")
 
 # Sources that are texts, not people.
@@ -99,7 +64,7 @@ _WRITING_VERBS = re.compile(r"\b(?:écri\w*|écrit\w*|sign\w*|publi\w*|rédig\w*
 _TITLE_RE = r"(?:M\.|Mme|Mlle|Monsieur|Madame|Mademoiselle)"
 _TITLED = re.compile(rf"\b({_TITLE_RE})\s+({NAME})")
 _ROLE_APPOSITION = re.compile(
-    rf"\b((?i:le|la|un|une|l'))\s*([\w-]+)\b[^,.;:!?«»]{{0,60}},\s*({NAME})(?=\s*[,.;:!?)]|\s+(?:a|avait|est|estime|juge|"
+    rf"\b((?i:le|la|un|une|l'))\s*(?P<role>([\w-]+)\b[^,.;:!?«»]{{0,60}}),\s*({NAME})(?=\s*[,.;:!?)]|\s+(?:a|avait|est|estime|juge|"
     rf"déclare|explique|affirme|indique|précise|dit|ajoute|souligne)\b)"
 )
 # Pronouns and agreements in an attribution: "a-t-elle", "dit-il", "s'est-elle félicitée",
@@ -107,13 +72,16 @@ _ROLE_APPOSITION = re.compile(
 _PRONOUN = re.compile(r"-(?:t-)?(elle|il)\b")
 _PRONOMINAL = re.compile(r"\bs'est(?:-(?:il|elle))?\s+(?:\w+\s+)?(\w+)\b")
 _PARTICIPLE_BEFORE = re.compile(r"^([A-ZÀ-ÖØ-Þ]\w+ée|[A-ZÀ-ÖØ-Þ]\w+é)\s*(?:par\s+[^,]{1,60})?,")
+# What a place's name follows, and never a person's: "au Nigeria", "en Aude".
+_PLACE_BEFORE = re.compile(r"\b(?:au|aux|en|à|dans|vers|sur|depuis)\s*$")
 # People the narration names, for pronouns to refer to: "M. Fillon", "Anne Roux", "la ministre".
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
 _PARTICLE = r"(?:(?:de|du|des|d'|van|von|der|den|le|la|ben|bin|al|el|da|dos|di|del|della)\s+)?"
 _PERSON = re.compile(
     rf"\b(?:(?P<title>M\.|Mme|Mlle|Monsieur|Madame|Dr|Me|Pr)\s+(?P<titled>{_CAP}(?:\s+{_PARTICLE}{_CAP})?)"
     rf"|(?P<first>{_CAP})\s+(?P<last>{_PARTICLE}{_CAP}(?:\s+{_CAP})?)"
-    rf"|(?P<det>[Ll]e|[Ll]a|[Ll]'|[Uu]n|[Uu]ne)\s*(?P<role>[\w-]+))"
+    rf"|(?P<det>[Ll]e|[Ll]a|[Ll]'|[Uu]n|[Uu]ne)\s*(?P<role>[\w-]+)"
+    rf"|(?P<alone>{_CAP}))"
 )
 
 
@@ -129,29 +97,6 @@ class Speaker:
     head: str = ""  # a document's or role's noun ("communiqué", "porte-parole")
     aliases: set[str] = field(default_factory=set)
     pinned: bool = False
-
-
-# Suffixes of nouns of people by what they do (entraîneur, journaliste, historienne, habitant),
-# and nouns with those endings that are not people.
-_PERSON_SUFFIXES = ("eur", "euse", "rice", "iste", "ien", "ienne", "ant", "ante", "ier", "ière", "logue")
-_NOT_PEOPLE = frozenset("secteur moteur conseil gouvernement parquet ministère restaurant quartier dossier".split())
-
-
-def is_person_noun(noun: str) -> bool:
-    """Whether a common noun names a person ("la ministre", "l'entraîneur"), not a body ("le
-    parquet", "la mairie"): the roles above, and the endings of nouns of agents."""
-    noun = noun.lower()
-    if noun in _ROLES_BY_FORM:
-        return True
-    return noun not in _NOT_PEOPLE and noun.endswith(_PERSON_SUFFIXES)
-
-
-def _gender_of_role(determiner: str, noun: str) -> str | None:
-    noun = noun.lower()
-    if noun not in _ROLES_BY_FORM:
-        return None
-    by_form = _ROLES_BY_FORM[noun]
-    return by_form or _DET_GENDER.get(determiner.lower())
 
 
 def _participle_gender(word: str) -> str | None:
@@ -203,6 +148,7 @@ class Speakers:
         self.all: list[Speaker] = []  # at most limits.MAX_SPEAKERS (each mention is compared with them)
         self.article: list[Speaker] = []  # the identities met in the current article
         self._cues: dict[str, str] = {}  # surname -> gender, from the current article's text
+        self._role_names: dict[str, str] = {}  # "ministre de la santé" -> "Christian Dubé", from appositions
         # The people named so far in the current article, latest last: (mention, gender, identity);
         # the identity is made only when a pronoun or a quotation refers to them.
         self.mentions: list[tuple[str, str | None, Speaker | None]] = []
@@ -217,10 +163,14 @@ class Speakers:
             gender = _TITLES.get(m.group(1).lower())
             if gender:
                 self._cues.setdefault(_surname(m.group(2)), gender)
+        self._role_names = {}
         for m in _ROLE_APPOSITION.finditer(text):
-            gender = _gender_of_role(m.group(1), m.group(2))
+            gender = gender_of_role(m.group(1), m.group(3))
             if gender:
-                self._cues.setdefault(_surname(m.group(3)), gender)
+                self._cues.setdefault(_surname(m.group(4)), gender)
+            if is_person_noun(m.group(3)):
+                # "le ministre de la Santé, Christian Dubé": the role names him elsewhere too
+                self._role_names.setdefault(" ".join(m.group("role").lower().split()), m.group(4))
 
     def read(self, text: str) -> None:
         """Note the people `text` (narration, in reading order) names, for pronouns after it."""
@@ -230,10 +180,18 @@ class Speakers:
                     (f"{m.group('title')} {m.group('titled')}", _TITLES.get(m.group("title").lower()), None)
                 )
             elif m.group("first"):
-                if is_first_name(m.group("first")):
+                if gender_of_first_name(m.group("first")):  # not "France Bleu": a name given to either is no clue
                     self.mentions.append((f"{m.group('first')} {m.group('last')}", None, None))
-            elif m.group("role").lower() in _ROLES_BY_FORM:
-                gender = _gender_of_role(m.group("det"), m.group("role"))
+                elif common_in_france(m.group("last").split()[-1]) and gender_of_first_name(
+                    m.group("last").split()[-1]
+                ):
+                    self.mentions.append((m.group("last").split()[-1], None, None))  # "Selon Catherine"
+            elif m.group("alone"):
+                place = _PLACE_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
+                if common_in_france(m.group("alone")) and gender_of_first_name(m.group("alone")) and not place:
+                    self.mentions.append((m.group("alone"), None, None))  # "Catherine, 54 ans, a tout perdu"
+            elif m.group("role").lower() in ROLES_BY_FORM:
+                gender = gender_of_role(m.group("det"), m.group("role"))
                 det = m.group("det").lower()
                 self.mentions.append(
                     (f"{det}{'' if det.endswith(chr(39)) else ' '}{m.group('role').lower()}", gender, None)
@@ -266,6 +224,33 @@ class Speakers:
             found.gender = gender
         return found
 
+    def _named_before(self, mention: str) -> Speaker | None:
+        """The person a definite role stands for when the text named them just before ("Pas de
+        temps mort pour François Asselin. Le président de la CPME…"): the latest person named,
+        when the role's gender does not contradict theirs."""
+        words = mention.lower().replace("l'", "l' ").split()
+        if len(words) < 2 or words[0] not in ("le", "la", "l'") or not is_person_noun(words[1]):
+            return None
+        gender = gender_of_role(words[0], words[1])
+        for i in range(len(self.mentions) - 1, -1, -1):
+            label, said, speaker = self.mentions[i]
+            if not label[:1].isupper() or (speaker is not None and speaker.kind != "person"):
+                continue
+            known = speaker.gender if speaker is not None else (said or self._gender_hint(label))
+            if gender and known and known != gender:
+                return None
+            return self._identity(i)
+        return None
+
+    def latest_person(self) -> Speaker | None:
+        """The person the narration named last: who an unattributed quotation is read as (in news,
+        a quotation standing alone goes on with the person the text is about)."""
+        for i in range(len(self.mentions) - 1, -1, -1):
+            speaker = self.mentions[i][2]
+            if speaker is None or speaker.kind in ("person", "role"):
+                return self._identity(i)
+        return None
+
     def _identity(self, i: int) -> Speaker:
         mention, said, speaker = self.mentions[i]
         if speaker is None:
@@ -293,6 +278,13 @@ class Speakers:
 
     def _resolve(self, mention: str, before: str, after: str, clause_gender: str | None, entity: str) -> Speaker:
         words = mention.split()
+        role = " ".join(mention.lower().replace("l'", "l' ").split()[1:])
+        if role in self._role_names:  # "le ministre de la Santé" where the article gave his name
+            mention, words = self._role_names[role], self._role_names[role].split()
+        else:
+            named = self._named_before(mention)
+            if named is not None:
+                return named
         title_gender = None
         if words and words[0].lower() in _TITLES and len(words) > 1:
             title_gender = _TITLES[words[0].lower()]
@@ -304,7 +296,7 @@ class Speakers:
         speaker = None
         if entity == "ORG" and title_gender is None:
             speaker = self._organisation(mention)
-        elif name[:1].isupper() and determiner not in _DET_GENDER:
+        elif name[:1].isupper() and determiner not in DET_GENDER:
             speaker = self._person(name, title_gender is not None)
         else:
             speaker = self._common(mention, determiner, before, after)
@@ -321,7 +313,7 @@ class Speakers:
             speaker.gender = (
                 title_gender
                 or clause_gender
-                or (_gender_of_role(determiner, words[1].strip(",")) if len(words) > 1 else None)
+                or (gender_of_role(determiner, words[1].strip(",")) if len(words) > 1 else None)
                 or attribution_gender(mention, before, after)
                 or (self._cues.get(speaker.surname) if speaker.surname else None)
                 or (gender_of_first_name(speaker.first) if speaker.first else None)
@@ -378,7 +370,8 @@ class Speakers:
             speaker = Speaker(key=mention, kind="group", head=head)
         else:
             rest = " ".join(words[1:])
-            kind = "role" if is_person_noun(head) else "organisation"  # "le parquet de Paris": a body
+            # "un cheminot", "une habitante": someone; "le parquet de Paris": a body, unless a person's noun
+            kind = "role" if determiner in ("un", "une") or is_person_noun(head) else "organisation"
             for known in reversed(self.all):
                 if known.kind == kind and known.head == rest:
                     return known
