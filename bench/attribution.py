@@ -112,10 +112,13 @@ def score(path: Path, book) -> Tally:
             tally.people.add((path.name, gold))
             if match.gender is None and said in names:
                 tally.people_ungendered.add((path.name, gold))
+                tally.errors.append(f"{path.name}: {gold!r} has no gender ({q.get('gender')} in the labels)")
         gender = {"f": "female", "m": "male"}.get(q.get("gender", ""))
         if gender:
             tally.gendered += 1
             tally.gender_ok += match.gender == gender
+            if match.gender != gender and said in names:
+                tally.errors.append(f"{path.name}: {gold!r} read as {match.gender}, labelled {gender}")
             tally.voice_ok += book.presets[match.voice].gender == gender
     return tally
 

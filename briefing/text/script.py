@@ -107,9 +107,10 @@ def speaker_genders(articles: list[Article], book: VoiceBook, attributor: Attrib
     seen: dict[int, Speaker] = {}
     for article in articles:
         builder.start_article(article)
-        for block in article.blocks:
+        for k, block in enumerate(article.blocks):
             if block.kind != "paragraph":
                 continue
+            builder.ahead = _ahead(article, k)
             runs = quote_runs(block.text)
             for speaker in builder.speakers_of(runs):
                 if speaker is not None and id(speaker) not in seen:
@@ -166,6 +167,7 @@ class _Builder:
         self.spoken_by: list[Speaker | None] = []  # each segment's source, labelled in finish()
         self.last_speaker: Speaker | None = None
         self.continued: Speaker | None = None  # the speaker of a quotation left open at a paragraph's end
+        self.ahead = ""  # the narration after the current paragraph, for a quotation before its speaker is named
         self.attributor = Attributor()
         self.heading_voice = narrator  # sub-headings: the narrator, or casting.toml's `heading`
         self.disclosure: str | None = None  # said once: after the greeting, or the first title
@@ -250,6 +252,7 @@ class _Builder:
         self.last_speaker = None
         self.continued = None
         self.who.start_article("\n".join(block.text for block in article.blocks))
+        self.who.read(article.title)  # "Christian Dubé demande aux Québécois…": who the article is about
 
     def article(self, article: Article, chapter: int, announced: bool = False) -> None:
         if not announced:
@@ -258,7 +261,8 @@ class _Builder:
         title = _as_sentence(article.title)
         self.capped("title", title, self.narrator, None, PAUSE_TITLE, chapter, written=article.title)
         self.disclose(chapter, PAUSE_TITLE)  # a paragraph of its own, between title and text
-        for block in article.blocks:
+        for k, block in enumerate(article.blocks):
+            self.ahead = _ahead(article, k)
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
                 heading = _as_sentence(block.text)
@@ -336,8 +340,11 @@ class _Builder:
             speaker = self.continued
         elif found is None:
             # No clause names anyone: in news such a quotation goes on with the person the text
-            # is about, the one it named last (measured on real articles: bench/attribution.py).
-            speaker = self.who.latest_person()
+            # is about, the one it named last (measured on real articles: bench/attribution.py),
+            # or, opening the article, the one it names next.
+            speaker = self.who.latest_person() or self.who.named_next(after + " " + self.ahead)
+        if speaker is None and found is not None and found.pronoun is not None:
+            speaker = self.who.named_next(after + " " + self.ahead, found.gender)  # "« … », a-t-il dit. X, …"
         if speaker is not None:
             self.last_speaker = speaker
         return speaker
@@ -389,6 +396,11 @@ class _Builder:
             dataclasses.replace(seg, speaker=who.key, gender=who.gender) if who is not None else seg
             for seg, who in zip(self.segments, self.spoken_by, strict=True)
         ]
+
+
+def _ahead(article: Article, k: int) -> str:
+    """The narration after block `k`: two paragraphs at most, where a lead quotation's speaker is named."""
+    return " ".join(block.text for block in article.blocks[k + 1 : k + 3] if block.kind == "paragraph")[:1200]
 
 
 def _merge_non_speech(runs: list[Run]) -> list[Run]:

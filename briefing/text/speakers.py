@@ -73,7 +73,7 @@ _PRONOUN = re.compile(r"-(?:t-)?(elle|il)\b")
 _PRONOMINAL = re.compile(r"\bs'est(?:-(?:il|elle))?\s+(?:\w+\s+)?(\w+)\b")
 _PARTICIPLE_BEFORE = re.compile(r"^([A-ZÀ-ÖØ-Þ]\w+ée|[A-ZÀ-ÖØ-Þ]\w+é)\s*(?:par\s+[^,]{1,60})?,")
 # What a place's name follows, and never a person's: "au Nigeria", "en Aude".
-_PLACE_BEFORE = re.compile(r"\b(?:au|aux|en|à|dans|vers|sur|depuis)\s*$")
+_PLACE_BEFORE = re.compile(r"(?:\b(?:au|aux|en|à|dans|vers|sur|depuis)|\()\s*$")  # "Narbonne (Aude)"
 # People the narration names, for pronouns to refer to: "M. Fillon", "Anne Roux", "la ministre".
 _CAP = r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
 _PARTICLE = r"(?:(?:de|du|des|d'|van|von|der|den|le|la|ben|bin|al|el|da|dos|di|del|della)\s+)?"
@@ -242,6 +242,20 @@ class Speakers:
             return self._identity(i)
         return None
 
+    def named_next(self, text: str, gender: str | None = None) -> Speaker | None:
+        """The first person `text` names (of `gender`, when given): the speaker of a quotation that
+        opens an article before anyone is named ("« On a très peur. » … Philippe Penta, agriculteur")."""
+        scout = Speakers()
+        scout._cues = self._cues
+        scout.read(text)
+        for label, said, _ in scout.mentions:
+            if not label[:1].isupper():
+                continue
+            known = said or scout._gender_hint(label)
+            if gender is None or known in (gender, None):
+                return self.resolve(label)
+        return None
+
     def latest_person(self) -> Speaker | None:
         """The person the narration named last: who an unattributed quotation is read as (in news,
         a quotation standing alone goes on with the person the text is about)."""
@@ -313,7 +327,7 @@ class Speakers:
             speaker.gender = (
                 title_gender
                 or clause_gender
-                or (gender_of_role(determiner, words[1].strip(",")) if len(words) > 1 else None)
+                or _role_gender_of(determiner, words[1:])
                 or attribution_gender(mention, before, after)
                 or (self._cues.get(speaker.surname) if speaker.surname else None)
                 or (gender_of_first_name(speaker.first) if speaker.first else None)
@@ -326,6 +340,8 @@ class Speakers:
         if len(tokens) > 1 and not titled and not first and tokens[0].lower() not in ("le", "la", "de", "van", "von"):
             first = tokens[0]  # a first name we do not know: still a first name
         surname = " ".join(tokens[1:]) if first else name
+        if len(tokens) == 1 and not titled and gender_of_first_name(name):
+            first = name  # "Jacqueline", "Jean-Marie": people the article calls by their first name
         for known in reversed(self.all):
             if known.kind != "person" or not _same_surname(known.surname, surname):
                 continue
@@ -371,7 +387,8 @@ class Speakers:
         else:
             rest = " ".join(words[1:])
             # "un cheminot", "une habitante": someone; "le parquet de Paris": a body, unless a person's noun
-            kind = "role" if determiner in ("un", "une") or is_person_noun(head) else "organisation"
+            person = determiner in ("un", "une") or any(is_person_noun(w) for w in nouns[:3])  # "la jeune femme"
+            kind = "role" if person else "organisation"
             for known in reversed(self.all):
                 if known.kind == kind and known.head == rest:
                     return known
@@ -386,6 +403,15 @@ class Speakers:
                 "split it into several"
             )
         self.all.append(speaker)
+
+
+def _role_gender_of(determiner: str, words: list[str]) -> str | None:
+    """The gender of a role from its first noun of a person: "la jeune femme", "l'ex-porte-parole"."""
+    for word in words[:3]:
+        word = word.strip(",").lower().removeprefix("ex-")
+        if is_person_noun(word):
+            return gender_of_role(determiner, word)
+    return None
 
 
 def _surname(name: str) -> str:
