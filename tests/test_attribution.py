@@ -243,3 +243,25 @@ def test_the_fast_tokenizer_splits_as_spacys_own(text, tokens):
     from briefing.text.attribution import pipeline
 
     assert [t.text for t in pipeline().tokenizer(text)] == tokens
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "Dans un tweet, le ministre a exprimé « sa très grande tristesse à l'annonce du décès » du pompier.",
+        "L'ONG s'indigne de la mort d'un « enfant de neuf ans tué à Mango au nord du pays ».",
+        "Le feu, « alimenté par un vent fort », a brûlé « entre 60 et 70 hectares environ » mardi.",
+    ],
+)
+def test_phrases_shorter_than_a_clause_stay_with_the_narrator(book, paragraph):
+    quotes, _ = quotes_of(book, "Le préfet Jean Morel est sur place.", paragraph)
+    assert quotes == []
+
+
+def test_a_subject_then_its_quoted_predicate(book):
+    quotes, _ = quotes_of(
+        book,
+        "La sénatrice Anne Roux a visité le centre.",
+        "Elle « appelle à l'ouverture d'une enquête indépendante et impartiale sur ces faits ».",
+    )
+    assert [(q.speaker, q.gender) for q in quotes] == [("Anne Roux", "female")]

@@ -65,6 +65,7 @@ _INVERTED_CLITIC = re.compile(
     r"^[\s,;»”\"]*(?:[\wÀ-ÿ'’]+\s+)?[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles|on)\b",
     re.IGNORECASE,
 )
+_SUBJECT_ONLY = re.compile(r"(?:^|[.,;]\s*|\b(?:et|mais)\s+)(il|elle|ils|elles)\s*$", re.IGNORECASE)
 _INCISE_BEFORE = re.compile(r",\s*[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles)\s*,?\s*$", re.IGNORECASE)
 _SELON = re.compile(r"\b(?:[Ss]elon|[Dd]'après|[Dd]’après)\s+(\S+)")
 _POUR_PRONOUN = re.compile(r"(?:^|[.;]\s+)(?:[Pp]our|[Ss]elon|[Dd]'après)\s+(lui|elle|eux|elles)\b")
@@ -195,6 +196,10 @@ class Attributor:
                     after,
                 )
                 return Attribution(doc_source.group(1)) if doc_source else None
+            return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
+        m = _SUBJECT_ONLY.search(before)
+        if m and quote[:1].islower():  # "Elle « appelle à l'ouverture d'une enquête »"
+            pronoun = m.group(1).lower()
             return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
         m = _INCISE_BEFORE.search(before)
         if m:  # "Et cette agonie, dit-il, « … »"

@@ -92,7 +92,7 @@ _CLAUSE_BEFORE = re.compile(r"(?:\b(?:que|qu'|qu’)\s*|\b(?i:selon|pour|d'aprè
 _ATTRIBUTION_AFTER = re.compile(r"^[\s,]*(?:(?:a|ont|avait|avaient)(?:-t-(?:il|elle|ils|elles))?\s+)?([\wÀ-ÿ'’-]+)")
 # What a quotation inside a noun phrase or a complement follows: a determiner, a preposition.
 _EMBEDDED = re.compile(
-    r"(?:^|[\s(])(?i:les|le|la|un|une|des|du|de|au|aux|à|en|par|pour|sur|avec|contre|sans|dans|comme|ses|son|sa|"
+    r"(?:^|[\s('’])(?i:les|le|la|un|une|des|du|de|au|aux|à|en|par|pour|sur|avec|contre|sans|dans|comme|ses|son|sa|"
     r"leur|leurs|ces|ce|cette|cet|nos|vos|notre|votre|très|plus|si|aussi|d'|l'|d’|l’)\s*$"
 )
 # An incise inside a quotation: "…, explique Paul Girard, toxicologue. …", "…, dit-il, …".
@@ -104,6 +104,27 @@ _INCISE = re.compile(
     r"(?:,\s+[^,.!?;«»]{1,60}?)?)\s*(?P<end>[,.!?]|$)"
 )
 # A sentence boundary: a stop and a space, not the dot of a title ("M. Vidal", "Mme. X", "Dr. Y").
+
+
+# Words only a clause has: a subject pronoun, a negation, a conjunction ("nous ne céderons pas").
+_CLAUSE_WORDS = re.compile(
+    r"(?i)(?:^|[\s'’])(?:je|j'|j’|tu|il|elle|on|nous|vous|ils|elles|c'|c’|ce|ça|cela|qu'|qu’|que|n'|n’|ne|y)(?=[\s'’]|$)"
+)
+_SUBJECT_BEFORE = re.compile(r"(?i)\b(?:il|elle|ils|elles|on)\s*$")
+
+
+def _fragment(quote: str, before: str, after: str) -> bool:
+    """A quoted phrase inside a sentence that goes on: lower case, no clause word, the sentence
+    neither introducing it (":", "que", ",", a subject pronoun: "Elle « appelle à … »") nor ending
+    with it."""
+    if quote[:1].isupper() or _CLAUSE_WORDS.search(quote):
+        return False
+    start = before.rstrip()
+    if not start or start.endswith((":", ",", ".", "!", "?")) or _SUBJECT_BEFORE.search(start):
+        return False
+    if re.search(r"(?i)\bqu(?:e|'|’)\s*$", start):
+        return False
+    return bool(re.match(r"\s*[a-zà-ÿ]", after))
 
 
 def is_speech(quote: str, before: str = "", after: str = "") -> bool:
@@ -118,6 +139,8 @@ def is_speech(quote: str, before: str = "", after: str = "") -> bool:
     words = len(quote.split())
     if _EMBEDDED.search(before) and not quote[:1].isupper():
         return False  # inside a noun phrase: "les « relations difficiles qu'il entretenait » avec…"
+    if _fragment(quote, before, after):
+        return False  # "a exprimé « sa très grande tristesse » du décès": a phrase, not a clause
     if words >= 6:
         return True
     if words < 2:
