@@ -237,24 +237,45 @@ def _tokens_in(doc, start: int, end: int):
 
 
 def _after_clause(doc, spans):
-    """ "», affirme la ministre", "», a déclaré Paul Girard, toxicologue", "», a indiqué le parquet"."""
+    """ "», affirme la ministre", "», a déclaré Paul Girard, toxicologue", "», a indiqué le parquet";
+    and at the end of the sentence the quotation opens: "« … » situées sur le front ouest, a
+    indiqué la préfecture"."""
     _, _, a_start, a_end = spans
     tokens = [t for t in _tokens_in(doc, a_start, a_end) if not t.is_space]
-    i = 0
-    while i < len(tokens) and tokens[i].is_punct:
-        i += 1
-    # An inverted reporting clause starts with its verb, or one or two auxiliaries and adverbs
-    # before it: "affirme", "a déclaré", "a encore ajouté".
-    j = i
+    if tokens and tokens[0].text == ",":
+        found = _inverted(tokens[1:])
+        if found is not None:
+            return found
+    commas = [i for i, t in enumerate(tokens) if t.text == ","]
+    for i in reversed(commas[1:] if commas and commas[0] == 0 else commas):
+        rest = tokens[i + 1 :]
+        if any(t.text in ".;!?" for t in rest[:-1]):
+            continue  # not the end of the quotation's sentence
+        found = _inverted(rest)
+        if found is not None:
+            return found
+    return None
+
+
+def _inverted(tokens):
+    """An inverted reporting clause at the start of `tokens`: its verb, or one or two auxiliaries
+    and adverbs before it ("affirme", "a déclaré", "a encore ajouté", "s'offusque"), then its subject."""
+    j = 0
     while j < len(tokens) and tokens[j].lower_ in ("s'", "s’", "se"):
         j += 1  # "», s'offusque Habiba"
-    while j < len(tokens) and j - i < 3 and (tokens[j].pos_ == "AUX" or tokens[j].lower_ in ("a", "ont", "avait")):
+    aux = j
+    while j < len(tokens) and j - aux < 3 and (tokens[j].pos_ == "AUX" or tokens[j].lower_ in ("a", "ont", "avait")):
         j += 1
     while j < len(tokens) and tokens[j].pos_ == "ADV":
         j += 1
-    # Right after a quotation, a verb before its subject reports it, whatever the verb ("»,
-    # sourit-il", "», s'offusque Habiba"); the tagger's verbs, or a speech verb it took for a noun.
-    if j >= len(tokens) or not (tokens[j].pos_ == "VERB" or SPEECH_VERB.match(tokens[j].text)):
+    if j >= len(tokens):
+        return None
+    verb = tokens[j]
+    # Right after a quotation a verb before its subject reports it, whatever the verb ("», sourit
+    # X", "», s'offusque Habiba"), if it is finite or has its auxiliary; a participle alone is an
+    # apposition ("», assassiné le 16 octobre"), unless a speech verb.
+    finite = "Fin" in verb.morph.get("VerbForm") or j > aux
+    if not ((verb.pos_ == "VERB" and finite) or SPEECH_VERB.match(verb.text)):
         return None
     k = j + 1
     while k < len(tokens) and (tokens[k].pos_ == "ADV" or tokens[k].lower_ in ("encore", "alors", "aussi")):
