@@ -118,6 +118,17 @@ def quotes_of(book, *paragraphs, title="Titre"):
             "Sophie Marchand",
             "female",
         ),
+        # a role and its name without a comma; a complement that is not "de X" is no part of a label
+        (
+            ["« Il existe un faisceau d'indices », a déclaré le préfet de Mayotte François-Xavier Bieuville."],
+            "François-Xavier Bieuville",
+            "male",
+        ),
+        (
+            ["« La maison contient beaucoup de bois », explique une pompière à l'œuvre devant la façade."],
+            "une pompière",
+            "female",
+        ),
         # a first name from the data, of a foreign origin
         (["« Nous resterons unis », a déclaré Olena Kovalenko."], "Olena Kovalenko", "female"),
         # nothing tells the gender: null, not a guess

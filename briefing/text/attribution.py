@@ -449,10 +449,15 @@ def _mention(head) -> Attribution | None:
             return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
         return None
     # A role with a name in apposition: "le porte-parole d'OpenAI, Niko Felix", "L'entraîneur, J. Weber,"
+    if head.pos_ not in ("NOUN", "PROPN"):
+        return None  # "les dernières en date": not who speaks
     name = _apposed_name(head) or _name_before_role(head)
     role_gender = _role_gender(head) if head.pos_ == "NOUN" else _role_beside(head)
     if name is not None:
         return Attribution(_span_text(name), gender=role_gender, entity="PER")
+    after_role = _name_after_role(head)
+    if after_role is not None:
+        return Attribution(_name_run(after_role), gender=role_gender, entity="PER")
     label = _span_text(head)
     if not _is_label(label):
         return None
@@ -482,6 +487,28 @@ def _apposed_name(head):
         if doc[k].pos_ == "PROPN":
             return _name_head(doc[k])
     return None
+
+
+def _name_after_role(head):
+    """ "le préfet de Mayotte François-Xavier Bieuville": a first name in the role's phrase starts
+    the person's name."""
+    if head.pos_ != "NOUN":
+        return None
+    doc = head.doc
+    for t in doc[head.i + 1 : head.i + 8]:
+        if t.text in ",;:()«»" or t.pos_ in ("VERB", "AUX"):
+            return None
+        if t.pos_ == "PROPN" and is_first_name(t.text) and t.i + 1 < len(doc) and doc[t.i + 1].pos_ == "PROPN":
+            return t
+    return None
+
+
+def _name_run(token) -> str:
+    """A name's words from `token` on, as written: proper nouns and the hyphens between them."""
+    doc, end = token.doc, token.i
+    while end + 1 < len(doc) and (doc[end + 1].pos_ == "PROPN" or doc[end + 1].text in ("-", "‑")):
+        end += 1
+    return doc[token.i : end + 1].text.strip(" -")
 
 
 def _name_before_role(head):
@@ -562,8 +589,8 @@ def _span_text(head) -> str:
                     continue  # "selon X": not "selon"
                 keep.add(child.i)
                 stack.append(child)
-            elif child.dep_ == "nmod" and child.i > tok.i and len(keep) < 8:
-                keep.add(child.i)
+            elif child.dep_ == "nmod" and child.i > tok.i and len(keep) < 8 and _of(child):
+                keep.add(child.i)  # "le procureur de Paris", not "une pompière à l'œuvre devant…"
                 stack.append(child)
     lo, hi = min(keep), max(keep)
     # Stop at the first comma or verb inside the range (a relative clause folded in by the parser).
@@ -578,6 +605,12 @@ def _span_text(head) -> str:
             break
     words = "".join(t.text_with_ws for t in doc[lo : hi + 1] if t.i in keep)
     return words.strip(" ,'’")
+
+
+def _of(noun) -> bool:
+    """Whether a noun complement is introduced by "de" (or has no preposition: "la ministre Dati")."""
+    cases = [c.lower_ for c in noun.children if c.dep_ == "case"]
+    return not cases or cases[0] in ("de", "du", "des", "d'", "d’")
 
 
 def _is_label(label: str) -> bool:
