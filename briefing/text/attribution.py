@@ -36,7 +36,6 @@ MODEL_VERSION = "3.8.0"
 _EXCLUDE = ("lemmatizer", "senter")
 
 PRONOUNS = {"il": "male", "elle": "female", "ils": "male", "elles": "female"}
-PLURAL_PRONOUNS = ("ils", "elles")
 # Words that are never a speaker's label on their own.
 _NOT_LABELS = frozenset(
     "il elle ils elles on lui eux je tu nous vous ce cela ça celui celle ceux celles qui que dont où "
@@ -67,7 +66,6 @@ _INVERTED_CLITIC = re.compile(
 )
 _SUBJECT_ONLY = re.compile(r"(?:^|[.,;]\s*|\b(?:et|mais)\s+)(il|elle|ils|elles)\s*$", re.IGNORECASE)
 _INCISE_BEFORE = re.compile(r",\s*[\wÀ-ÿ'’]+-(?:t-)?(il|elle|ils|elles)\s*,?\s*$", re.IGNORECASE)
-_SELON = re.compile(r"\b(?:[Ss]elon|[Dd]'après|[Dd]’après)\s+(\S+)")
 _POUR_PRONOUN = re.compile(r"(?:^|[.;]\s+)(?:[Pp]our|[Ss]elon|[Dd]'après)\s+(lui|elle|eux|elles)\b")
 # Adverbials that look like a speaker and never are: "a pour sa part commenté X".
 ADVERBIALS = re.compile(

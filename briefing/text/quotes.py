@@ -1,4 +1,5 @@
-"""Quotations: where they are, whether they are speech, and who says them.
+"""Quotations: where they are, whether they are speech, and where an incise cuts them
+(who says them: attribution.py).
 
 A paragraph becomes a list of Runs, narration and quotation alternating. Marks recognised:
 « … » (French), “ … ” and „ … “ (English/German curly), "…" (straight, paired in order).
