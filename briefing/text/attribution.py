@@ -194,15 +194,13 @@ class Attributor:
                     after,
                 )
                 return Attribution(doc_source.group(1)) if doc_source else None
-            return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
+            return _pronoun(pronoun)
         m = _SUBJECT_ONLY.search(before)
         if m and quote[:1].islower():  # "Elle « appelle à l'ouverture d'une enquête »"
-            pronoun = m.group(1).lower()
-            return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
+            return _pronoun(m.group(1))
         m = _INCISE_BEFORE.search(before)
         if m:  # "Et cette agonie, dit-il, « … »"
-            pronoun = m.group(1).lower()
-            return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
+            return _pronoun(m.group(1))
         if not before.strip() and not after.strip():
             return None
         text, spans = _context(before, quote, after)
@@ -211,8 +209,7 @@ class Attributor:
         if found is None:
             m = _POUR_PRONOUN.search(before) or _POUR_PRONOUN.search(after)
             if m:
-                pronoun = {"lui": "il", "eux": "ils"}.get(m.group(1), m.group(1))
-                return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
+                return _pronoun(m.group(1))
         return found
 
 
@@ -438,14 +435,17 @@ def _selon(doc, spans):
     return None
 
 
+def _pronoun(word: str) -> Attribution | None:
+    """A subject pronoun to resolve ("elle", "-il"; "lui" and "eux" after "selon", "pour")."""
+    word = word.lower()
+    pronoun = {"lui": "il", "eux": "ils"}.get(word, word)
+    return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun]) if pronoun in PRONOUNS else None
+
+
 def _mention(head) -> Attribution | None:
     """The label a subject token stands for: its noun phrase, the name in apposition to a role."""
     if head.pos_ == "PRON":
-        word = head.lower_.lstrip("-")
-        pronoun = {"lui": "il", "eux": "ils"}.get(word, word)
-        if pronoun in PRONOUNS:
-            return Attribution(None, pronoun=pronoun, gender=PRONOUNS[pronoun])
-        return None
+        return _pronoun(head.lower_.lstrip("-"))
     # A role with a name in apposition: "le porte-parole d'OpenAI, Niko Felix", "L'entraîneur, J. Weber,"
     if head.pos_ not in ("NOUN", "PROPN"):
         return None  # "les dernières en date": not who speaks
