@@ -555,3 +555,145 @@ def test_number_heavy_text_is_spoken_without_digits(text):
     said = N.normalise(text)
     assert not any(ch.isdigit() for ch in said)
     assert not re.search(r"[%€$£&/@#*]", said)
+
+
+# Readings that real news pages and Wikinews articles need (issue 26), each heard wrong before.
+AGREEMENT_FROM_LEXICON = [
+    ("31 stations", "trente et une stations"),
+    ("21 voix", "vingt et une voix"),
+    ("41 députées", "quarante et une députées"),  # plural found from its singular
+    ("31 nouvelles stations", "trente et une nouvelles stations"),  # a feminine adjective first
+    ("21 pages", "vingt et une pages"),  # la page / le page: counted in the feminine
+    ("61 ans", "soixante et un ans"),
+    ("1 million de personnes", "un million de personnes"),
+    ("81 rapides", "quatre-vingt-un rapides"),  # same in both genders: masculine
+]
+
+
+@check(AGREEMENT_FROM_LEXICON)
+def test_agreement_from_lexicon(written, said):
+    assert say(written) == said
+
+
+FOOTNOTES = [
+    ("Le texte a été adopté (1).", "Le texte a été adopté."),
+    ("soit 40 %1 des votants", "soit quarante pour cent des votants"),
+    ("la réforme¹ prévoit", "la réforme prévoit"),
+    ("selon l'étude [2], les", "selon l'étude, les"),
+    ("selon « le rapport »3.", "selon le rapport."),
+    ("Saint-Denis (93) et", "Saint-Denis, quatre-vingt-treize, et"),  # a department, not a call
+    ("20 m² et 3 km³", "vingt mètres carrés et trois kilomètres cubes"),
+]
+
+
+@check(FOOTNOTES)
+def test_footnote_calls_are_not_read(written, said):
+    assert say(written) == said
+
+
+IDENTIFIERS_AND_UNITS = [
+    ("le décret n°2019-1130 du", "le décret numéro deux mille dix-neuf tiret mille cent trente du"),
+    ("la loi n° 2020-290", "la loi numéro deux mille vingt tiret deux cent quatre-vingt-dix"),
+    ("ISBN 978-2-07-03", "i esse bé enne neuf cent soixante-dix-huit tiret deux tiret zéro sept tiret zéro trois"),
+    ("1g/l", "un gramme par litre"),
+    ("0,5 g/l d'alcool", "zéro virgule cinq gramme par litre d'alcool"),
+    ("5km", "cinq kilomètres"),
+    ("20mg", "vingt milligrammes"),
+    ("10 m/s", "dix mètres par seconde"),
+    ("130 km/h", "cent trente kilomètres heure"),
+    ("1 500 €/mois", "mille cinq cents euros par mois"),
+    ("12 €/kg", "douze euros par kilo"),
+    ("le jour/nuit", "le jour nuit"),
+]
+
+
+@check(IDENTIFIERS_AND_UNITS)
+def test_identifiers_and_glued_units(written, said):
+    assert say(written) == said
+
+
+NUMBER_FORMATS = [
+    ("21.930,54 euros", "vingt et un mille neuf cent trente euros cinquante-quatre"),
+    ("7, 50 €", "sept euros cinquante"),
+    ("1'000 francs", "mille francs"),
+    ("CHF 1'250.50", "mille deux cent cinquante francs suisses cinquante"),
+    ("3,50 dollars", "trois dollars et cinquante cents"),
+]
+
+
+@check(NUMBER_FORMATS)
+def test_european_and_swiss_number_formats(written, said):
+    assert say(written) == said
+
+
+FOREIGN_LETTERS = [
+    ("le ČSSD et l'agence ČTK", "le cé esse esse dé et l'agence cé té ka"),
+    ("Łódź, Straße, Søren, Dvořák, Erdoğan", "Lodz, Strasse, Soren, Dvorak, Erdogan"),
+    ("la ville ー de 東京 Tokyo", "la ville de Tokyo"),
+    ("les β-bloquants et le variant δ", "les bêta-bloquants et le variant delta"),
+    ("Noël à Nîmes, cœur de l'Ægée", "Noël à Nîmes, cœur de l'Ægée"),  # French letters stay
+]
+
+
+@check(FOREIGN_LETTERS)
+def test_foreign_letters(written, said):
+    assert say(written) == said
+
+
+PRONOUNCEABLE_ACRONYMS = [
+    ("le parti ANO", "le parti ano"),
+    ("le CIRC", "le circ"),
+    ("l'ADEME", "l'adème"),
+    ("l'ESA", "l'éza"),
+    ("l'UDI", "l'u dé i"),  # unknown, three letters: spelled
+    ("le MERCOSUR", "le mercosur"),  # unknown, vowels enough: a word
+    ("la CHSCT", "la cé ache esse cé té"),  # unknown, no vowel run: spelled
+]
+
+
+@check(PRONOUNCEABLE_ACRONYMS)
+def test_pronounceable_acronyms(written, said):
+    assert say(written) == said
+
+
+SPLIT_ORDINALS_PLURALS_ROADS = [
+    ("le 1 er mai", "le premier mai"),
+    ("la 3 e place", "la troisième place"),
+    ("le XXI e siècle", "le vingt et unième siècle"),
+    ("la 1 re fois", "la première fois"),
+    ("des million(s) de personnes", "des millions de personnes"),
+    ("le(s) candidat(e)s élu·e·s", "les candidats élus"),
+    ("sur la N7", "sur la enne sept"),
+    ("la D 12", "la dé douze"),
+    ("l'A 6 et l'A6", "l'a six et l'a six"),
+    ("la RN 7", "la erre enne sept"),
+]
+
+
+@check(SPLIT_ORDINALS_PLURALS_ROADS)
+def test_split_ordinals_optional_plurals_and_roads(written, said):
+    assert say(written) == said
+
+
+PUNCTUATION_LEFT_BY_EXTRACTION = [
+    ("8 août 2016 . – Le maire", "huit août deux mille seize. Le maire"),
+    ("une étape (…).", "une étape."),
+    ("il a dit (en 2019).", "il a dit, en deux mille dix-neuf."),
+    ("l'épeautre.Bon à savoir", "l'épeautre. Bon à savoir"),
+    ("voir lemonde.fr", "voir lemonde point fr"),
+]
+
+
+@check(PUNCTUATION_LEFT_BY_EXTRACTION)
+def test_punctuation_left_by_extraction(written, said):
+    from briefing.text.clean import clean_text
+
+    assert N.normalise(clean_text(written)).replace("\u00a0", " ") == said
+
+
+def test_feminine_words_table():
+    from briefing.text.genders import TABLE, is_feminine
+
+    assert TABLE.stat().st_size < 250_000
+    assert all(is_feminine(w) for w in ("personne", "voix", "stations", "heures", "nouvelles", "semaine"))
+    assert not any(is_feminine(w) for w in ("ans", "jours", "livres", "rapides", "millions", "euros"))

@@ -24,6 +24,12 @@ _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[,.](?:\s|$))")
 _ELLIPSIS = re.compile(r"\.{3,}")
 _DASH_BREAK = re.compile(r"\s+[–—]\s+")
 _MULTISPACE = re.compile(r" {2,}")
+# Two sentences run together by an extractor: "l'épeautre.Bon à savoir". A lower-case word of two
+# letters or more, a full stop, then a capitalised word: a space goes back after the stop.
+# Not inside an address or a file name ("site.fr/Page.Html"): the word must stand alone.
+_GLUED_SENTENCE = re.compile(
+    r"(?<![\w/.@-])([\w'-]*[a-zàâçéèêëîïôöûùüÿœ]{2})\.(?=[A-ZÀÂÇÉÈÊËÎÏÔÖÛÙÜŒ][a-zàâçéèêëîïôöûùüÿœ]{2})"
+)
 
 
 def clean_text(text: str) -> str:
@@ -42,6 +48,7 @@ def clean_text(text: str) -> str:
     # A spaced en or em dash is a spoken break; a comma gives the same pause in every voice.
     text = _DASH_BREAK.sub(", ", text)
     text = _SPACE_BEFORE_PUNCT.sub("", text)
+    text = _GLUED_SENTENCE.sub(r"\1. ", text)
     text = _MULTISPACE.sub(" ", text)
     return "\n".join(line.strip() for line in text.split("\n"))
 
@@ -54,28 +61,93 @@ def has_words(text: str) -> bool:
 # Lines of a news page that are navigation, credits or captions, not the article.
 _BOILERPLATE = re.compile(
     r"""^(?:
-        (?:En\ savoir\ plus|[ÀA]\ lire\ (?:aussi|également)|Lire\ (?:aussi|également|la\ suite)
-          |[ÀA]?\ ?[Vv]oir\ (?:aussi|également)
+        (?i:[ÀA]\ (?:re)?lire|(?:Re)?lire|[ÀA]\ (?:voir|écouter|regarder|découvrir))\s*:
+      | (?i:En\ savoir\ plus|[ÀA]\ (?:re)?lire(?:\ (?:aussi|également|sur|notre|nos|ici)\b|$)
+          |(?:Re)?lire\ (?:aussi|également|la\ suite|notre|nos|sur)\b
+          |[ÀA]?\ ?voir\ (?:aussi|également)|[ÀA]\ (?:voir|écouter|regarder|découvrir)\b
+          |(?:Écouter|Ecouter|Regarder)\ (?:aussi|également)\b|Revivez\b|Revoir\ le\ direct
           |Sur\ le\ même\ sujet|Dans\ la\ même\ rubrique|Retrouvez|Abonnez-vous|Suivez-nous|Inscrivez-vous
           |Partager|Partagez|Newsletter|Publicité|Contenu\ sponsorisé|Cet\ article\ vous\ a\ plu)\b
-      | (?:Photos?|Crédits?(?:\ photo)?|Illustration|Image|Légende|Vidéo|Sources?|Lien)\s*:
-      | (?:Publié|Mis\ à\ jour|Modifié)\ le\b
-      | Par\ [A-ZÀ-Þ][\w'-]+(?:\ [A-ZÀ-Þ][\w'-]+){0,3}(?:\ (?:et|avec)\ [A-ZÀ-Þ][\w'-]+(?:\ [A-ZÀ-Þ][\w'-]+){0,3})?\s*$
-    )""",
+      | (?i:En\ vidéo|Vidéo|Video|En\ images)\s*[,:.\-–—]
+      | (?:Photos?|Crédits?(?:\ photos?)?|Illustration|Image|Légende|Sources?|Lien)
+          (?:\ (?:illustrative|d'illustration|de\ une|principale|d'archives))?\s*(?:\((?:cc|CC)[^()]{0,20}\)\s*)?:
+      | Par\ (?:la\ rédaction|NAME(?:\s*(?:,|et|&|avec)\s*NAME){0,3})
+          (?:\s*,\s*(?:(?:envoyée?s?\ spéciale?s?|correspondante?s?(?:\ permanente?s?)?|journaliste)\s*)?(?:à|au|aux|en)\ PLACE)?
+          (?:\s*\(?avec\ (?:l')?AGENCY\)?)?\s*$
+      | NAME,\ (?:(?:envoyée?\ spéciale?|correspondante?(?:\ permanente?)?)\ )?(?:à|au|aux|en)\ PLACE\.?$
+    )"""
+    .replace("NAME", r"[A-ZÀ-Þ][\w'.-]+(?:\ (?:(?:de|du|des|de\ la|van|von|le|la|d')\ ?)?[A-ZÀ-Þ][\w'.-]+){0,3}")
+    .replace("PLACE", r"[A-ZÀ-Þ][\w'-]+(?:[\ -](?:(?:de|du|des|la|le|sur|en)[\ -])?[A-ZÀ-Þ][\w'-]+){0,3}")
+    .replace("AGENCY", r"(?:AFP|Reuters|AP|ATS|Belga|DPA|ANSA)"),
     re.VERBOSE,
 )
 _INLINE_CREDIT = re.compile(r"\s*\((?:Photos?|Crédits?|Illustration|Image)\s*:?[^()]{0,80}\)|\s*\(©[^()]{0,80}\)")
+# News agencies whose code, alone or with an editor's initials ("ats/nxp", "(afp)", "AFP/Reuters"),
+# signs a dispatch.
+_AGENCIES = r"(?:AFP|ATS|SDA|Keystone-ATS|Reuters|AP|Belga|DPA|ANSA|APA|EFE|Xinhua|Relaxnews|ETX)"
+_SIGNATURE = rf"\(?(?:avec\ )?(?:l')?{_AGENCIES}(?:\s*[/,&-]\s*{_AGENCIES}|\s*[/,\s]\s*[a-z]{{2,4}}){{0,3}}\s*\)?\.?"
+_AGENCY_LINE = re.compile(
+    rf"^(?:{_SIGNATURE}|(?:[A-ZÀ-Þ][\w'-]*\ ){{1,3}}avec\ (?:l')?{_AGENCIES}(?:\ et\ (?:l')?{_AGENCIES})?\.?)$",
+    re.IGNORECASE | re.VERBOSE,
+)
+_TRAILING_SIGNATURE = re.compile(rf"(?<=[.!?»…])\s+{_SIGNATURE}$", re.IGNORECASE | re.VERBOSE)
+# "PARIS (AFP), " opening a dispatch (clean_text has made its dash a comma).
+_DATELINE = re.compile(rf"^[A-ZÀ-Þ][A-ZÀ-Þ' -]{{1,40}}\s*\({_AGENCIES}\)\s*[,:\-–—]\s*(?=[A-ZÀ-Þ«\"])")
+_MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
+_DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+# A date (and time) alone on its line: "27 juin 2019", "Le 12/03/2024 à 10h45".
+_DATE_LINE = re.compile(
+    rf"""^(?:(?:le|{_DAYS})\s+)*(?:\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\.?\s+\d{{4}}|\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}})
+        (?:\s*(?:à|,|-|\|)?\s*\d{{1,2}}\s*[h:]\s*\d{{0,2}}(?:\s*min)?)?\.?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "Publié le 12 mars 2024 à 10h30, mis à jour le …": the words a timestamp line is made of.
+_STAMP_START = re.compile(
+    r"^(?:Créée?|Publiée?|Postée?|Mise?\ à\ jour|Modifiée?|Actualisée?|Màj|MAJ)(?:\s+(?:le|à|:|il\ y\ a|aujourd'hui|hier)\b|\s*:)",
+    re.IGNORECASE | re.VERBOSE,
+)
+_STAMP_WORDS = frozenset(
+    f"{_MONTHS}|{_DAYS}|le|à|a|il|y|aujourd'hui|hier|h|min|mn|heure|heures|minutes|et|mis|mise|jour|publié|publiée|"
+    "créé|créée|modifié|modifiée|actualisé|actualisée|posté|màj|maj|par|le|la|lecture|temps|de|depuis".split("|")
+)
+# A note that belongs to a story about people: kept only where the text marks a name with "*".
+_NAME_NOTE = re.compile(
+    r"^\*{0,3}\s*(?:(?:Les?|Son|Leurs?)\ (?:prénoms?|noms?)(?:\ de\ (?:famille|l'\w+|la\ \w+|\w+))?|Les?\ prénoms?\ et\ noms?)"
+    r"\ (?:a|ont)\ été\ (?:modifiés?|changés?)(?:\ [^.]{0,80})?\.?$",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _is_timestamp(block: str) -> bool:
+    if len(block) > 160 or not _STAMP_START.match(block):
+        return False
+    words = re.findall(r"[^\W\d_]+(?:'[^\W\d_]+)?", block.lower())
+    return sum(w not in _STAMP_WORDS for w in words) <= 3  # a byline's name may follow
 
 
 def is_boilerplate(block: str) -> bool:
-    """True for a block that a listener should not hear: "Lire aussi …", credits, captions, bylines."""
+    """True for a block that a listener should not hear: "Lire aussi …", credits, captions, bylines,
+    timestamps, a date alone, an agency's signature ("ats/nxp", "(AFP)")."""
     block = block.strip()
-    return bool(_BOILERPLATE.match(block)) or (block.startswith("©") or (len(block) < 120 and "©" in block))
+    return (
+        bool(_BOILERPLATE.match(block) or _AGENCY_LINE.match(block) or _DATE_LINE.match(block))
+        or _is_timestamp(block)
+        or block.startswith("©")
+        or (len(block) < 120 and "©" in block)
+    )
+
+
+def is_name_note(block: str) -> bool:
+    """True for "Le prénom a été modifié." and its kin: a note about names in the story."""
+    return bool(_NAME_NOTE.match(block.strip()))
 
 
 def strip_credits(text: str) -> str:
-    """Remove inline photo credits: "(Photo : AFP)", "(© Reuters)"."""
-    return _INLINE_CREDIT.sub("", text)
+    """Remove inline photo credits ("(Photo : AFP)", "(© Reuters)"), an agency's signature at the
+    end ("… a-t-il dit. (ats/nxp)") and a dispatch's dateline ("PARIS (AFP), ")."""
+    text = _INLINE_CREDIT.sub("", text)
+    text = _TRAILING_SIGNATURE.sub("", text)
+    return _DATELINE.sub("", text)
 
 
 _FRENCH_WORDS = frozenset(

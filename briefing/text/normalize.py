@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 from briefing.text.abbreviations import ABBREVIATIONS
 from briefing.text.dates import MONTHS
+from briefing.text.genders import is_feminine
 from briefing.text.numbers import JOIN, cardinal, decimal, digits, ordinal, roman_value
 
 _UPPER = "A-ZÀ-ÖØ-Þ"
@@ -54,23 +55,6 @@ def spell_number(num: str, feminine: bool = False) -> str:
     if len(integer) > 15:  # a code, not a quantity: read in pairs, as French reads phone numbers
         return JOIN.join(digits(g) for g in re.findall(r"\d{1,2}", integer))
     return decimal(integer, fraction, feminine)
-
-
-# Nouns that make a preceding "un" feminine ("vingt et une heures", "une personne").
-FEMININE_NOUNS = frozenset(
-    """heure heures minute minutes seconde secondes fois personne personnes année années semaine
-    semaines journée journées nuit nuits tonne tonnes voiture voitures femme femmes victime victimes
-    maison maisons entreprise entreprises place places page pages école écoles commune communes ville
-    villes région régions classe classes saison saisons édition éditions étape étapes médaille médailles
-    famille familles vidéo vidéos image images photo photos question questions mesure mesures loi lois
-    élection élections voix étoile étoiles livre livres centaine centaines dizaine dizaines équipe équipes
-    chambre chambres victoire victoires défaite défaites manche manches partie parties chaîne chaînes
-    usine usines association associations espèce espèces fille filles mère mères sœur sœurs province
-    provinces nation nations université universités entreprise rue rues ligne lignes fillette
-    tranche tranches part parts œuvre œuvres catégorie catégories session sessions réunion réunions
-    commande commandes vague vagues dose doses plainte plaintes attaque attaques frappe frappes
-    tentative tentatives route routes piste pistes course courses marche marches""".split()
-)
 
 
 def _next_word(text: str, end: int) -> str:
@@ -112,6 +96,10 @@ ACRONYM_WORDS = {
     "PMA": "pé emme a", "GPA": "gé pé a", "IVG": "i vé gé", "SDF": "esse dé effe", "BAC": "bac",
     "ETI": "e té i", "RGPD": "erre gé pé dé", "CEO": "si i o", "PDF": "pé dé effe", "USB": "u esse bé",
     "GPS": "gé pé esse", "UK": "u ka", "US": "u esse", "NBA": "enne bé a", "NFL": "enne effe elle",
+    # Said as words although the rule below would spell them (too few vowels, or three letters).
+    "CIRC": "circ", "ANO": "ano", "ADEME": "adème", "ANSES": "ansèsse", "IFOP": "ifope", "CROUS": "crousse",
+    "UNEDIC": "unédic", "FNAC": "fnac", "NUPES": "nupèsse", "ESA": "éza", "CAPES": "capèsse", "ZEP": "zèpe",
+    "PACS": "pacse", "DARPA": "darpa", "SENAT": "sénat",
 }
 # fmt: on
 
@@ -119,7 +107,13 @@ _VOWELS = set("AEIOUYÀÂÉÈÊËÎÏÔÛÙÜ")
 
 
 def pronounceable(word: str) -> bool:
-    """Can a capitalised word be read as a word (PARIS, NASA) rather than spelled (SNCF)?"""
+    """Can a capitalised word be read as a word (PARIS, NASA) rather than spelled (SNCF)?
+
+    The rule for acronyms not in ACRONYM_WORDS: three letters or fewer are spelled, since most
+    French ones are (UDI, ASE, EPA; ONU, ENA and ANO are in the lexicon); four and more are read as
+    a word when at least a third of the letters are vowels and no three consonants follow each other
+    (OTAN, UNESCO), spelled otherwise (SNCF, CHSCT).
+    """
     if len(word) < 4:
         return False
     vowels = sum(ch in _VOWELS for ch in word)
@@ -163,6 +157,8 @@ UNITS = {
     "km²": ("kilomètre carré", "kilomètres carrés"), "km2": ("kilomètre carré", "kilomètres carrés"),
     "m²": ("mètre carré", "mètres carrés"), "m2": ("mètre carré", "mètres carrés"),
     "m³": ("mètre cube", "mètres cubes"), "m3": ("mètre cube", "mètres cubes"),
+    "km³": ("kilomètre cube", "kilomètres cubes"), "cm³": ("centimètre cube", "centimètres cubes"),
+    "cm²": ("centimètre carré", "centimètres carrés"),
     "km": ("kilomètre", "kilomètres"), "cm": ("centimètre", "centimètres"), "mm": ("millimètre", "millimètres"),
     "m": ("mètre", "mètres"), "kg": ("kilo", "kilos"), "mg": ("milligramme", "milligrammes"),
     "g": ("gramme", "grammes"), "t": ("tonne", "tonnes"), "l": ("litre", "litres"), "L": ("litre", "litres"),
@@ -180,6 +176,22 @@ UNITS = {
     "ans": ("an", "ans"), "pts": ("point", "points"), "pt": ("point", "points"),
 }
 # fmt: on
+# What a unit is counted per, after a slash: UNITS, and these.
+_PER = {
+    "h": "heure",
+    "s": "seconde",
+    "j": "jour",
+    "an": "an",
+    "mois": "mois",
+    "jour": "jour",
+    "semaine": "semaine",
+    "hab": "habitant",
+    "habitant": "habitant",
+    "personne": "personne",
+    "nuit": "nuit",
+    "unité": "unité",
+}
+_PER_ALT = "|".join(re.escape(u) for u in sorted(set(_PER) | set(UNITS), key=len, reverse=True))
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 # --- money ---------------------------------------------------------------------------------------
@@ -191,6 +203,14 @@ CURRENCIES = {
     "₹": ("roupie", "roupies"), "₩": ("won", "wons"), "₺": ("livre turque", "livres turques"),
 }
 # fmt: on
+# The words an amount ends with, before "/mois", "/kg": "euros/mois" is "euros par mois".
+_AMOUNT_WORDS = "|".join(
+    sorted(
+        {w.split()[-1] for pair in list(CURRENCIES.values()) for w in pair} | {"centime", "centimes"},
+        key=len,
+        reverse=True,
+    )
+)
 _CUR_SYM = r"US\$|€|\$|£|¥|₽|₹|₩|₺"
 _CUR_CODE = r"EUR|USD|GBP|CHF"
 # Scales written after the amount: "21,6 M€", "1,5 Md$", "£100m", "$5bn", "10 k€".
@@ -209,6 +229,21 @@ _SCALE_ALT = r"milliards|milliard|millions|million|Mrds|Mrd|Mds|Md|Mn|mn|bn|Bn|M
 _MONEY_AFTER = re.compile(
     rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?"
     rf"(?:(?P<scale>{_SCALE_ALT})[ \u00a0\u202f]?)?(?P<cur>{_CUR_SYM}|{_CUR_CODE}\b)"
+)
+_CURRENCY_WORDS = {
+    "euro": "€",
+    "euros": "€",
+    "dollar": "$",
+    "dollars": "$",
+    "francs suisses": "CHF",
+    "franc suisse": "CHF",
+    "livres sterling": "£",
+    "livre sterling": "£",
+}
+_MONEY_WORD = re.compile(
+    rf"(?<![\w,.])(?P<num>(?:{_INT})(?:,\d{{2}}|\.\d{{2}})(?!\d))[ \u00a0\u202f]"
+    r"(?P<cur>francs suisses|franc suisse|livres sterling|livre sterling|euros?|dollars?)\b",
+    re.IGNORECASE,
 )
 _MONEY_BEFORE = re.compile(
     rf"(?P<cur>{_CUR_SYM}|\b{_CUR_CODE})[ \u00a0\u202f]?(?P<num>{_NUM})(?:[ \u00a0\u202f]?(?P<scale>{_SCALE_ALT})\b)?"
@@ -234,7 +269,7 @@ def say_money(num: str, currency: str, scale: str | None) -> str:
         if euros == 0:
             return cardinal(cents) + JOIN + ("centime" if cents == 1 else "centimes")
         head = cardinal(euros, feminine) + JOIN + (singular if euros < 2 else plural)
-        if currency in ("€", "EUR") and cents:
+        if currency in ("€", "EUR", "CHF") and cents:
             return head + JOIN + cardinal(cents)
         return head + (
             JOIN + "et" + JOIN + cardinal(cents) + JOIN + ("cent" if cents == 1 else "cents") if cents else ""
@@ -286,6 +321,110 @@ _FRACTIONS = {"½": "un demi", "¼": "un quart", "¾": "trois quarts", "⅓": "u
 _MODIFIER_SUFFIXES = {"ᵉʳ": "er", "ʳᵉ": "re", "ᵉ": "e", "ᵈ": "d", "ᵉˢ": "es", "ᵉʳˢ": "ers", "ᵐᵉ": "me"}
 
 
+# Letters of other alphabets written with Latin ones: a French voice reads them as their base
+# letter ("ČSSD" -> "CSSD", "Łódź" -> "Lodz"); French letters are kept. Letters of other scripts,
+# and signs such as the Japanese "ー", are dropped; Greek letters, frequent in science news, are named.
+_FRENCH_LETTERS = frozenset("àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ")
+_LATIN_EXTRA = {
+    "ß": "ss",
+    "ẞ": "SS",
+    "ø": "o",
+    "Ø": "O",
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+    "ı": "i",
+    "þ": "th",
+    "Þ": "Th",
+    "ð": "d",
+    "Ð": "D",
+    "ħ": "h",
+    "Ħ": "H",
+    "ŋ": "ng",
+    "ĸ": "k",
+}
+# fmt: off
+_GREEK = {
+    "α": "alpha", "β": "bêta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "dzêta", "η": "êta",
+    "θ": "thêta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "ksi",
+    "ο": "omicron", "π": "pi", "ρ": "rhô", "σ": "sigma", "ς": "sigma", "τ": "tau", "υ": "upsilon",
+    "φ": "phi", "χ": "khi", "ψ": "psi", "ω": "oméga", "Δ": "delta", "Σ": "sigma", "Ω": "oméga",
+}
+# fmt: on
+
+
+def _greek(m: re.Match, text: str) -> str:
+    name = _GREEK.get(m.group(0).lower())
+    if name is None:
+        return m.group(0)
+    before = "" if m.start() == 0 or text[m.start() - 1] in " -" else " "
+    after = "" if m.end() == len(text) or text[m.end()] in " -" else " "
+    return before + name + after
+
+
+def _latin(ch: str) -> str:
+    """One character as a French voice can read it: itself, its Latin base letter, a name, or a space."""
+    if ch.isascii() or ch in _FRENCH_LETTERS:
+        return ch
+    if ch in _LATIN_EXTRA:
+        return _LATIN_EXTRA[ch]
+    category = unicodedata.category(ch)
+    if not category.startswith("L"):
+        return ch  # punctuation, symbols, spaces: the rules below know them
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    if base.isascii() and base.isalpha():
+        return base
+    return " "  # another script (CJK, Cyrillic, Arabic...) or a modifier letter ("ー")
+
+
+# Footnote calls: "(1)" or "[12]" after a word, "40 %1", "adopté1.", "réforme¹". A department
+# number in brackets ("Saint-Denis (93)") has two digits and is kept.
+_FOOTNOTE_CALLS = (
+    re.compile(r"[ \u00a0]?\((?:[1-9]|\*{1,3})\)(?=[\s.,;:!?»”)]|$)"),
+    re.compile(r"[ \u00a0]?\[(?:\d{1,3}|\*{1,3}|réf\. nécessaire|citation nécessaire)\]"),
+    re.compile(r"(?:(?<=%)|(?<=[a-zàâçéèêëîïôûùüÿœ]{3})|(?<=[»”)]))[1-9](?=[\s.,;:!?»”)]|$)"),
+)
+# Optional endings and inclusive writing, read in their plain (masculine, plural) form:
+# "million(s)" -> "millions", "candidat(e)s" -> "candidats", "élu·e·s" -> "élus".
+_OPTIONAL_ENDING = re.compile(r"(?<=[a-zàâçéèêëîïôûùüÿœ])\((?:e|es|ne|le|te)?(s|x)?\)(?=[\w]*)")
+_INCLUSIVE = re.compile(r"(?<=[a-zàâçéèêëîïôûùüÿœ])[·•.](?:e|ne|le|te|euse|rice|trice)(?:[·•.]?(s))?(?![\w.])")
+# An ordinal or a century whose suffix was split off by extraction: "1 er mai", "XXI e siècle".
+_SPLIT_ORDINAL = re.compile(
+    r"(?<![\w,.])(\d{1,4}|[IVXLC]{2,}|[IVX])[ \u00a0](er|re|ère|e|ème|ers|res|es|èmes)(?=[\s,.;:]|$)"
+)
+# Thousands marked with an apostrophe, the Swiss way: "1'250.50".
+_SWISS_THOUSANDS = re.compile(r"(?<=\d)'(?=\d{3}(?!\d))")
+# "7, 50 €": a space an editor or a converter put inside the decimal part of an amount.
+_SPACED_CENTS = re.compile(r"(?<=\d), (?=\d{2}[ \u00a0]?(?:€|euros?\b|CHF|francs?\b))")
+
+
+def _say_code(code: str) -> str:
+    """An identifier read part by part: "2019-1130" -> "deux mille dix-neuf tiret mille cent trente"."""
+    parts = []
+    for part in code.split("-"):
+        words = []
+        for run in re.findall(r"\d+|[A-Za-z]+", part):
+            if run.isdigit():
+                chunks = [run] if len(run) <= 4 else re.findall(r"\d{1,2}", run)
+                words.append(JOIN.join(digits(c) for c in chunks))
+            else:
+                words.append(spell_letters(run))
+        parts.append(JOIN.join(words))
+    return (JOIN + "tiret" + JOIN).join(p for p in parts if p)
+
+
+_CODE = re.compile(
+    r"\b(numéro|ISBN|ISSN|NOR|EAN|ECLI|SIRE[NT])([ \u00a0]?:?[ \u00a0]?)"
+    r"(\d[\dA-Z]*(?:-[\dA-Z]+)+|[A-Z]*\d[\dA-Z]*[A-Z][\dA-Z]*|\d{5,})(?![\w-])"
+)
+# Road numbers, read the way the signs are: "la N7", "l'A 6", "la RN 7", "la D 12".
+_ROAD = re.compile(
+    r"(?<![\w])((?:[Ll]a|[Ll]es|sur la|de la|[Aa]utoroute|[Rr]oute)[ \u00a0]|[Ll]')"
+    r"(A|N|D|RN|RD|M|E)[ \u00a0]?(\d{1,4})(?![\w,.]\d|\w)"
+)
+
+
 def _say_domain(domain: str) -> str:
     domain = re.sub(r"^www\.", "", domain.lower())
     labels = [label for label in re.split(r"[.]", domain) if label]
@@ -310,6 +449,7 @@ class Normaliser:
         text = self._web(text)
         if self._lexicon_re is not None:
             text = self._lexicon_re.sub(lambda m: self.lexicon[m.group(1)], text)
+        text = _CODE.sub(lambda m: m.group(1) + m.group(2).replace(":", "") + _say_code(m.group(3)), text)
         text = self._phones(text)
         text = self._times_and_dates(text)
         text = self._ranges_and_signs(text)
@@ -334,12 +474,26 @@ class Normaliser:
             elif ch.isdigit() and not ch.isascii():
                 value = unicodedata.digit(ch, None)
                 if ch in "²³" and out and out[-1].isalpha():
-                    out.append(ch)  # m², km³: a unit, kept for the unit table
+                    # m², km³: a unit, kept for the unit table; after any other word, a footnote call.
+                    if re.search(r"(?<![^\W\d_])[kcdm]?m$", "".join(out[-3:])):
+                        out.append(ch)
+                elif out and (out[-1].isalpha() or out[-1] in "»”)%.,;") and unicodedata.category(ch) == "No":
+                    pass  # "réforme¹", "»²": a superscript footnote call
                 else:
                     out.append(str(value) if value is not None else " ")
             else:
                 out.append(ch)
         text = "".join(out)
+        # Greek letters by name, as a word of their own unless a hyphen joins them ("β-bloquants").
+        text = re.sub("[α-ωΑ-Ω]", lambda m: _greek(m, text), text)
+        text = "".join(_latin(ch) for ch in text)
+        for call in _FOOTNOTE_CALLS:
+            text = call.sub("", text)
+        text = _OPTIONAL_ENDING.sub(lambda m: m.group(1) or "", text)
+        text = _INCLUSIVE.sub(lambda m: m.group(1) or "", text)
+        text = _SPLIT_ORDINAL.sub(r"\1\2", text)
+        text = _SWISS_THOUSANDS.sub("", text)
+        text = _SPACED_CENTS.sub(",", text)
         text = _EDITORIAL_CUT.sub(" ", text)
         text = _AGENCY.sub(" ", text)
         text = _INSERTION.sub(r"\1", text)
@@ -391,6 +545,8 @@ class Normaliser:
 
         text = _MONEY_BEFORE.sub(after, text)
         text = _MONEY_AFTER.sub(after, text)
+        # An amount with cents before the currency's name: "21.930,54 euros", "3,50 dollars".
+        text = _MONEY_WORD.sub(lambda m: say_money(m.group("num"), _CURRENCY_WORDS[m.group("cur").lower()], None), text)
         # "1,5 milliard d'euros", "150 milliards de dollars": only the number needs spelling;
         # the scale agrees in number (below 2: singular).
         text = re.sub(
@@ -422,6 +578,36 @@ class Normaliser:
             feminine = singular in ("tonne", "minute", "seconde", "milliseconde")
             word = singular if abs(_value(m.group("num"))) < 2 else plural
             return spell_number(m.group("num"), feminine) + JOIN + word.replace(" ", JOIN)
+
+        def per(m):
+            if f"{m.group('unit')}/{m.group('per')}" in UNITS:  # km/h: "kilomètres heure", its own name
+                return unit(_Unit(m.group("num"), f"{m.group('unit')}/{m.group('per')}"))
+            singular, plural = UNITS[m.group("unit")]
+            feminine = singular in ("tonne", "minute", "seconde", "milliseconde")
+            word = singular if abs(_value(m.group("num"))) < 2 else plural
+            per_unit = UNITS[m.group("per")][0] if m.group("per") in UNITS else _PER[m.group("per")]
+            return (
+                spell_number(m.group("num"), feminine) + JOIN + word.replace(" ", JOIN) + JOIN + "par" + JOIN + per_unit
+            )
+
+        # "1g/l", "0,5 g/l", "10 m/s", "3 kWh/m²": a unit per another.
+        text = re.sub(
+            rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?(?P<unit>{_UNIT_ALT})/(?P<per>{_PER_ALT})(?![\w/²³])",
+            per,
+            text,
+        )
+        # "1 500 euros/mois", "12 €/kg" once the amount is said: "euros par mois".
+        text = re.sub(
+            rf"\b(?P<amount>{_AMOUNT_WORDS})[ \u00a0]?/[ \u00a0]?(?P<per>{_PER_ALT})(?![\w/²³])",
+            lambda m: (
+                m.group("amount")
+                + JOIN
+                + "par"
+                + JOIN
+                + (UNITS[m.group("per")][0] if m.group("per") in UNITS else _PER[m.group("per")])
+            ),
+            text,
+        )
 
         return re.sub(rf"(?<![\w,.])(?P<num>{_NUM})[ \u00a0\u202f]?(?P<unit>{_UNIT_ALT})(?![\w/²³])", unit, text)
 
@@ -506,6 +692,7 @@ class Normaliser:
         return re.sub(rf"(?:(?<=^)|(?<=[\s(:]))\+[ \u00a0]?(?={_NUM})", "plus ", text)
 
     def _numbers(self, text: str) -> str:
+        text = _ROAD.sub(lambda m: m.group(1) + spell_letters(m.group(2)) + JOIN + cardinal(int(m.group(3))), text)
         # Letters glued to digits first (COP28, TF1, A380, G7, 5G): letters, then the number.
         text = re.sub(
             r"(?<![\w])([A-Za-z]{1,5})(\d+)(?![\w])",
@@ -523,7 +710,7 @@ class Normaliser:
         )
 
         def number(m):
-            feminine = _next_word(text, m.end()) in FEMININE_NOUNS
+            feminine = is_feminine(_next_word(text, m.end()))
             return spell_number(m.group("num"), feminine)
 
         text = _NUM_RE.sub(number, text)
@@ -562,9 +749,22 @@ class Normaliser:
         # No space before punctuation, a French no-break one included ("dit-il\u00a0:").
         text = re.sub(r"[ \u00a0]+([.,;:!?…])", r"\1", text)
         text = re.sub(r"([,;:])(?:[ ]*[,;:])+", r"\1", text)
+        # What removals leave between two marks (", ." after brackets, ". ," after a dateline): the stronger.
+        text = re.sub(r"[,;:][ ]*([.!?…])", r"\1", text)
+        text = re.sub(r"([.!?…])[ ]*[,;:]", r"\1", text)
         text = re.sub(r"^[\s,;:.!?]+", "", text)
         text = re.sub(r"\.{2,}", ".", text)
         return text.strip().rstrip(",;:").rstrip()
+
+
+class _Unit:
+    """A number and a unit, shaped like the match the unit rule reads."""
+
+    def __init__(self, num: str, unit: str):
+        self._groups = {"num": num, "unit": unit}
+
+    def group(self, name: str) -> str:
+        return self._groups[name]
 
 
 class _Group:
