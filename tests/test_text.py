@@ -3,34 +3,57 @@
 import pytest
 
 from briefing.text.attribution import Attributor
-from briefing.text.clean import clean_text
+from briefing.text.clean import clean_text, speech_text, speech_text_map
 from briefing.text.quotes import Run, is_speech, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 
 ATTRIBUTOR = Attributor()
 
 
+# What nobody should see or hear goes; the article's typography stays (it is shown as written).
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("l’équipe", "l’équipe"),
+        ("« Bonjour »", "« Bonjour »"),
+        ("20\u00a0%", "20\u00a0%"),
+        ("150\u202f000 habitants", "150\u202f000 habitants"),
+        ("dit\u2009: « oui\u2009»", "dit\u202f: « oui\u202f»"),  # thin spaces: narrow no-break ones
+        ("un  deux\tTrois\u3000fin", "un deux Trois fin"),
+        ("Fin… ou pas...", "Fin… ou pas..."),
+        ("dit-il » .", "dit-il »."),
+        ("a , b", "a, b"),
+        ("le ‘art washing’ pour", "le ‘art washing’ pour"),
+        ("trait\u00add\u200bunion", "traitdunion"),
+        ("Paris – la ville — et", "Paris – la ville — et"),
+        ("e\u0301te\u0301", "été"),
+        ("ligne\r\nsuivante", "ligne\nsuivante"),
+        ("l’épeautre.Bon à savoir", "l’épeautre. Bon à savoir"),
+    ],
+)
+def test_clean_text(raw, expected):
+    assert clean_text(raw) == expected
+
+
+# The plain form every speech stage matches.
 @pytest.mark.parametrize(
     "raw, expected",
     [
         ("l’équipe", "l'équipe"),
         ("aujourd‘hui", "aujourd'hui"),
-        ("« Bonjour »", "« Bonjour »"),
         ("20\u00a0%", "20 %"),
         ("150\u202f000 habitants", "150 000 habitants"),
-        ("un  deux\tTrois", "un deux Trois"),
         ("Fin… ou pas...", "Fin… ou pas…"),
-        ("dit-il » .", "dit-il »."),
-        ("a , b", "a, b"),
         ("le ‘art washing’ pour", "le “art washing” pour"),
-        ("trait\u00add\u200bunion", "traitdunion"),
         ("Paris – la ville", "Paris, la ville"),
-        ("e\u0301te\u0301", "été"),
-        ("ligne\r\nsuivante", "ligne\nsuivante"),
+        ("« Bonjour\u00a0»", "« Bonjour »"),
     ],
 )
-def test_clean_text(raw, expected):
-    assert clean_text(raw) == expected
+def test_speech_text(raw, expected):
+    text, starts, ends = speech_text_map(raw)
+    assert text == speech_text(raw) == expected
+    assert len(starts) == len(ends) == len(text)
+    assert all(raw[a:b] for a, b in zip(starts, ends, strict=True))  # each character comes from somewhere
 
 
 @pytest.mark.parametrize(

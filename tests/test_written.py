@@ -57,6 +57,34 @@ def test_numbers_money_and_abbreviations_are_written_as_the_article_wrote_them(b
     assert (seg.written, seg.text) == (written, spoken)
 
 
+def test_the_articles_typography_is_kept_in_the_written_text(book):
+    """Curly apostrophes, ‘ ’, dashes and no-break spaces are the article's: shown as written,
+    while the voice hears the same as with plain ones."""
+    typeset = (
+        f"L’équipe – dit-on – a gagné 150{NNBSP}000{NBSP}€ ; c’est ‘énorme’ pour la ville{NBSP}: "
+        f"un record… Le maire, lui, s’en réjouit."
+    )
+    plain = (
+        "L'équipe, dit-on, a gagné 150 000 € ; c'est “énorme” pour la ville : un record… Le maire, lui, s'en réjouit."
+    )
+    typeset_segs = segments(book, typeset)
+    plain_segs = segments(book, plain)
+    assert [s.text for s in typeset_segs] == [s.text for s in plain_segs]
+    written = " ".join(s.written for s in typeset_segs[1:])
+    assert written == typeset
+    assert "L’équipe – dit-on – a gagné" in written and f"150{NNBSP}000{NBSP}€" in written
+
+
+def test_a_title_and_headings_keep_their_typography(book):
+    article = Article(
+        "L’Assemblée adopte la loi – enfin",
+        (Block("heading", "Ce qu’il faut savoir"), Block("paragraph", "Le texte passe.")),
+    )
+    segs = build_script([article], book, ScriptOptions(disclosure=False)).segments
+    assert [s.written for s in segs[:2]] == ["L’Assemblée adopte la loi – enfin", "Ce qu’il faut savoir"]
+    assert segs[0].text == "L'Assemblée adopte la loi, enfin."
+
+
 def test_a_quotation_is_shown_between_guillemets_and_a_term_keeps_them(book):
     segs = segments(
         book,
@@ -66,7 +94,7 @@ def test_a_quotation_is_shown_between_guillemets_and_a_term_keeps_them(book):
     quote = next(s for s in segs if s.role == "quote")
     assert quote.written == f"«{NBSP}Nous tiendrons nos promesses{NBSP}»," and "«" not in quote.text
     term = next(s for s in segs if "cosmétique" in s.text)
-    assert f"«{NBSP}cosmétique{NBSP}»" in term.written and "«" not in term.text
+    assert "« cosmétique »" in term.written and "«" not in term.text  # the article's own spaces
     assert "jugé cosmétique par" in term.text  # spoken without a stray space
 
 

@@ -1,8 +1,15 @@
-"""Typography clean-up shared by every loader: what a voice must never see.
+"""Text clean-up shared by every loader, and the plain form that speech stages match.
 
-French news text arrives with curly apostrophes, non-breaking spaces, zero-width characters,
-extraction artefacts (" ." after a closing guillemet) and ASCII ellipses. `clean_text` maps all
-of them to one plain form so later stages match a single spelling.
+An Article keeps the article's own typography: curly apostrophes, ‘ ’ and “ ” quotation marks, en
+and em dashes, no-break spaces. Transcripts, the listening page and the EPUB show it as written.
+`clean_text` only removes what nobody should see or hear: zero-width and control characters, odd
+spaces (tabs, ideographic, em spaces), extraction artefacts (" ." after a closing guillemet, two
+sentences run together).
+
+`speech_text` gives the plain form every speech stage (quotes, sentences, attribution, the
+normaliser) matches: one kind of space, apostrophe, ellipsis and dash. `speech_text_map` also
+says where each of its characters comes from, so that a segment's written text can be taken from
+the article as written (script.py's Typesetter).
 """
 
 from __future__ import annotations
@@ -10,8 +17,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Spaces a French typesetter or a web page uses: NBSP, narrow NBSP, thin, figure, ideographic...
-_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t\f\v]")
+# Spaces a web page uses that are not French typography: figure, em, ideographic, tabs... become
+# plain spaces; the no-break space stays, and so does the narrow one (thin spaces become narrow
+# no-break ones: French sets them before ; ? ! and inside « »).
+_SPACES = re.compile(r"[\u2000-\u2007\u200a\u205f\u3000\t\f\v]")
+_THIN_SPACES = re.compile(r"[\u2008\u2009]")
+# What speech stages take for a space.
+_ANY_SPACE = re.compile(r"[\u00a0\u202f]")
 # Characters that take no room and carry no sound: soft hyphen, zero-width (non-)joiners, BOM.
 _INVISIBLE = re.compile(r"[\u00ad\u200b-\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -22,35 +34,88 @@ _SINGLE_QUOTED = re.compile(r"(?<![\w'’])‘([^‘’\n]{1,200}?)’(?![\w])")
 _APOSTROPHES = re.compile(r"[’‘`ʼ´]")
 _SPACE_BEFORE_PUNCT = re.compile(r"(?<=\S) +(?=[,.](?:\s|$))")
 _ELLIPSIS = re.compile(r"\.{3,}")
-_DASH_BREAK = re.compile(r"\s+[–—]\s+")
+_DASH_BREAK = re.compile(r"[ \u00a0\u202f]+[–—][ \u00a0\u202f]+")
 _MULTISPACE = re.compile(r" {2,}")
 # Two sentences run together by an extractor: "l'épeautre.Bon à savoir". A lower-case word of two
 # letters or more, a full stop, then a capitalised word: a space goes back after the stop.
 # Not inside an address or a file name ("site.fr/Page.Html"): the word must stand alone.
 _GLUED_SENTENCE = re.compile(
-    r"(?<![\w/.@-])([\w'-]*[a-zàâçéèêëîïôöûùüÿœ]{2})\.(?=[A-ZÀÂÇÉÈÊËÎÏÔÖÛÙÜŒ][a-zàâçéèêëîïôöûùüÿœ]{2})"
+    r"(?<![\w/.@-])([\w'’-]*[a-zàâçéèêëîïôöûùüÿœ]{2})\.(?=[A-ZÀÂÇÉÈÊËÎÏÔÖÛÙÜŒ][a-zàâçéèêëîïôöûùüÿœ]{2})"
 )
 
 
 def clean_text(text: str) -> str:
-    """Return `text` in NFC with one kind of space, apostrophe, ellipsis and dash.
-
-    Newlines are kept (they carry paragraph structure); runs of other spaces become one.
-    """
+    """Return `text` in NFC without invisible or control characters, odd spaces or extraction
+    artefacts, its typography kept. Newlines are kept (they carry paragraph structure); runs of
+    plain spaces become one."""
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     text = _SPACES.sub(" ", text)
-    text = _SINGLE_QUOTED.sub(r"“\1”", text)
-    text = _APOSTROPHES.sub("'", text)
-    text = _ELLIPSIS.sub("…", text)
-    # A spaced en or em dash is a spoken break; a comma gives the same pause in every voice.
-    text = _DASH_BREAK.sub(", ", text)
+    text = _THIN_SPACES.sub("\u202f", text)
     text = _SPACE_BEFORE_PUNCT.sub("", text)
     text = _GLUED_SENTENCE.sub(r"\1. ", text)
     text = _MULTISPACE.sub(" ", text)
-    return "\n".join(line.strip() for line in text.split("\n"))
+    return "\n".join(line.strip(" \t") for line in text.split("\n"))
+
+
+def collapse_spaces(text: str) -> str:
+    """Runs of plain spaces and newlines as one space, no-break spaces kept: `" ".join(text.split())`
+    for typeset text (str.split() also splits at no-break spaces)."""
+    text = re.sub(r"[ \t\r\n]+", " ", text)
+    return text.strip(" ")
+
+
+# Speech forms, in order: (pattern, replacement). Each is applied to the whole text.
+_SPEECH_STEPS = (
+    (_SINGLE_QUOTED, lambda m: "“" + m.group(1) + "”"),
+    (_APOSTROPHES, lambda m: "'"),
+    (_ELLIPSIS, lambda m: "…"),
+    # A spaced en or em dash is a spoken break; a comma gives the same pause in every voice.
+    (_DASH_BREAK, lambda m: ", "),
+    (_ANY_SPACE, lambda m: " "),
+    (_MULTISPACE, lambda m: " "),
+)
+
+
+def speech_text(text: str) -> str:
+    """The plain form speech stages match: one kind of space, apostrophe, ellipsis and dash."""
+    for pattern, repl in _SPEECH_STEPS:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def speech_text_map(text: str) -> tuple[str, list[int], list[int]]:
+    """`speech_text(text)`, and for each of its characters the span of `text` it comes from
+    (starts, ends): text[starts[i]:ends[i]] is what speech character i stands for."""
+    starts, ends = list(range(len(text))), list(range(1, len(text) + 1))
+    for pattern, repl in _SPEECH_STEPS:
+        out: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        last = 0
+        for m in pattern.finditer(text):
+            out.append(text[last : m.start()])
+            new_starts += starts[last : m.start()]
+            new_ends += ends[last : m.start()]
+            replacement = repl(m)
+            if m.re is _SINGLE_QUOTED:  # the quoted words keep their own places
+                out.append(replacement)
+                new_starts += [starts[m.start()], *starts[m.start(1) : m.end(1)], starts[m.end() - 1]]
+                new_ends += [ends[m.start()], *ends[m.start(1) : m.end(1)], ends[m.end() - 1]]
+            else:
+                span_start = starts[m.start()] if m.end() > m.start() else (ends[m.start() - 1] if m.start() else 0)
+                span_end = ends[m.end() - 1] if m.end() > m.start() else span_start
+                out.append(replacement)
+                new_starts += [span_start] * len(replacement)
+                new_ends += [span_end] * len(replacement)
+            last = m.end()
+        out.append(text[last:])
+        new_starts += starts[last:]
+        new_ends += ends[last:]
+        text, starts, ends = "".join(out), new_starts, new_ends
+    return text, starts, ends
 
 
 def has_words(text: str) -> bool:
@@ -139,7 +204,7 @@ def is_boilerplate(block: str) -> bool:
 
 def is_name_note(block: str) -> bool:
     """True for "Le prénom a été modifié." and its kin: a note about names in the story."""
-    return bool(_NAME_NOTE.match(block.strip()))
+    return bool(_NAME_NOTE.match(speech_text(block).strip()))
 
 
 def strip_credits(text: str) -> str:

@@ -17,14 +17,14 @@ from briefing.errors import InputError
 from briefing.model import PARAGRAPH_PAUSE_MS, Article, Script, Segment
 from briefing.options import SpeakOptions
 from briefing.text.attribution import SPEECH_VERB, Attributor, sentence_after, sentence_before
-from briefing.text.clean import has_words
+from briefing.text.clean import has_words, speech_text
 from briefing.text.dates import MONTHS, WEEKDAYS
 from briefing.text.normalize import Normaliser
 from briefing.text.numbers import JOIN, cardinal, ordinal
 from briefing.text.quotes import Run, is_speech, split_incises, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 from briefing.text.speakers import Speaker, Speakers
-from briefing.text.written import NBSP, french_typography, split_written
+from briefing.text.written import NBSP, Typesetter, french_typography, split_written
 from briefing.voices import Casting, VoiceBook
 
 # Silences (ms) after a segment, by the boundary that follows it. Longer boundaries win.
@@ -64,6 +64,7 @@ class ScriptOptions:
 
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
+    originals, articles = articles, [spoken_article(a) for a in articles]
     attributor = Attributor()
     demand = speaker_genders(articles, book, attributor)
     casting = Casting(book, demand=demand)
@@ -83,23 +84,34 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
         builder.intro(date, articles)
         chapters.insert(0, INTRO_CHAPTER)
     first = 1 if briefing else 0
-    for i, article in enumerate(articles):
+    for i, (article, original) in enumerate(zip(articles, originals, strict=True)):
         if briefing:
             builder.announce(i, len(articles), article.publisher, first + i)
-        builder.article(article, first + i, announced=briefing)
+        builder.article(article, first + i, announced=briefing, original=original)
     if briefing:
         builder.outro(date, first + len(articles) - 1)
     segments = builder.finish()
     script = Script(title="", segments=tuple(segments), chapters=tuple(chapters))
     limits.check_script(script)
     # The title is read, not heard (ID3, feed, page, EPUB): its date in figures.
-    default_title = f"Briefing du {written_date(date)}" if briefing else (articles[0].title if articles else "")
+    default_title = f"Briefing du {written_date(date)}" if briefing else (originals[0].title if originals else "")
     return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
+
+
+def spoken_article(article: Article) -> Article:
+    """`article` in the plain form speech stages match (clean.speech_text); the Script's written
+    texts come back to the article's own typography (written.Typesetter)."""
+    return dataclasses.replace(
+        article,
+        title=speech_text(article.title),
+        blocks=tuple(dataclasses.replace(block, text=speech_text(block.text)) for block in article.blocks),
+    )
 
 
 def speaker_genders(articles: list[Article], book: VoiceBook, attributor: Attributor | None = None) -> list[str | None]:
     """The gender of each source the articles quote, in order of first quotation: what casting
-    will be asked for, so that a source of unknown gender leaves the voices people need."""
+    will be asked for, so that a source of unknown gender leaves the voices people need.
+    `articles` in their spoken form (spoken_article)."""
     builder = _Builder(book.narrator, Casting(book), 0, Normaliser(), {})
     builder.who = Speakers(book.genders)
     if attributor is not None:
@@ -174,6 +186,7 @@ class _Builder:
         self.disclosure_auto = False  # ours, not the user's: "des voix" when more than one voice speaks
         self.disclosure_at: int | None = None  # its segment
         self.briefing = False
+        self.typesetter: Typesetter | None = None  # the article's text being read, as written
 
     def emit(
         self, role: str, text: str, voice: str, speaker: Speaker | None, pause_ms: int, chapter: int, written: str = ""
@@ -190,6 +203,8 @@ class _Builder:
                 f"this text makes more than {limits.MAX_SEGMENTS:,} segments, the limit for one episode; "
                 "split it into several"
             )
+        if self.typesetter is not None:
+            written = self.typesetter.restore(written)
         written = re.sub(r"[ \t\r\n]+", " ", written).strip()
         lead = re.match(r"[,;]+", written)
         if lead:  # "», a déclaré X": the comma is shown after the quotation it closes, as written
@@ -246,6 +261,7 @@ class _Builder:
         """What we write ourselves (intro, announcements, outro), in the narrator's voice; shown
         (as `written`, by default as said) with French typography."""
         shown = french_typography(text if written is None else written)
+        self.typesetter = None
         self.capped(role, text, self.narrator, None, pause_ms, chapter, written=shown)
 
     def start_article(self, article: Article) -> None:
@@ -254,15 +270,18 @@ class _Builder:
         self.who.start_article("\n".join(block.text for block in article.blocks))
         self.who.read(article.title)  # "Christian Dubé demande aux Québécois…": who the article is about
 
-    def article(self, article: Article, chapter: int, announced: bool = False) -> None:
+    def article(self, article: Article, chapter: int, announced: bool = False, original: Article | None = None) -> None:
+        """Read `article` (its spoken form); written texts are `original`'s, as the article wrote them."""
         if not announced:
             self.end_with(PAUSE_CHAPTER)
         self.start_article(article)
         title = _as_sentence(article.title)
+        self.typesetter = Typesetter(original.title) if original is not None else None
         self.capped("title", title, self.narrator, None, PAUSE_TITLE, chapter, written=article.title)
         self.disclose(chapter, PAUSE_TITLE)  # a paragraph of its own, between title and text
         for k, block in enumerate(article.blocks):
             self.ahead = _ahead(article, k)
+            self.typesetter = Typesetter(original.blocks[k].text) if original is not None else None
             if block.kind == "heading":
                 self.end_with(PAUSE_SECTION)
                 heading = _as_sentence(block.text)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import difflib
 import re
 
+from briefing.text.clean import collapse_spaces, speech_text_map
+
 NBSP = "\u00a0"
 NNBSP = "\u202f"  # narrow no-break space, before ; ? ! in French typography
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -77,3 +79,35 @@ def french_typography(text: str) -> str:
     text = re.sub(r"«\s*", "«" + NBSP, text)
     text = re.sub(r"\s*»", NBSP + "»", text)
     return text
+
+
+_MARKS = str.maketrans({"«": '[«“„"]', "»": '[»”"]'})
+
+
+class Typesetter:
+    """Gives back a paragraph's words as the article wrote them.
+
+    Speech stages work on `speech_text(original)`: plain apostrophes, spaces and dashes. Each
+    segment's written text is a stretch of that form; `restore` finds it, from where the last one
+    ended, and returns the same stretch of the original (’, ‘ ’, –, —, no-break spaces). A stretch
+    it cannot find (rewritten by a stage) is returned as it is.
+    """
+
+    def __init__(self, original: str):
+        self.original = original
+        self.speech, self.starts, self.ends = speech_text_map(original)
+        self.cursor = 0
+
+    def restore(self, written: str) -> str:
+        tokens = written.split()
+        if not tokens:
+            return written
+        # Guillemets the Script puts around a term stand for the article's own quotation marks.
+        pattern = re.compile(r"\s*".join(re.escape(token) for token in tokens).translate(_MARKS))
+        # The stretch follows the last one closely: the search window keeps the work linear.
+        window = self.cursor + 2 * len(written) + 200
+        m = pattern.search(self.speech, self.cursor, window)
+        if m is None or m.end() == m.start():
+            return written
+        self.cursor = m.end()
+        return collapse_spaces(self.original[self.starts[m.start()] : self.ends[m.end() - 1]])
