@@ -17,6 +17,11 @@ class InputError(BriefingError):
     exit_code = 2
 
 
+class NotAnArticle(InputError):
+    """The page holds no article: an index of links, template code, a live blog or match page.
+    A feed item whose page is one is skipped, never read from its summary."""
+
+
 class UsageError(BriefingError):
     """An option or a name on the command line is wrong (unknown engine, voice, device)."""
 

@@ -109,6 +109,42 @@ def test_feed_url_takes_the_newest_items_and_fetches_their_pages(site):
     assert any("Hugo Lambert" in b.text for b in articles[0].blocks)
 
 
+def test_a_feed_item_whose_page_is_live_or_empty_is_skipped_and_the_others_read(web, caplog):
+    """A live blog's summary is not an article either: the item is skipped with a warning, never
+    read; so is an item with no text at all. The feed still gives its other items."""
+    live = (
+        '<!doctype html><html lang="fr"><head><title>EN DIRECT - Tempête sur le port</title>'
+        '<script type="application/ld+json">{"@type": "LiveBlogPosting", "headline": "Tempête"}</script></head>'
+        "<body><h1>EN DIRECT - Tempête sur le port</h1>"
+        + "".join(
+            f"<p>{h}h{m:02d} Le vent souffle toujours à plus de cent kilomètres heure sur les quais.</p>"
+            for h in range(8, 12)
+            for m in (0, 20, 40)
+        )
+        + "</body></html>"
+    )
+    items = [
+        ITEM.format(
+            title="Tempête : suivez la situation",
+            link=web.route("/live.html", live),
+            date="Tue, 24 Nov 2026 09:00:00 +0100",
+            summary="Le vent souffle fort…",
+        ),
+        ITEM.format(title="Un item vide", link="", date="Tue, 24 Nov 2026 08:00:00 +0100", summary=""),
+        ITEM.format(
+            title="Le port de Brest investit dans ses quais",
+            link=web.route("/ok.html", page("Le port de Brest investit dans ses quais", "Un plan de 45 M€ voté.")),
+            date="Mon, 23 Nov 2026 08:00:00 +0100",
+            summary="Un plan…",
+        ),
+    ]
+    feed = web.route("/mixed.xml", RSS.format(base=web.base, items="\n".join(items)), "application/rss+xml")
+    with caplog.at_level("WARNING"):
+        articles = load_sources([feed])
+    assert [a.title for a in articles] == ["Le port de Brest investit dans ses quais"]
+    assert "live page" in caplog.text and "item skipped" in caplog.text
+
+
 def test_page_url(site):
     (article,) = load_sources([site.base + "/article-0.html"])
     assert article.title == "Le port de Brest investit dans ses quais"

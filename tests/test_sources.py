@@ -146,3 +146,31 @@ def test_stdin_in_a_legacy_encoding(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "douze euros" in result.stdout and "réglé" in result.stdout
     assert "not UTF-8; read as Windows-1252" in result.stderr
+
+
+def test_reference_sections_at_the_end_are_not_read():
+    """Wikinews ends its articles with "Sources" and "Voir aussi": lists of links, not text."""
+    text = (
+        "Un pont s’effondre à Gênes\n\n"
+        "Un viaduc autoroutier s’est effondré mardi à Gênes, dans le nord de l’Italie, faisant au moins vingt morts.\n\n"
+        "Les secours cherchaient encore des survivants dans la soirée.\n\n"
+        "Sources\n\n"
+        "(fr) « Effondrement d’un pont à Gênes », Le Journal, 14 août 2018.\n\n"
+        "(en) « Bridge collapse in Genoa », The Daily, 14 August 2018.\n\n"
+        "Voir aussi\n\n"
+        "Italie : les ponts sous surveillance"
+    )
+    article = parse_text(text)
+    assert [b.text for b in article.blocks] == [
+        "Un viaduc autoroutier s’est effondré mardi à Gênes, dans le nord de l’Italie, faisant au moins vingt morts.",
+        "Les secours cherchaient encore des survivants dans la soirée.",
+    ]
+    markdown = parse_markdown(
+        "# Un pont s’effondre\n\nLe viaduc a cédé mardi.\n\n## Liens externes\n\n- [Le Journal](https://x)\n"
+    )
+    assert [b.text for b in markdown.blocks] == ["Le viaduc a cédé mardi."]
+
+
+def test_the_article_typography_is_kept_by_the_text_loaders():
+    article = parse_text("Un titre\n\nL’équipe – dit-on – a gagné 150\u202f000\u00a0€.\n\nFin.")
+    assert article.blocks[0].text == "L’équipe – dit-on – a gagné 150\u202f000\u00a0€."

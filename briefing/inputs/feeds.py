@@ -8,14 +8,17 @@ entity expansion (billion laughs) or external entity (XXE) can happen.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from briefing.errors import InputError
+from briefing.errors import InputError, NotAnArticle
 from briefing.inputs.pages import article_from_fragment, article_from_html
 from briefing.model import Article
 from briefing.options import SpeakOptions
+
+log = logging.getLogger(__name__)
 
 DEFAULT_MAX_ARTICLES = SpeakOptions.max_articles
 _FEED_HEAD = re.compile(rb"<(?:rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
@@ -46,9 +49,15 @@ def articles_from_feed(
         raise InputError(f"{source}: the feed has no items")
     publisher = (parsed.feed.get("title") or "").strip()
     entries = sorted(parsed.entries, key=_published, reverse=True)[:max_articles]
-    articles = []
+    articles, skipped = [], []
     for entry in entries:
-        articles.append(_article(entry, source, publisher, fetch_page))
+        try:
+            articles.append(_article(entry, source, publisher, fetch_page))
+        except InputError as exc:  # one item without text, or whose page is no article: the others are read
+            log.warning("%s: item skipped: %s", source, exc)
+            skipped.append(str(exc))
+    if not articles:
+        raise InputError(skipped[0] if len(skipped) == 1 else f"{source}: none of its {len(skipped)} items can be read")
     return articles
 
 
@@ -80,6 +89,8 @@ def _article(entry, source: str, publisher: str, fetch_page) -> Article:
                 author=entry.get("author", "") or page.author,
                 guid=entry.get("id", ""),
             )
+        except NotAnArticle:
+            raise  # a live page or an index: its summary is not an article either
         except InputError:
             pass  # the page is gone or unreadable: the feed's own text is still worth saying
     if not _words(body):

@@ -26,7 +26,14 @@ from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
 from briefing.inputs.pages import article_from_html, looks_like_html
 from briefing.limits import MAX_ARTICLE_BYTES, MAX_ARTICLES
 from briefing.model import Article, Block
-from briefing.text.clean import clean_text, has_words, is_boilerplate, strip_credits
+from briefing.text.clean import (
+    clean_text,
+    collapse_spaces,
+    has_words,
+    is_boilerplate,
+    strip_credits,
+    without_reference_sections,
+)
 
 TEXT_SUFFIXES = {".txt", ".text", ""}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown", ".mkd"}
@@ -215,7 +222,7 @@ def parse_text(text: str, source: str = "", fallback_title: str = "") -> Article
     chunks = [c for c in re.split(r"\n\s*\n", text) if has_words(c)]
     if len(chunks) == 1 and chunks[0].count("\n") >= 2:
         chunks = [line for line in chunks[0].split("\n") if has_words(line)]  # one paragraph a line
-    chunks = [" ".join(strip_credits(c).split()) for c in chunks]  # unwrap hard-wrapped lines
+    chunks = [collapse_spaces(strip_credits(c)) for c in chunks]  # unwrap hard-wrapped lines
     chunks = [c for c in chunks if has_words(c) and not is_boilerplate(c)]
     if not chunks:
         raise InputError(f"{source or 'input'}: holds no words to read")
@@ -237,6 +244,7 @@ def parse_text(text: str, source: str = "", fallback_title: str = "") -> Article
         is_last = i == len(chunks) - 1
         kind = "heading" if (not is_last and _looks_like_heading(chunk)) else "paragraph"
         blocks.append(Block(kind, chunk))
+    blocks = without_reference_sections(blocks) or blocks
     return Article(title=title.rstrip("."), blocks=tuple(blocks), source=source, section=section)
 
 
@@ -269,7 +277,7 @@ def parse_markdown(text: str, source: str = "", fallback_title: str = "") -> Art
         if tok.type == "heading_open":
             heading_level = int(tok.tag[1])
         elif tok.type == "inline":
-            content = " ".join(strip_credits(clean_text(_inline_text(tok))).split())
+            content = collapse_spaces(strip_credits(clean_text(_inline_text(tok))))
             if not has_words(content) or is_boilerplate(content):
                 pass
             elif heading_level == 1 and not seen_h1:
@@ -285,6 +293,7 @@ def parse_markdown(text: str, source: str = "", fallback_title: str = "") -> Art
             title = blocks.pop(0).text
         else:
             title = fallback_title
+    blocks = without_reference_sections(blocks)
     if not blocks:
         raise InputError(f"{source or 'input'}: holds a title but no paragraph to read")
     if blocks[-1].kind == "heading":

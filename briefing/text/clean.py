@@ -132,16 +132,18 @@ _BOILERPLATE = re.compile(
           |[ÀA]?\ ?voir\ (?:aussi|également)|[ÀA]\ (?:voir|écouter|regarder|découvrir)\b
           |(?:Écouter|Ecouter|Regarder)\ (?:aussi|également)\b|Revivez\b|Revoir\ le\ direct
           |Sur\ le\ même\ sujet|Dans\ la\ même\ rubrique|Retrouvez|Abonnez-vous|Suivez-nous|Inscrivez-vous
-          |Partager|Partagez|Newsletter|Publicité|Contenu\ sponsorisé|Cet\ article\ vous\ a\ plu)\b
+          |Partager|Partagez|Newsletter|Publicité|Contenu\ sponsorisé|Cet\ article\ vous\ a\ plu
+          |Haut\ de\ (?:la\ )?page|Retour\ en\ haut|Back\ to\ top)\b
       | (?i:En\ vidéo|Vidéo|Video|En\ images)\s*[,:.\-–—]
+      | (?:Rubriques?|Catégories?|Tags?|Mots-clés|Thèmes?|Blog|Dossier)\s*:.{0,80}$
       | (?:Photos?|Crédits?(?:\ photos?)?|Illustration|Image|Légende|Sources?|Lien)
           (?:\ (?:illustrative|d'illustration|de\ une|principale|d'archives))?\s*(?:\((?:cc|CC)[^()]{0,20}\)\s*)?:
       | Par\ (?:la\ rédaction|NAME(?:\s*(?:,|et|&|avec)\s*NAME){0,3})
-          (?:\s*,\s*(?:(?:envoyée?s?\ spéciale?s?|correspondante?s?(?:\ permanente?s?)?|journaliste)\s*)?(?:à|au|aux|en)\ PLACE)?
+          (?:\s*,\s*(?:(?:envoyée?s?\ spéciale?s?|correspondante?s?(?:\ permanente?s?)?|journaliste)\s*)?
+            (?:à|au|aux|en)\ PLACE)?
           (?:\s*\(?avec\ (?:l')?AGENCY\)?)?\s*$
       | NAME,\ (?:(?:envoyée?\ spéciale?|correspondante?(?:\ permanente?)?)\ )?(?:à|au|aux|en)\ PLACE\.?$
-    )"""
-    .replace("NAME", r"[A-ZÀ-Þ][\w'.-]+(?:\ (?:(?:de|du|des|de\ la|van|von|le|la|d')\ ?)?[A-ZÀ-Þ][\w'.-]+){0,3}")
+    )""".replace("NAME", r"[A-ZÀ-Þ][\w'.-]+(?:\ (?:(?:de|du|des|de\ la|van|von|le|la|d')\ ?)?[A-ZÀ-Þ][\w'.-]+){0,3}")
     .replace("PLACE", r"[A-ZÀ-Þ][\w'-]+(?:[\ -](?:(?:de|du|des|la|le|sur|en)[\ -])?[A-ZÀ-Þ][\w'-]+){0,3}")
     .replace("AGENCY", r"(?:AFP|Reuters|AP|ATS|Belga|DPA|ANSA)"),
     re.VERBOSE,
@@ -150,14 +152,16 @@ _INLINE_CREDIT = re.compile(r"\s*\((?:Photos?|Crédits?|Illustration|Image)\s*:?
 # News agencies whose code, alone or with an editor's initials ("ats/nxp", "(afp)", "AFP/Reuters"),
 # signs a dispatch.
 _AGENCIES = r"(?:AFP|ATS|SDA|Keystone-ATS|Reuters|AP|Belga|DPA|ANSA|APA|EFE|Xinhua|Relaxnews|ETX)"
-_SIGNATURE = rf"\(?(?:avec\ )?(?:l')?{_AGENCIES}(?:\s*[/,&-]\s*{_AGENCIES}|\s*[/,\s]\s*[a-z]{{2,4}}){{0,3}}\s*\)?\.?"
+_SIGNATURE = rf"\(?(?:avec\ )?(?:l['’])?{_AGENCIES}(?:\s*[/,&-]\s*{_AGENCIES}|\s*[/,\s]\s*[a-z]{{2,4}}){{0,3}}\s*\)?\.?"
 _AGENCY_LINE = re.compile(
-    rf"^(?:{_SIGNATURE}|(?:[A-ZÀ-Þ][\w'-]*\ ){{1,3}}avec\ (?:l')?{_AGENCIES}(?:\ et\ (?:l')?{_AGENCIES})?\.?)$",
+    rf"""^(?:{_SIGNATURE}
+        |[A-ZÀ-Þ][\w'-]*\ (?:(?:[A-ZÀ-Þ][\w'-]*|du|de|des|la|le)\ ){{0,3}}
+         avec\ (?:l')?{_AGENCIES}(?:\ et\ (?:l')?{_AGENCIES})?\.?)$""",
     re.IGNORECASE | re.VERBOSE,
 )
 _TRAILING_SIGNATURE = re.compile(rf"(?<=[.!?»…])\s+{_SIGNATURE}$", re.IGNORECASE | re.VERBOSE)
-# "PARIS (AFP), " opening a dispatch (clean_text has made its dash a comma).
-_DATELINE = re.compile(rf"^[A-ZÀ-Þ][A-ZÀ-Þ' -]{{1,40}}\s*\({_AGENCIES}\)\s*[,:\-–—]\s*(?=[A-ZÀ-Þ«\"])")
+# "PARIS (AFP) – " opening a dispatch.
+_DATELINE = re.compile(rf"^[A-ZÀ-Þ][A-ZÀ-Þ'’ -]{{1,40}}\s*\({_AGENCIES}\)\s*[,:\-–—]\s*(?=[A-ZÀ-Þ«\"])")
 _MONTHS = "janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre"
 _DAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
 # A date (and time) alone on its line: "27 juin 2019", "Le 12/03/2024 à 10h45".
@@ -168,7 +172,8 @@ _DATE_LINE = re.compile(
 )
 # "Publié le 12 mars 2024 à 10h30, mis à jour le …": the words a timestamp line is made of.
 _STAMP_START = re.compile(
-    r"^(?:Créée?|Publiée?|Postée?|Mise?\ à\ jour|Modifiée?|Actualisée?|Màj|MAJ)(?:\s+(?:le|à|:|il\ y\ a|aujourd'hui|hier)\b|\s*:)",
+    r"""^(?:Créée?|Publiée?|Postée?|Mise?\ à\ jour|Modifiée?|Actualisée?|Màj|MAJ)
+        (?:\s+(?:le|à|:|il\ y\ a|aujourd'hui|hier)\b|\s*:)""",
     re.IGNORECASE | re.VERBOSE,
 )
 _STAMP_WORDS = frozenset(
@@ -177,8 +182,9 @@ _STAMP_WORDS = frozenset(
 )
 # A note that belongs to a story about people: kept only where the text marks a name with "*".
 _NAME_NOTE = re.compile(
-    r"^\*{0,3}\s*(?:(?:Les?|Son|Leurs?)\ (?:prénoms?|noms?)(?:\ de\ (?:famille|l'\w+|la\ \w+|\w+))?|Les?\ prénoms?\ et\ noms?)"
-    r"\ (?:a|ont)\ été\ (?:modifiés?|changés?)(?:\ [^.]{0,80})?\.?$",
+    r"""^\*{0,3}\s*(?:(?:Les?|Son|Leurs?)\ (?:prénoms?|noms?)(?:\ de\ (?:famille|l'\w+|la\ \w+|\w+))?
+        |Les?\ prénoms?\ et\ noms?)
+        \ (?:a|ont)\ été\ (?:modifiés?|changés?)(?:\ [^.]{0,80})?\.?$""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -190,16 +196,63 @@ def _is_timestamp(block: str) -> bool:
     return sum(w not in _STAMP_WORDS for w in words) <= 3  # a byline's name may follow
 
 
+# Paywall calls, notes about where an article was first published, newsletter pitches, breadcrumbs.
+_PROMO = re.compile(
+    r"""^(?:Il\ vous\ reste\ [\d.,\s]+\s?%\ de\ cet\ article\ à\ lire
+      | La\ suite\ (?:de\ cet\ article\ )?est\ réservée\ aux\ abonnés
+      | Cet\ article\ (?:s'inspire\ d|est\ (?:paru|extrait|issu|tiré|une\ version)|a\ (?:d'abord|initialement)?\ ?été
+          \ (?:initialement\ |d'abord\ |originellement\ )?(?:publié|mis\ en\ ligne|diffusé))
+      | (?:Accueil|Home)\s*[>›»/]\s
+      | Vous\ êtes\ ici\s*:
+      | [ÀA]\ la\ une\ (?:de|du|sur)\b
+      | \+?\ ?Sur\ le\ (?:même\ )?sujet\b | Sur\ le\ web$ | Sur\ (?:le\ même\ thème|ce\ sujet)\s*:
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_NEWSLETTER = re.compile(r"\bnewsletters?\b|\blettres?\ d'information\b", re.IGNORECASE)
+_PITCH = re.compile(r"\b(?:inscri\w*|abonn\w*|recev\w*|confiance|gratuite?s?|chaque\ (?:jour|semaine|matin))\b", re.I)
+
+
+def _is_pitch(block: str) -> bool:
+    """A newsletter's pitch: "Près de 80 000 lecteurs font confiance à la newsletter de …"."""
+    return len(block.split()) <= 45 and bool(_NEWSLETTER.search(block)) and bool(_PITCH.search(block))
+
+
 def is_boilerplate(block: str) -> bool:
     """True for a block that a listener should not hear: "Lire aussi …", credits, captions, bylines,
     timestamps, a date alone, an agency's signature ("ats/nxp", "(AFP)")."""
-    block = block.strip()
+    block = speech_text(block).strip()
     return (
         bool(_BOILERPLATE.match(block) or _AGENCY_LINE.match(block) or _DATE_LINE.match(block))
+        or bool(_PROMO.match(block))
+        or _is_pitch(block)
         or _is_timestamp(block)
         or block.startswith("©")
         or (len(block) < 120 and "©" in block)
     )
+
+
+# Sections at the end of an article that list links or references, not text: Wikinews' "Sources"
+# and "Voir aussi", a wiki's "Liens externes", a site's "Articles liés".
+_REFERENCE_HEADING = re.compile(
+    r"""^(?:Sources?|Références?|Notes\ et\ références|Voir\ aussi|Liens?\ externes?|Articles?\ (?:liés|connexes)
+      |Sur\ le\ même\ sujet|Pour\ aller\ plus\ loin|Bibliographie|Webographie|En\ savoir\ plus)\s*:?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def without_reference_sections(blocks: list) -> list:
+    """`blocks` (model.Block) without a reference section: from a heading such as "Sources" or
+    "Voir aussi" to the next heading, or to the end."""
+    kept, skipping = [], False
+    for block in blocks:
+        if block.kind == "heading":
+            skipping = bool(_REFERENCE_HEADING.match(speech_text(block.text).strip()))
+            if skipping:
+                continue
+        if not skipping:
+            kept.append(block)
+    return kept
 
 
 def is_name_note(block: str) -> bool:
