@@ -449,6 +449,13 @@ def test_json_ld_article_body_when_the_page_has_no_text():
         "À la une de notre site",
         "+ Sur le sujet",
         "sur le web",
+        "Durée de lecture : 12 minutes",
+        "Temps de lecture 4 min",
+        "Propos recueillis par Marie Dupont",
+        "On trouvera toutes les notes de cet article dans sa version PDF.",
+        "Le maire en 2019. REUTERS/Jean Martin",
+        "- Le maire en 2019. REUTERS/Jean Martin -",
+        "Les quais inondés. (AFP / Paul Girard)",
     ],
 )
 def test_page_furniture_lines(line):
@@ -466,6 +473,9 @@ def test_page_furniture_lines(line):
         "Paris, à la veille des élections, retient son souffle.",
         "Vidéos et photos ont circulé toute la nuit.",
         "Cet article de loi a été voté en 2019 par une large majorité.",
+        "Le rapport, publié en version PDF sur le site de la préfecture, recense quarante-deux communes touchées "
+        "par les inondations de l'hiver, dont douze classées en catastrophe naturelle.",
+        "Les propos recueillis par la commission ont été transmis au parquet.",
         "La newsletter municipale est envoyée à tous les foyers depuis le mois de mai, sans frais pour la commune, "
         "ce que l'opposition conteste au conseil municipal depuis des mois, estimant que le budget de la communication "
         "a doublé en deux ans alors que les services de proximité ferment les uns après les autres dans les quartiers.",
@@ -522,3 +532,8 @@ def test_a_lead_is_not_taken_for_a_long_paragraph_that_shares_its_common_words()
     lead = "Elle abaisse ses prévisions pour 2026, avec un budget à 1,4 % pour l’ensemble de l’eau, et à 1,2 % pour la zone."
     html = page("".join(f"<p>{p}</p>" for p in [long, *BODY]), header=f'<p class="article__desc">{lead}</p>')
     assert texts(read(html))[0] == lead
+
+
+def test_a_signature_with_a_note_at_the_end_is_not_read():
+    body = "".join(f"<p>{p}</p>" for p in [*BODY, "Marie Dupont (sur le modèle des chroniques de Paul Girard)."])
+    assert texts(read(page(body))) == BODY

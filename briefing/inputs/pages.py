@@ -610,7 +610,11 @@ def _drop_notes_and_signatures(blocks: list[Block], author: str) -> list[Block]:
         text = blocks[i].text
         return (bool(author) and _key(text) == _key(author)) or (
             blocks[i].kind == "paragraph"
-            and re.fullmatch(r"(?:[A-ZÀ-Þ][\w'’-]+|[A-ZÀ-Þ]\.)(?:[ \u00a0][A-ZÀ-Þ][\w'’-]+){1,3}", text) is not None
+            # "Marie Dupont", "M. Dupont", "Marie Dupont (avec Paul Girard)": a name, perhaps a note after it.
+            and re.fullmatch(
+                r"(?:[A-ZÀ-Þ][\w'’-]+|[A-ZÀ-Þ]\.)(?:[ \u00a0][A-ZÀ-Þ][\w'’-]+){1,3}(?:\s*\([^()]{1,120}\)\.?)?", text
+            )
+            is not None
         )
 
     # "(*) Economiste de formation, X enseigne…": a note on the author, among the last paragraphs.

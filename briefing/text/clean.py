@@ -206,11 +206,21 @@ _PROMO = re.compile(
       | Vous\ êtes\ ici\s*:
       | [ÀA]\ la\ une\ (?:de|du|sur)\b
       | \+?\ ?Sur\ le\ (?:même\ )?sujet\b | Sur\ le\ web$ | Sur\ (?:le\ même\ thème|ce\ sujet)\s*:
+      | (?:Durée|Temps)\ de\ lecture\s*:?\s*\d
+      | Propos\ recueillis\ par\ [^.]{2,80}\.?$
+      | .{0,120}\b(?:version|format)\ (?:PDF|imprimable)\b.{0,40}$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
 _NEWSLETTER = re.compile(r"\bnewsletters?\b|\blettres?\ d'information\b", re.IGNORECASE)
 _PITCH = re.compile(r"\b(?:inscri\w*|abonn\w*|recev\w*|confiance|gratuite?s?|chaque\ (?:jour|semaine|matin))\b", re.I)
+
+
+# A caption ending with its credit: "Tapie en 2008. REUTERS/Benoit Tessier", "… (AFP / Jean Dupont)".
+_CAPTION_CREDIT = re.compile(
+    r"(?:\b(?:REUTERS|Reuters|AFP|AP|Getty\ Images|Sipa|SIPA|Hans\ Lucas|Maxppp|MAXPPP|EPA|Keystone|Belga)"
+    r"\s*/\s*[A-ZÀ-Þ][\w'’-]+(?:\ [A-ZÀ-Þ][\w'’-]+){0,3}|©\s*[A-ZÀ-Þ][^.]{0,60})\)?\.?[\s–—-]*$"
+)
 
 
 def _is_pitch(block: str) -> bool:
@@ -225,6 +235,7 @@ def is_boilerplate(block: str) -> bool:
     return (
         bool(_BOILERPLATE.match(block) or _AGENCY_LINE.match(block) or _DATE_LINE.match(block))
         or bool(_PROMO.match(block))
+        or (len(block.split()) <= 30 and bool(_CAPTION_CREDIT.search(block)))
         or _is_pitch(block)
         or _is_timestamp(block)
         or block.startswith("©")
