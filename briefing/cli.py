@@ -19,6 +19,7 @@ import typer
 from briefing import __version__, timings
 from briefing.errors import BriefingError, UsageError
 from briefing.options import SpeakOptions, bounds
+from briefing.text.safe import safe_text
 
 app = typer.Typer(
     name="briefing",
@@ -89,10 +90,17 @@ def _main(
     """French news articles in, podcast-ready audio briefings out."""
 
 
+class _SafeFormatter(logging.Formatter):
+    """Log lines quote titles, URLs and messages from the outside: no escape sequence reaches the terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return safe_text(super().format(record), one_line=record.exc_info is None)
+
+
 def _setup_logging(debug: bool, quiet: bool = False) -> None:
     level = logging.DEBUG if debug else (logging.ERROR if quiet else logging.WARNING)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("briefing: %(message)s"))
+    handler.setFormatter(_SafeFormatter("briefing: %(message)s"))
     log.handlers[:] = [handler]
     log.setLevel(level)
     log.propagate = False
@@ -106,9 +114,12 @@ def _fail(exc: BaseException, debug: bool) -> typer.Exit:
         typer.echo("briefing: interrupted; nothing was written", err=True)
         return typer.Exit(130)
     if isinstance(exc, BriefingError):
-        typer.echo(f"briefing: error: {exc}", err=True)
+        typer.echo(f"briefing: error: {safe_text(str(exc), one_line=True)}", err=True)
         return typer.Exit(exc.exit_code)
-    typer.echo(f"briefing: internal error: {type(exc).__name__}: {exc} (run again with --debug for details)", err=True)
+    message = safe_text(str(exc), one_line=True)
+    typer.echo(
+        f"briefing: internal error: {type(exc).__name__}: {message} (run again with --debug for details)", err=True
+    )
     return typer.Exit(1)
 
 

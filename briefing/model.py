@@ -13,6 +13,8 @@ from typing import Literal
 
 import numpy as np
 
+from briefing.text.safe import safe_text
+
 BlockKind = Literal["heading", "paragraph"]
 Role = Literal["title", "heading", "narration", "quote", "transition"]
 # A silence this long or longer after a segment ends its paragraph: the text side sets it at every
@@ -40,6 +42,13 @@ class Article:
     publisher: str = ""  # the site or feed it came from ("Le Quotidien du Sud"), said in briefings
     author: str = ""
     guid: str = ""  # the item's id in its feed (RSS guid, Atom id), when it came from one
+
+    def __post_init__(self) -> None:
+        # Whatever the loader, nothing a feed, a tag, a page or a terminal must not hold gets in.
+        for name in ("title", "source", "section", "date", "publisher", "author", "guid"):
+            object.__setattr__(self, name, safe_text(getattr(self, name), one_line=True))
+        blocks = tuple(b if safe_text(b.text) == b.text else Block(b.kind, safe_text(b.text)) for b in self.blocks)
+        object.__setattr__(self, "blocks", blocks)
 
 
 @dataclass(frozen=True)

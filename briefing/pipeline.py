@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import time
@@ -216,6 +217,32 @@ def _plan_edited(
     return script, casting
 
 
+def check_output(out: Path, sources: list[str]) -> None:
+    """Refuse, before any work, an output that is not a new or regular .mp3 file: one of the
+    inputs (`-o a.txt` replaced the article with MP3 bytes), a folder, a device or a FIFO
+    (`-o /dev/null` as root renamed an MP3 over the node). The side files (.vtt, .srt, .html,
+    .chapters.json) are written beside the MP3, so only ever beside a valid one."""
+    if out.suffix.lower() != ".mp3":
+        raise InputError(f"{out}: the output must be an .mp3 file (the transcripts and page are written beside it)")
+    try:
+        st = os.stat(out)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise InputError(f"cannot write in {out.parent}: {exc.strerror}") from None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        kind = "a folder" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+        raise InputError(f"{out}: is {kind}; give the path of an .mp3 file")
+    for source in sources:
+        if source in ("-", "") or "://" in source:
+            continue
+        try:
+            if st is not None and os.path.samefile(source, out):
+                raise InputError(f"{out}: is the input {source}; give another output path")
+        except OSError:
+            continue
+
+
 def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
     return folder / f"{slugify(script.title)}.mp3"
 
@@ -234,6 +261,8 @@ def make_episode(
     from the options when None, and closed at the end) lets a batch share its workers.
     `articles`: read already (see `plan`)."""
     started = time.perf_counter()
+    if out is not None:
+        check_output(Path(out), sources)
     require_ffmpeg()  # before any synthesis: the MP3 is made by ffmpeg
     check_device(options.render.device)
     if options.render.executor not in EXECUTORS:
@@ -253,7 +282,10 @@ def make_episode(
     music = decode_audio(options.intro_music, EPISODE_RATE) if options.intro_music is not None else None
     cache = SegmentCache(options.cache_dir or default_cache_dir(), options.cache_max_bytes) if options.cache else None
     stats = RenderStats()
-    out = Path(out) if out is not None else default_output(script)
+    if out is None:
+        out = default_output(script)
+        check_output(out, sources)
+    out = Path(out)
 
     if options.published is not None:
         # In UTC, written without an offset: ID3v2.4 timestamps have none (the feed reads it as UTC).

@@ -98,5 +98,8 @@ def test_every_file_marks_the_episode_even_without_the_spoken_sentence(runner, a
     assert data["audio"]["digitalSourceType"] == ALGORITHMIC_MEDIA and data["inLanguage"] == "fr"
     feed = runner.invoke(app, ["feed", str(tmp_path), "--base-url", "https://exemple.fr/b/"])
     assert feed.exit_code == 0, feed.output
-    txt = ET.parse(tmp_path / "feed.xml").getroot().find("channel/item/{https://podcastindex.org/namespace/1.0}txt")
-    assert txt.get("purpose") == "ai-disclosure" and ALGORITHMIC_MEDIA in txt.text
+    root = ET.parse(tmp_path / "feed.xml").getroot()
+    for where in ("channel", "channel/item"):  # Podcasting 2.0's AI flag, at both levels
+        txt = root.find(where + "/{https://podcastindex.org/namespace/1.0}txt")
+        assert (txt.get("purpose"), txt.text) == ("ai-content", "true")
+    assert "voix de synthèse" in root.findtext("channel/item/description")

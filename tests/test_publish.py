@@ -250,7 +250,7 @@ def test_the_disclosure_is_said_tagged_and_in_the_feed(runner, feed, tmp_path):
     assert "voix de synthèse" in str(tags["COMM::fra"])
     root = ET.parse(episodes / "feed.xml").getroot()
     txt = root.find("channel/item/{https://podcastindex.org/namespace/1.0}txt")
-    assert txt.get("purpose") == "ai-disclosure" and "voix de synthèse" in txt.text
+    assert (txt.get("purpose"), txt.text) == ("ai-content", "true")
     assert "voix de synthèse" in root.findtext("channel/item/description")
 
 

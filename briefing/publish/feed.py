@@ -20,6 +20,7 @@ from briefing.limits import MAX_FEED_ITEMS
 from briefing.publish.episode import atomic_path
 from briefing.publish.files import AUDIO, CHAPTERS, FEED, PAGE, SRT, WEBVTT, episode_paths
 from briefing.publish.mp3 import DISCLOSURE_TAG, GUID_TAG, SOURCE_TYPE_TAG
+from briefing.text.safe import safe_text
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -132,6 +133,8 @@ def build_feed(folder: Path, options: FeedOptions, paths: list[Path] | None = No
     _sub(channel, f"{{{NS['itunes']}}}explicit", "false")
     _sub(channel, f"{{{NS['itunes']}}}type", "episodic")
     ET.SubElement(channel, f"{{{NS['itunes']}}}category", {"text": "News"})
+    if any(ep.disclosure for ep in episodes):  # the show's own flag, like itunes:explicit at both levels
+        _sub(channel, f"{{{NS['podcast']}}}txt", "true", {"purpose": "ai-content"})
     if options.image:
         ET.SubElement(channel, f"{{{NS['itunes']}}}image", {"href": options.image})
         image = ET.SubElement(channel, "image")
@@ -162,8 +165,8 @@ def build_feed(folder: Path, options: FeedOptions, paths: list[Path] | None = No
                 f"{{{NS['podcast']}}}chapters",
                 {"url": base + quote(side[CHAPTERS].name), "type": CHAPTERS.media_type},
             )
-        if ep.disclosure:  # Podcasting 2.0 free-form text, its purpose named: the AI disclosure
-            _sub(item, f"{{{NS['podcast']}}}txt", f"{ep.disclosure} ({ep.source_type})", {"purpose": "ai-disclosure"})
+        if ep.disclosure:  # Podcasting 2.0's AI flag; the sentence itself ends the description
+            _sub(item, f"{{{NS['podcast']}}}txt", "true", {"purpose": "ai-content"})
         if side[PAGE].exists():  # the listening page
             _sub(item, "link", base + quote(side[PAGE].name))
     ET.indent(rss)
@@ -189,5 +192,5 @@ def write_feed(folder: Path, options: FeedOptions, paths: list[Path] | None = No
 
 def _sub(parent: ET.Element, tag: str, text: str, attrib: dict | None = None) -> ET.Element:
     el = ET.SubElement(parent, tag, attrib or {})
-    el.text = text
+    el.text = safe_text(text)  # a config's title, an old file's tags: nothing XML 1.0 forbids
     return el

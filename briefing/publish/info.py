@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefing.text.safe import safe_text
+
 # IPTC's digital source types (cv.iptc.org/newscodes/digitalsourcetype), the vocabulary C2PA and
 # schema.org use: audio made by a model trained on recordings (a neural voice), or by an algorithm
 # with no training data (a formant synthesiser such as espeak-ng).
@@ -44,6 +46,11 @@ class EpisodeInfo:
     sources: tuple[str, ...] = field(default_factory=tuple)
     synthetic: Synthetic | None = None  # the voices: said in the tags, feed, page and EPUB
 
+    def __post_init__(self) -> None:
+        for name in ("title", "podcast", "date", "description"):
+            object.__setattr__(self, name, safe_text(getattr(self, name), one_line=name != "description"))
+        object.__setattr__(self, "sources", tuple(safe_text(s, one_line=True) for s in self.sources))
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -53,3 +60,6 @@ class Chapter:
     start_ms: int
     end_ms: int
     level: int = 1
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "title", safe_text(self.title, one_line=True))
