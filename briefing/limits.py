@@ -8,6 +8,7 @@ MAX_ARTICLE_BYTES = 1024 * 1024  # the text of one article (about 18 hours of sp
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # one URL, file or standard input, before extraction
 MAX_ARTICLES = 200  # articles in one episode, all inputs and feed items together
 MAX_SEGMENTS = 20_000  # segments in one episode's Script (about 2 MB of text, 20 hours of speech)
+MAX_SEGMENT_CHARS = 1_000  # one segment of an edited script: longer ones are cut at natural breaks
 MAX_QUOTES = 10_000  # quotation segments in one episode
 MAX_SPEAKERS = 1_000  # distinct quoted sources in one episode
 MAX_CHAPTERS = 2_000  # articles and their sub-headings: ID3 chapters, JSON chapters, EPUB navigation

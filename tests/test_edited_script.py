@@ -109,3 +109,53 @@ def test_broken_json_and_mixed_inputs_are_refused(runner, script_json, article, 
     listed = tmp_path / "list.json"
     listed.write_text("[1, 2]", encoding="utf-8")
     assert_one_line_error(speak(runner, listed, tmp_path / "o.mp3", tmp_path / "c"), 2, "is not a script")
+
+
+def test_deep_json_a_bom_and_a_huge_segment(runner, script_json, tmp_path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    assert_one_line_error(speak(runner, deep, tmp_path / "o.mp3", tmp_path / "c"), 2, "nested deeper than 32 levels")
+
+    from briefing.inputs.script_file import load_script
+    from briefing.voices import load_voices
+
+    book = load_voices(None)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + script_json.read_bytes())
+    assert load_script(str(bom), book).segments == load_script(str(script_json), book).segments
+
+    sentence = "Le conseil municipal a voté le budget, après un long débat sur les écoles. "
+    data = edit(script_json, lambda d: d["segments"][1].update(text=sentence * 200, written=sentence * 200))
+    script = load_script(str(script_json), book)
+    pieces = len(script.segments) - len(data["segments"]) + 1
+    long = script.segments[1 : 1 + pieces]
+    assert pieces > 1 and all(len(s.text) <= 1_000 for s in long)
+    assert " ".join(s.text for s in long) == " ".join((sentence * 200).split())
+    assert long[-1].pause_ms == data["segments"][1].get("pause_ms", 0)
+
+
+def test_a_fifo_and_a_closed_stdin_are_one_line_errors(runner, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "article.txt"
+    os.mkfifo(fifo)
+    assert_one_line_error(runner.invoke(app, ["script", str(fifo)]), 2, "is not a regular file")
+    closed = subprocess.run(
+        [sys.executable, "-m", "briefing", "script", "-"], stdin=subprocess.DEVNULL, capture_output=True, text=True
+    )
+    assert closed.returncode == 2 and closed.stderr.strip().count("\n") == 0, closed.stderr  # empty: nothing to say
+    shut = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, runpy, sys; os.close(0); sys.argv = ['briefing', 'script', '-'];"
+            " runpy.run_module('briefing', run_name='__main__')",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shut.returncode == 2 and shut.stderr.strip().count("\n") == 0, shut.stderr
+    assert "standard input is closed" in shut.stderr

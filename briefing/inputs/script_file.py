@@ -10,6 +10,7 @@ so an editor fixes a reading by writing it out.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,16 @@ from typing import Any
 from briefing import limits
 from briefing.errors import InputError
 from briefing.model import Script, Segment
+from briefing.text.sentences import cap_length
+from briefing.text.written import split_written
 from briefing.voices import GENDERS, VoiceBook
 
 SUFFIX = ".json"
 MAX_BYTES = 20 * 2**20
 MAX_SEGMENTS = limits.MAX_SEGMENTS
 MAX_PAUSE_MS = 10_000
+MAX_DEPTH = 32  # a script nests 3 deep: an object, its list of segments, each an object
+MAX_SEGMENT_CHARS = limits.MAX_SEGMENT_CHARS
 ROLES = ("title", "heading", "narration", "quote", "transition")
 # field -> (types, required)
 _FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -45,12 +50,19 @@ def is_script_file(spec: str) -> bool:
 def load_script(spec: str, book: VoiceBook) -> Script:
     """The Script in the JSON file `spec`, checked field by field and against `book`'s voices."""
     path = Path(spec)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"{spec}: no such file")
+    if not path.is_file():
+        raise InputError(f"{spec}: is not a regular file")
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"{spec}: {path.stat().st_size / 2**20:.0f} MB is too large for a script")
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")  # a BOM from an editor is not an error
+        if _depth(text) > MAX_DEPTH:
+            raise InputError(
+                f"{spec}: nested deeper than {MAX_DEPTH} levels; a script is an object of lists of objects"
+            )
+        data = json.loads(text)
     except UnicodeDecodeError:
         raise InputError(f"{spec}: is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -58,6 +70,48 @@ def load_script(spec: str, book: VoiceBook) -> Script:
     except OSError as exc:
         raise InputError(f"{spec}: cannot read it ({exc.strerror})") from None
     return parse_script(data, book, spec)
+
+
+def _depth(text: str) -> int:
+    """How deep the JSON in `text` nests (strings skipped), in one pass: json.loads would recurse
+    as deep (a script nested 100,000 deep raised RecursionError)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _cut_long(segment: Segment) -> list[Segment]:
+    """A segment over MAX_SEGMENT_CHARS, cut at its most natural breaks (the memory a voice needs
+    grows with what it says at once: one 200 KB segment took 9 GB)."""
+    if len(segment.text) <= MAX_SEGMENT_CHARS:
+        return [segment]
+    pieces = cap_length(segment.text, MAX_SEGMENT_CHARS)
+    shown = split_written(segment.written or segment.text, pieces)
+    last = len(pieces) - 1
+    return [
+        dataclasses.replace(
+            segment, text=piece, written=part, pause_ms=segment.pause_ms if i == last else min(segment.pause_ms, 250)
+        )
+        for i, (piece, part) in enumerate(zip(pieces, shown, strict=True))
+    ]
 
 
 def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
@@ -83,7 +137,9 @@ def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
         raise fail("'segments' must be a non-empty list")
     if len(segments) > MAX_SEGMENTS:
         raise fail(f"{len(segments)} segments is over the limit of {MAX_SEGMENTS}")
-    parsed = [_segment(raw, n, book, len(chapters), fail) for n, raw in enumerate(segments, 1)]
+    parsed = [
+        cut for n, raw in enumerate(segments, 1) for cut in _cut_long(_segment(raw, n, book, len(chapters), fail))
+    ]
     script = Script(title=title, segments=tuple(parsed), chapters=tuple(chapters), sources=tuple(sources))
     try:
         limits.check_script(script)

@@ -67,7 +67,10 @@ def load_source(spec: str, max_articles: int = DEFAULT_MAX_ARTICLES) -> list[Art
         got = fetch(spec)
         return _from_bytes(got.body, got.url, got.content_type, "", max_articles)
     if spec == "-":
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)  # never more than the limit in memory
+        try:
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)  # never more than the limit in memory
+        except (OSError, ValueError, AttributeError):  # closed (<&-), or no stdin at all
+            raise InputError("standard input is closed: pipe an article into it, or give a file or URL") from None
         if len(data) > MAX_BYTES:
             raise InputError(f"standard input: over the {MAX_BYTES / 2**20:.0f} MB limit for one input")
         return _from_bytes(data, "-", "", "", max_articles, name="standard input")
@@ -76,6 +79,8 @@ def load_source(spec: str, max_articles: int = DEFAULT_MAX_ARTICLES) -> list[Art
         raise InputError(f"{spec}: no such file")
     if path.is_dir():
         raise InputError(f"{spec}: is a folder, not an article file")
+    if not path.is_file():  # a FIFO with no writer would block for ever; a device never ends
+        raise InputError(f"{spec}: is not a regular file (a pipe, a device or a socket); save the article to a file")
     try:
         if path.stat().st_size > MAX_BYTES:
             raise InputError(f"{spec}: {path.stat().st_size / 2**20:.0f} MB is too large to be an article")
