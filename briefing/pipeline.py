@@ -38,7 +38,7 @@ from briefing.synthesis.casting import Casted, check_device, choose_presets, one
 from briefing.synthesis.executors import EXECUTORS, make_executor
 from briefing.synthesis.local import Executor
 from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
-from briefing.text.clean import guess_language
+from briefing.text.clean import foreign_script, guess_language
 from briefing.text.script import ScriptOptions, build_script
 from briefing.voices import VoiceBook, load_lexicon, load_voices
 
@@ -128,14 +128,25 @@ class Result:
 
 def load_articles(sources: list[str], options: Options = Options()) -> list[Article]:
     articles = load_sources(sources, options.max_articles)
+    readable = []
     for article in articles:
+        script = foreign_script(" ".join([article.title, *(b.text for b in article.blocks)]))
+        if script:  # a French voice would read nothing of it (its letters are not Latin)
+            log.warning("%s: skipped: written in %s letters, not French", article.source or article.title, script)
+            continue
+        readable.append(article)
         if guess_language(" ".join(b.text for b in article.blocks)) == "en":
             log.warning(
                 "%s: this article looks English; it will be read with French pronunciation "
                 "(briefing is made for French news)",
                 article.source or article.title,
             )
-    return articles
+    if articles and not readable:
+        raise InputError(
+            f"{articles[0].source or 'the input'}: is not French (written in "
+            f"{foreign_script(' '.join(b.text for b in articles[0].blocks))} letters); nothing to read"
+        )
+    return readable
 
 
 def make_script(sources: list[str], options: Options = Options(), book: VoiceBook | None = None) -> Script:
@@ -217,6 +228,41 @@ def _plan_edited(
     return script, casting
 
 
+def image_size(data: bytes) -> tuple[str, int, int] | None:
+    """("PNG" | "JPEG", width, height) read from an image's header, or None when it is neither."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR" and len(data) >= 24:
+        return "PNG", int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker, length = data[i + 1], int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a start of frame: its size
+            return "JPEG", int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+        i += 2 + length
+    return None
+
+
+def check_cover(path: Path) -> None:
+    """A cover must be a real JPEG or PNG (a 1-byte .png was embedded as is); Apple Podcasts asks
+    for a square of 1400 to 3000 pixels, said in a warning when it is not."""
+    if path.suffix.lower() not in (".jpg", ".jpeg", ".png"):
+        raise InputError(f"{path}: the cover must be a .jpg or .png image")
+    try:
+        with path.open("rb") as f:
+            head = f.read(256 * 1024)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the cover ({exc.strerror})") from None
+    found = image_size(head)
+    if found is None or not found[1] or not found[2]:
+        raise InputError(f"{path}: is not a JPEG or PNG image")
+    kind, width, height = found
+    if width != height or not 1400 <= width <= 3000:
+        log.warning("%s: %s of %d x %d px; podcast apps ask for a square of 1400 to 3000 px", path, kind, width, height)
+
+
 def check_output(out: Path, sources: list[str]) -> None:
     """Refuse, before any work, an output that is not a new or regular .mp3 file: one of the
     inputs (`-o a.txt` replaced the article with MP3 bytes), a folder, a device or a FIFO
@@ -270,8 +316,8 @@ def make_episode(
     for path, what in ((options.cover, "cover image"), (options.intro_music, "intro music")):
         if path is not None and not Path(path).is_file():
             raise InputError(f"{path}: no such {what}")
-    if options.cover is not None and Path(options.cover).suffix.lower() not in (".jpg", ".jpeg", ".png"):
-        raise InputError(f"{options.cover}: the cover must be a .jpg or .png image")
+    if options.cover is not None:
+        check_cover(Path(options.cover))
     if options.signing is not None:
         check_signing(options.signing)  # a wrong key fails now, not after the synthesis
     with timings.stage("text (read, clean, script, casting)"):
@@ -279,6 +325,13 @@ def make_episode(
     for casted in casting.values():
         if casted.note:
             log.warning(casted.note)
+    if (
+        options.render.device == "cuda"
+        and casting
+        and not any("cuda" in engine_class(c.preset.engine).devices for c in casting.values())
+    ):
+        # Not an error (a manifest may ask cuda of every episode), but never silent.
+        log.warning("--device cuda: no voice of this episode runs on a GPU (espeak-ng); it runs on the CPU")
     music = decode_audio(options.intro_music, EPISODE_RATE) if options.intro_music is not None else None
     cache = SegmentCache(options.cache_dir or default_cache_dir(), options.cache_max_bytes) if options.cache else None
     stats = RenderStats()

@@ -78,3 +78,47 @@ def test_an_output_that_is_not_a_new_or_regular_mp3_is_refused_before_any_work(r
     assert article.read_text(encoding="utf-8") == text and same.read_text(encoding="utf-8") == text
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.mp3", "episode.mp3", "pipe.mp3"]  # no side file
     assert list(folder.iterdir()) == []
+
+
+def test_a_cover_must_be_a_real_image(runner, tmp_path):
+    import struct
+    import zlib
+
+    from briefing.pipeline import image_size
+
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Un titre\n\nLe conseil municipal a voté lundi soir le budget de la commune.\n", encoding="utf-8"
+    )
+    fake = tmp_path / "cover.png"
+    fake.write_bytes(b"x")
+    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "x.mp3"), "--cover", str(fake), *ESPEAK])
+    assert result.exit_code == 2 and "is not a JPEG or PNG image" in result.stderr
+    assert not (tmp_path / "x.mp3").exists()
+
+    def png(width, height):
+        ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+        chunk = b"IHDR" + ihdr
+        return b"\x89PNG\r\n\x1a\n" + struct.pack(">I", len(ihdr)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+
+    assert image_size(png(1400, 1400)) == ("PNG", 1400, 1400)
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xc0\x00\x11\x08\x0b\xb8\x0b\xb8"
+    assert image_size(jpeg + b"\x03" + b"\x00" * 20) == ("JPEG", 3000, 3000)
+    assert image_size(b"GIF89a") is None
+
+
+def test_text_in_another_script_is_not_read_as_letter_names(runner, tmp_path):
+    arabic = tmp_path / "ar.txt"
+    arabic.write_text("عنوان\n\nقال رئيس البلدية إن الميزانية ستزيد في العام المقبل.\n", encoding="utf-8")
+    result = runner.invoke(app, ["script", str(arabic)])
+    assert result.exit_code == 2 and "is not French (written in Arabic letters)" in result.stderr
+
+
+def test_device_cuda_with_only_espeak_voices_is_said(runner, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "Un titre\n\nLe conseil municipal a voté lundi soir le budget de la commune.\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "x.mp3"), "--device", "cuda", *ESPEAK])
+    assert result.exit_code == 0, result.output
+    assert "no voice of this episode runs on a GPU" in result.stderr

@@ -55,9 +55,13 @@ def _c2pa():
 
 
 def _load(signing: Signing) -> _Loaded:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    _c2pa()  # the extra first: without it, cryptography may be missing too (a one-line hint, not a traceback)
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+    except ImportError:
+        raise UsageError(f"--c2pa-key: signing needs the cryptography library: {INSTALL_HINT}") from None
 
     try:
         key_pem, chain_pem = Path(signing.key).read_bytes(), Path(signing.cert).read_bytes()

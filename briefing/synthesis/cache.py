@@ -78,6 +78,8 @@ class SegmentCache:
 
     def put(self, key: str, samples: np.ndarray, rate: int) -> None:
         """Store an entry atomically. A full or read-only cache never fails a render."""
+        if getattr(self, "_unwritable", False):  # said once; the rest of the run goes without it
+            return
         path = self.path(key)
         samples = np.ascontiguousarray(samples, dtype="<f4")
         payload = samples.tobytes()
@@ -93,6 +95,7 @@ class SegmentCache:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         except OSError as exc:
+            self._unwritable = True
             log.warning("could not write to the segment cache (%s); carrying on without it", exc.strerror or exc)
 
     def entries(self) -> list[Path]:

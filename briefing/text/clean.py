@@ -293,6 +293,26 @@ _ENGLISH_WORDS = frozenset(
 )
 
 
+def foreign_script(text: str) -> str:
+    """The script most letters of `text` are written in when it is not Latin ("Arabic", "CJK",
+    "Cyrillic", ...), else "": a French voice says nothing of those letters."""
+    latin = other = 0
+    names: dict[str, int] = {}
+    for ch in text[:20_000]:
+        if not ch.isalpha():
+            continue
+        if ch.isascii() or "LATIN" in unicodedata.name(ch, ""):
+            latin += 1
+            continue
+        other += 1
+        name = unicodedata.name(ch, "OTHER").split()[0]
+        name = "CJK" if name in ("CJK", "HIRAGANA", "KATAKANA", "HANGUL") else name
+        names[name] = names.get(name, 0) + 1
+    if other <= latin:
+        return ""
+    return max(names, key=names.get).capitalize().replace("Cjk", "CJK")
+
+
 def guess_language(text: str) -> str:
     """ "fr", "en", or "" when unsure: from the share of very common words of each language."""
     words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", text.lower())[:5000]
