@@ -284,7 +284,13 @@ def test_range_requests(server, episode_folder):
         assert headers["content-range"] == f"bytes {first}-{last}/{size}"
         assert int(headers["content-length"]) == last - first + 1
         assert body == data[first : last + 1]
-    for header in [f"bytes={size}-", f"bytes={size + 10}-{size + 20}", "bytes=500-100", "bytes=-0", "bytes=x-y"]:
+    for header in [
+        f"bytes={size}-",
+        f"bytes={size + 10}-{size + 20}",
+        "bytes=500-100",
+        "bytes=-0",
+        f"bytes={size * 10}-",
+    ]:
         status, headers, body = request(server, path, headers={"Range": header})
         assert status == 416, header
         assert headers["content-range"] == f"bytes */{size}"
@@ -392,3 +398,55 @@ def test_parse_range_edges():
     assert parse_range("bytes=-20", 10) == (0, 9)
     assert parse_range("bytes=0-", 0) == "unsatisfiable"
     assert parse_range(" bytes=2-3", 10) == (2, 3)
+    assert parse_range("bytes=0-1, 4-5", 10) is None and parse_range("items=0-5", 10) is None  # whole file
+    assert parse_range("bytes=2-3,", 10) == (2, 3)  # an empty list element is allowed
+    assert parse_range("bytes=" + "9" * 18 + "-", 10) == "unsatisfiable"
+    for header in [
+        "bytes=abc",
+        "bytes=x-y",
+        "bytes=-",
+        "bytes=",
+        "bytes",
+        "=0-1",
+        "bytes=1-2-3",
+        "bytes=+1-2",
+        "bytes=0x10-",
+        "bytes=\u0661-\u0662",  # digits, but not ASCII ones
+        "bytes=" + "9" * 19 + "-",
+        "bytes=0-" + "9" * 19,
+        "bytes=" + "1" * 4400 + "-",  # int() would refuse it (more than 4,300 digits)
+        "bytes=0-1,x-y",
+        "bytes=" + ",".join(["0-0"] * 100),  # too long
+    ]:
+        assert parse_range(header, 10) == "malformed", header
+
+
+def test_malformed_or_huge_ranges_get_400_and_the_connection_still_answers(server, episode_folder):
+    """A bad Range is answered (400 Bad Request), never dropped, and the kept-alive connection
+    serves the next request; one beyond the file is 416 with the size."""
+    path = f"/{EPISODE}.mp3"
+    size = (episode_folder / f"{EPISODE}.mp3").stat().st_size
+    host, port = server.server_address[:2]
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        for header in ["bytes=" + "1" * 4400 + "-", "bytes=0-" + "7" * 4400, "bytes=abc", "bytes=x-y", "bytes"]:
+            for method in ("GET", "HEAD"):
+                conn.request(method, path, headers={"Range": header})
+                response = conn.getresponse()
+                body = response.read()
+                assert response.status == 400, (method, header[:20])
+                assert response.getheader("Content-Range") is None
+                assert response.getheader("Connection") != "close"
+                assert (body == b"") if method == "HEAD" else (body == "En-tête Range invalide.\n".encode())
+        conn.request("GET", path, headers={"Range": f"bytes={size * 10}-"})
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 416 and response.getheader("Content-Range") == f"bytes */{size}"
+        conn.request("GET", path, headers={"Range": "bytes=0-9"})
+        response = conn.getresponse()
+        assert response.status == 206 and len(response.read()) == 10
+    finally:
+        conn.close()
+    # Two Range fields: 400 as well.
+    status, headers, _ = request(server, path, headers={"Range": "bytes=0-1", "range": "bytes=2-3"})
+    assert status == 400
