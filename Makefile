@@ -19,6 +19,12 @@ PIP := $(BIN)/pip install -q -c $(CONSTRAINTS)
 # git-ignored folder (tests/test_page_browser.py reads it from there).
 AXE_VERSION := 4.10.3
 AXE := .tools/node_modules/axe-core/axe.min.js
+# The talking book's accessibility check (tests/test_epub_ace.py): DAISY Ace's Puppeteer runner
+# (`ace-puppeteer`) in a folder of its own under .tools, so that neither npm install touches the
+# other's tree. No browser is downloaded (Puppeteer's Chrome, Electron): the test runs it on
+# Debian's Chromium, the one the listening page's browser tests use.
+ACE_VERSION := 1.4.6
+ACE := .tools/ace/node_modules/@daisy/ace/bin/ace-puppeteer.js
 
 .PHONY: run test lint format sysdeps testdeps bench clean constraints
 
@@ -29,7 +35,7 @@ run: sysdeps $(VENV)/.stamp-run
 	$(BIN)/briefing speak examples/orage-bretagne.txt -o $(OUTPUT)/orage-bretagne.mp3
 	$(BIN)/briefing speak examples/marche-lyon.md examples/orage-bretagne.txt --title "Briefing d'exemple" --epub -o $(OUTPUT)/briefing-exemple.mp3
 
-test: sysdeps testdeps $(VENV)/.stamp-test $(AXE) lint
+test: sysdeps testdeps $(VENV)/.stamp-test $(AXE) $(ACE) lint
 	$(BIN)/python -m pytest
 
 # ruff, configured in pyproject.toml: the lint rules and the formatting, checked before the tests.
@@ -72,6 +78,10 @@ testdeps:
 
 $(AXE): | testdeps
 	npm install --prefix .tools --no-save --no-audit --no-fund --loglevel=error axe-core@$(AXE_VERSION)
+
+$(ACE): | testdeps
+	PUPPETEER_SKIP_DOWNLOAD=1 ELECTRON_SKIP_BINARY_DOWNLOAD=1 \
+		npm install --prefix .tools/ace --no-save --no-audit --no-fund --loglevel=error @daisy/ace@$(ACE_VERSION)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -179,6 +179,12 @@ def test_text_is_the_written_script_in_articles_headings_and_paragraphs(book, ep
         (script.chapters[1], ["Une opposition divisée"]),
         (script.chapters[2], ["Dix-huit mois de chantier"]),
     ]
+    # Each epub:type with a DPUB-ARIA equivalent has its role (what DAISY Ace asks, tests/test_epub_ace.py).
+    for name, data in files.items():
+        if name.endswith(".xhtml") and not name.endswith("nav.xhtml"):
+            section = ET.fromstring(data).find(f"{XHTML}body/{XHTML}section")
+            assert section.get(f"{EPUB_NS}type") == "chapter" and section.get("role") == "doc-chapter"
+    assert toc.get("role") == "doc-toc"
     # Every overlay points at a span that exists, in the document it names.
     for doc, frag, _, _ in smil_clips(files):
         assert f'id="{frag}"'.encode() in files[f"EPUB/{doc}"]
@@ -200,6 +206,12 @@ def test_package_metadata_language_durations_and_accessibility(book, episode_fol
     assert props["schema:accessibilityHazard"] == ["none"]
     assert "synchronisé" in props["schema:accessibilitySummary"][0]
     assert props["media:active-class"] == ["-epub-media-overlay-active"]
+    # The conformance claim and who evaluated it (EPUB Accessibility 1.1), no third party's report.
+    assert props["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
+    assert props["a11y:certifiedBy"][0].startswith("briefing (")
+    assert "a11y:certifierReport" not in props and "a11y:certifierCredential" not in props
+    # Made from local files: no dc:source (never a path of the machine that made it).
+    assert meta.findall(f"{DC}source") == []
     # Synthetic speech, said for machines (IPTC digital source type) and for people (the description).
     assert props["schema:digitalSourceType"] == ["http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"]
     assert "voix de synthèse" in meta.find(f"{DC}description").text
@@ -241,6 +253,33 @@ def test_the_same_episode_gives_the_same_bytes(tmp_path):
     assert '<p><span id="s1">25 %.</span></p>' in doc
     assert '<h2 id="c001-h2"><span id="s2">Suite</span></h2>' in doc
     assert '<span id="s3" class="citation">« Oui. »</span>' in doc
+
+
+def test_dc_source_is_only_an_article_web_address(tmp_path):
+    mp3 = tmp_path / "a.mp3"
+    mp3.write_bytes(b"\xff\xfb\x90\x00" + bytes(400))
+    script = Script("Essai", (Segment("title", "Essai", "n", pause_ms=1100, written="Essai"),), chapters=("Essai",))
+    episode = Episode("Essai", tmp_path / "x.f32", 44100, 44100, (Cue(0, 0, 800),))
+    sources = (
+        "/home/anne/articles/marche.md",
+        "articles/port.txt",
+        "-",
+        "file:///home/anne/a.html",
+        "https://anne:secret@exemple.fr/privé",
+        "https://www.exemple.fr/2026/11/24/marche.html",
+        "http://journal.exemple/a?id=3",
+        "https://www.exemple.fr/2026/11/24/marche.html",
+    )
+    info = EpisodeInfo("Essai", date="2026-12-06", sources=sources)
+    write_epub(tmp_path / "a.epub", script, episode, info, mp3, "0d5e8a0e-0000-4000-8000-000000000000")
+    with zipfile.ZipFile(tmp_path / "a.epub") as z:
+        opf = z.read("EPUB/package.opf").decode()
+    meta = ET.fromstring(opf).find(f"{OPF}metadata")
+    assert [s.text for s in meta.findall(f"{DC}source")] == [
+        "https://www.exemple.fr/2026/11/24/marche.html",
+        "http://journal.exemple/a?id=3",
+    ]
+    assert "/home/anne" not in opf and "articles/port.txt" not in opf and "secret" not in opf
 
 
 @pytest.mark.parametrize("ms, text", [(0, "0:00:00.000"), (61_234, "0:01:01.234"), (3_725_001, "1:02:05.001")])

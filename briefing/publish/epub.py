@@ -10,7 +10,12 @@ highlight the sentence being read and move by article, heading and sentence.
 
 The package says what it is in its metadata: French (`dc:language`, `xml:lang`), its audio's
 durations (`media:duration`), and its accessibility (schema.org accessMode, accessModeSufficient,
-accessibilityFeature with synchronizedAudioText, accessibilityHazard, accessibilitySummary).
+accessibilityFeature with synchronizedAudioText, accessibilityHazard, accessibilitySummary), and
+the claim it meets: `dcterms:conformsTo` EPUB Accessibility 1.1 - WCAG 2.2 Level AA, evaluated by
+briefing itself (`a11y:certifiedBy`), a claim the tests hold it to with DAISY Ace and epubcheck
+(tests/test_epub_ace.py, tests/test_epub.py). Every `epub:type` with a DPUB-ARIA equivalent has
+its role too (doc-chapter, doc-toc), as assistive technologies read roles, not epub:type.
+`dc:source` is an article's web address or nothing: never a path on the machine that made it.
 The archive is the same bytes for the same episode: fixed entry dates, fixed order.
 """
 
@@ -21,6 +26,7 @@ import zipfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from briefing.model import Episode, Script
 from briefing.publish.info import EpisodeInfo
@@ -32,8 +38,14 @@ AUDIO_NAME = "audio.mp3"
 SUMMARY = (
     "Le texte intégral de l'épisode, synchronisé phrase par phrase avec sa lecture audio par des "
     "voix de synthèse. Navigation par article et par intertitre depuis la table des matières ; "
-    "la phrase lue est mise en évidence."
+    "la phrase lue est mise en évidence. Conformité à EPUB Accessibility 1.1 et aux WCAG 2.2 "
+    "niveau AA déclarée par le logiciel qui produit le livre (briefing), d'après ses contrôles "
+    "automatiques (epubcheck, DAISY Ace)."
 )
+# The accessibility claim (EPUB Accessibility 1.1, section 2.1) and who evaluated it: the producer
+# itself, with automated checks only (no third-party audit, so no certifierCredential or report).
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.2 Level AA"
+CERTIFIED_BY = "briefing (auto-évaluation : contrôles automatiques epubcheck et DAISY Ace)"
 _CSS = f"""body {{ font-family: serif; line-height: 1.5; margin: 1em; }}
 h1, h2 {{ font-family: sans-serif; line-height: 1.25; }}
 p.annonce {{ font-style: italic; }}
@@ -97,6 +109,25 @@ def clock(ms: int) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def web_sources(sources: tuple[str, ...] | list[str]) -> list[str]:
+    """The sources a book may name (`dc:source`): the http(s) addresses among them, once each.
+    A path (the input file on the machine that made the book), "-" (standard input) or an address
+    that carries a user name or password is left out."""
+    kept: list[str] = []
+    for source in sources:
+        try:
+            parts = urlsplit(source.strip())
+        except ValueError:
+            continue
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            continue
+        if parts.username is not None or parts.password is not None:
+            continue
+        if source.strip() not in kept:
+            kept.append(source.strip())
+    return kept
+
+
 def _x(text: str) -> str:
     return escape(_NOT_XML.sub("", text), quote=True)
 
@@ -136,7 +167,7 @@ def _document(name: str, part: Part, script: Script, cues: dict[int, tuple[int, 
             body.append(f'<p class="annonce">{spans}</p>' if announce else f"<p>{spans}</p>")
     xhtml = _XHTML.format(
         title=_x(part.title),
-        body=f'<section id="{name}" epub:type="chapter" aria-labelledby="{heading_id}">\n'
+        body=f'<section id="{name}" epub:type="chapter" role="doc-chapter" aria-labelledby="{heading_id}">\n'
         + "\n".join(body)
         + "\n</section>",
     )
@@ -174,7 +205,7 @@ def _package(script: Script, info: EpisodeInfo, docs: list[_Doc], identifier: st
     described = " ".join(x for x in (info.description, info.synthetic.note if info.synthetic else "") if x)
     if described:
         meta.append(f"<dc:description>{_x(described)}</dc:description>")
-    meta += [f"<dc:source>{_x(source)}</dc:source>" for source in info.sources]
+    meta += [f"<dc:source>{_x(source)}</dc:source>" for source in web_sources(info.sources)]
     meta.append(f'<meta property="dcterms:modified">{modified}</meta>')
     overlaid = [doc for doc in docs if doc.smil is not None]
     meta.append(f'<meta property="media:duration">{clock(sum(doc.duration_ms for doc in overlaid))}</meta>')
@@ -193,6 +224,8 @@ def _package(script: Script, info: EpisodeInfo, docs: list[_Doc], identifier: st
     ):
         meta += [f'<meta property="{prop}">{value}</meta>' for value in values]
     meta.append(f'<meta property="schema:accessibilitySummary">{_x(SUMMARY)}</meta>')
+    meta.append(f'<meta property="dcterms:conformsTo">{CONFORMS_TO}</meta>')
+    meta.append(f'<meta property="a11y:certifiedBy">{_x(CERTIFIED_BY)}</meta>')
     if info.synthetic is not None:  # the audio is synthetic speech: its IPTC digital source type
         meta.append(f'<meta property="schema:digitalSourceType">{_x(info.synthetic.source_type)}</meta>')
 
@@ -241,7 +274,7 @@ def _nav(script: Script, info: EpisodeInfo, docs: list[_Doc]) -> str:
         entries.append(f'<li><a href="{doc.name}.xhtml#{doc.name}-titre">{_x(doc.part.title)}</a>{sub}</li>')
     first = docs[0].name if docs else "c001"
     body = (
-        '<nav epub:type="toc" id="toc">\n<h1>Table des matières</h1>\n<ol>\n'
+        '<nav epub:type="toc" role="doc-toc" id="toc">\n<h1>Table des matières</h1>\n<ol>\n'
         + "\n".join(entries)
         + "\n</ol>\n</nav>\n"
         + '<nav epub:type="landmarks" id="reperes" hidden="hidden">\n<h2>Repères</h2>\n<ol>\n'
