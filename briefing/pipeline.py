@@ -199,7 +199,10 @@ def plan(
     limits = voice_limits(casting)
     if any(limits[v] < script_options.max_chars for v in limits):
         script = build_script(articles, book, dataclasses.replace(script_options, voice_limits=limits))
-    return dataclasses.replace(script, sources=tuple(sources)), casting
+    # Each article's own address (a feed gives its items' links), once each; the inputs as given
+    # for articles that have none.
+    found = tuple(dict.fromkeys(a.source for a in articles if a.source)) or tuple(sources)
+    return dataclasses.replace(script, sources=found), casting
 
 
 def _plan_edited(

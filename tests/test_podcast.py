@@ -443,3 +443,19 @@ def test_intro_music_plays_first_then_ducks_under_speech(runner, article, tmp_pa
     ducked = rms_db(*pause)
     assert -26 <= ducked - alone <= -14  # ducked by about 20 dB
     assert rms_db(cues[-1][0], cues[-1][1]) > ducked  # and gone by the end: speech only
+
+
+def test_the_sources_of_a_feed_episode_are_its_items_links(tmp_path):
+    """What the files name as sources (ID3 comment, page, EPUB dc:source): each article's own
+    address, not the feed's, once each."""
+    from briefing.pipeline import make_script
+
+    items = "".join(
+        f"<item><title>Sujet {i}</title><link>https://exemple.fr/{i}.html</link><guid>urn:{i}</guid>"
+        f"<description>&lt;p&gt;Le conseil municipal a voté le budget numéro {i} lundi soir.&lt;/p&gt;</description></item>"
+        for i in (1, 2)
+    )
+    feed = tmp_path / "flux.rss"
+    feed.write_text(RSS.format(base="https://exemple.fr", items=items), encoding="utf-8")
+    script = make_script([str(feed)])
+    assert sorted(script.sources) == ["https://exemple.fr/1.html", "https://exemple.fr/2.html"]
