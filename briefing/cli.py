@@ -67,6 +67,12 @@ DisclosureOpt = typer.Option(
     help="Say that synthetic voices read it (after the greeting, or the title). The files say it "
     "either way: ID3, feed, page, EPUB.",
 )
+AllowPrivateOpt = typer.Option(
+    False,
+    "--allow-private-urls",
+    help="Also fetch URLs whose address is loopback, private, link-local or otherwise not public "
+    "(an intranet's feed). Refused by default: a page or feed must not lead briefing to internal services.",
+)
 DisclosureTextOpt = typer.Option(
     None,
     "--disclosure-text",
@@ -134,6 +140,14 @@ def _run(debug: bool, quiet: bool, action):
         raise typer.Exit(0) from None
     except (BriefingError, KeyboardInterrupt, Exception) as exc:  # noqa: BLE001 - mapped to exit codes
         raise _fail(exc, debug) from None
+
+
+def _network(allow_private: bool):
+    """The network policy of a command that fetches URLs (README: "Network policy"), for the
+    block it wraps: every download below it, feed items' pages included, follows it."""
+    from briefing.inputs.fetch import NetworkPolicy, network_policy
+
+    return network_policy(NetworkPolicy(allow_private=allow_private))
 
 
 @app.command()
@@ -243,6 +257,7 @@ def speak(
         help="The PEM certificate chain of --c2pa-key: its certificate first, then the issuers'.",
         show_default=False,
     ),
+    allow_private_urls: bool = AllowPrivateOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -284,7 +299,7 @@ def speak(
                 "c2pa_cert": c2pa_cert,
             }
         )
-        with _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
+        with _network(allow_private_urls), _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
             result = make_episode(inputs, output, Options.from_speak(settings), progress=progress)
         typer.echo(str(result.path))
         typer.echo(
@@ -359,6 +374,7 @@ def script(
     date: str | None = DateOpt,
     disclosure: bool = DisclosureOpt,
     disclosure_text: str | None = DisclosureTextOpt,
+    allow_private_urls: bool = AllowPrivateOpt,
     debug: bool = DebugOpt,
 ) -> None:
     """Show what would be said, by whom, with which pauses: the Script, without audio."""
@@ -381,7 +397,8 @@ def script(
                 "disclosure_text": disclosure_text,
             }
         )
-        result = make_script(inputs, Options.from_speak(settings))
+        with _network(allow_private_urls):
+            result = make_script(inputs, Options.from_speak(settings))
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return
@@ -515,6 +532,7 @@ def batch(
         help="auto, cpu or cuda (for Coqui voices), for every episode (default: each episode's, else auto).",
         show_default=False,
     ),
+    allow_private_urls: bool = AllowPrivateOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary table."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -530,7 +548,8 @@ def batch(
             "ray_cpus": ray_cpus,
             "device": device,
         }
-        outcomes = run_batch(load_manifest(manifest, overrides))
+        with _network(allow_private_urls):
+            outcomes = run_batch(load_manifest(manifest, overrides))
         typer.echo(summary_table(outcomes))
         if any(o.result is None for o in outcomes):
             raise typer.Exit(1)
@@ -550,6 +569,12 @@ def publish(
     date: str | None = typer.Option(
         None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False
     ),
+    allow_private_urls: bool = typer.Option(
+        False,
+        "--allow-private-urls",
+        help="Also fetch URLs whose address is loopback, private or otherwise not public, as "
+        "[sources] allow_private = true does. Refused by default.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary."),
     debug: bool = DebugOpt,
 ) -> None:
@@ -563,7 +588,8 @@ def publish(
 
         day = SpeakOptions.from_mapping({"date": date}).date
         show = load_config(config)
-        report = run(show, day, dry_run=dry_run)
+        with _network(allow_private_urls or show.allow_private):
+            report = run(show, day, dry_run=dry_run)
         if report.episode is not None:
             typer.echo(str(report.episode))
         typer.echo(summary(report, dry_run), err=not dry_run)

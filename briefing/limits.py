@@ -6,6 +6,9 @@ from __future__ import annotations
 
 MAX_ARTICLE_BYTES = 1024 * 1024  # the text of one article (about 18 hours of speech)
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # one URL, file or standard input, before extraction
+# One HTML page as downloaded (or read from a file), before extraction: the article's limit, with
+# as much again for the markup around it (news pages weigh 50-700 KB).
+MAX_PAGE_BYTES = 2 * MAX_ARTICLE_BYTES
 MAX_ARTICLES = 200  # articles in one episode, all inputs and feed items together
 MAX_SEGMENTS = 20_000  # segments in one episode's Script (about 2 MB of text, 20 hours of speech)
 MAX_SEGMENT_CHARS = 1_000  # one segment of an edited script: longer ones are cut at natural breaks

@@ -2,13 +2,21 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import ARTICLE, PORT_ARTICLE, write_preset
+from helpers import ARTICLE, PORT_ARTICLE, allowing_loopback, write_preset
 from typer.testing import CliRunner
+
+
+class LoopbackRunner(CliRunner):
+    """A CliRunner whose commands that fetch URLs are given --allow-private-urls: the tests' web
+    server is on 127.0.0.1. A plain CliRunner shows the default, refusal (tests/test_network.py)."""
+
+    def invoke(self, cli, args=None, *more, **kwargs):
+        return super().invoke(cli, allowing_loopback(args), *more, **kwargs)
 
 
 @pytest.fixture
 def runner():
-    return CliRunner()
+    return LoopbackRunner()
 
 
 @pytest.fixture
@@ -134,7 +142,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def web(tmp_path):
     """Serve tmp_path/www on 127.0.0.1; `web.route(path, body, type, status)` adds a fixed answer,
     and `hold=True` holds it back until the test is over. `web.requests` and `web.answered` list
-    the fixed answers asked for and sent."""
+    the fixed answers asked for and sent. In-process downloads (load_sources, fetch) may reach
+    loopback while it runs; a command sets its own policy (the `runner` fixture allows it)."""
+    from briefing.inputs.fetch import NetworkPolicy, network_policy
+
     root = tmp_path / "www"
     root.mkdir()
     handler = type("Handler", (_Handler,), {"routes": {}, "requests": [], "answered": [], "release": threading.Event()})
@@ -158,7 +169,8 @@ def web(tmp_path):
             handler.routes[path] = (status, content_type, data, headers or {}, hold)
             return Web.base + path
 
-    yield Web
+    with network_policy(NetworkPolicy(allow_private=True)):
+        yield Web
     handler.release.set()
     server.shutdown()
     server.server_close()

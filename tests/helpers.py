@@ -11,6 +11,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
 # `python RUN_BRIEFING ARGS...`: briefing in a child process that takes Ctrl-C as in a terminal.
 RUN_BRIEFING = Path(__file__).with_name("run_briefing.py")
+# The commands that fetch URLs. Every server these tests run is on 127.0.0.1, which briefing
+# refuses to connect to unless told (README: "Network policy"): the `runner` fixture and
+# RUN_BRIEFING tell them, with --allow-private-urls; tests/test_network.py shows the refusal.
+FETCHING_COMMANDS = ("speak", "script", "batch", "publish")
+
+
+def allowing_loopback(args):
+    """`briefing ARGS...` with --allow-private-urls after a command that fetches URLs."""
+    if args and not isinstance(args, str) and args[0] in FETCHING_COMMANDS:
+        return [args[0], "--allow-private-urls", *args[1:]]
+    return args
+
 
 # Written for these tests: a title, a sub-heading, a speech quote with an attribution after it,
 # a second speaker, a scare-quoted term and a pronoun attribution.

@@ -15,6 +15,8 @@ written from the main thread, so the wait is where a Ctrl-C lands).
 import signal
 import sys
 
+from helpers import allowing_loopback
+
 from briefing.cli import main
 from briefing.synthesis.cache import SegmentCache
 
@@ -40,5 +42,5 @@ if __name__ == "__main__":
     if args[:1] == ["--hold-after"]:
         hold_after(int(args[1]))
         args = args[2:]
-    sys.argv = ["briefing", *args]
+    sys.argv = ["briefing", *allowing_loopback(args)]  # the tests' servers are on loopback
     main()

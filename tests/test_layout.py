@@ -23,6 +23,7 @@ LAYERS = {
     "briefing.timings": 0,  # stage timers, for the benchmark: every layer may time itself
     "briefing.malloc": 0,  # free heap pages handed back during a render (assembly, Ray actors)
     "briefing.limits": 0.1,  # the size limits, and the check that raises an InputError
+    "briefing.text.safe": -1,  # what text may hold when it leaves (a leaf): the data types apply it when built
     "briefing.voices": 0.5,
     "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
     "briefing.options": 0.45,

@@ -10,6 +10,9 @@
     cover = "cover.jpg"                         # square .jpg or .png: in every MP3 and the feed
     schedule = "matin"                          # a label: in the episodes' names and titles
 
+    [sources]
+    allow_private = false                       # true: fetch loopback and private addresses too
+                                                # (an intranet's feed); as --allow-private-urls
     [[source]]                                  # one table per feed, page or file, in order
     input = "https://exemple.fr/rss.xml"
     max_items = 3                               # newest items read from it; default 5
@@ -92,6 +95,7 @@ class ShowConfig:
     c2pa_key: Path | None = None
     c2pa_cert: Path | None = None
     speak: SpeakOptions = SpeakOptions()
+    allow_private: bool = False  # [sources]: URLs may reach loopback and private addresses
 
 
 _TABLES = {
@@ -99,6 +103,7 @@ _TABLES = {
     "episode": {"max_items", "changed"},
     "retention": {"days", "episodes"},
     "disclosure": {"spoken", "text", "c2pa_key", "c2pa_cert"},
+    "sources": {"allow_private"},
 }
 
 
@@ -109,8 +114,8 @@ def load_config(path: Path) -> ShowConfig:
     unknown = set(data) - {*_TABLES, "source", "speak"}
     if unknown:
         raise UsageError(
-            f"{path}: unknown table(s) {', '.join(sorted(unknown))}; expected [show], [[source]], [episode], "
-            "[retention], [disclosure], [speak]"
+            f"{path}: unknown table(s) {', '.join(sorted(unknown))}; expected [show], [sources], [[source]], "
+            "[episode], [retention], [disclosure], [speak]"
         )
     tables = {}
     for name, keys in _TABLES.items():
@@ -203,6 +208,10 @@ def load_config(path: Path) -> ShowConfig:
         if value is not None and not (base / value).is_file():
             raise UsageError(f"{path} [disclosure]: {k} {value!r}: no such file")
 
+    allow_private = tables["sources"].get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise UsageError(f"{path} [sources]: allow_private must be true or false (got {allow_private!r})")
+
     speak = data.get("speak", {})
     if not isinstance(speak, dict):
         raise UsageError(f"{path}: [speak] must be a table")
@@ -230,4 +239,5 @@ def load_config(path: Path) -> ShowConfig:
         c2pa_key=base / keys["c2pa_key"] if keys["c2pa_key"] else None,
         c2pa_cert=base / keys["c2pa_cert"] if keys["c2pa_cert"] else None,
         speak=options,
+        allow_private=allow_private,
     )

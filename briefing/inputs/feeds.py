@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from briefing.errors import InputError, NotAnArticle
+from briefing.inputs.fetch import RefusedAddress
 from briefing.inputs.pages import article_from_fragment, article_from_html
 from briefing.model import Article
 from briefing.options import SpeakOptions
@@ -91,6 +92,11 @@ def _article(entry, source: str, publisher: str, fetch_page) -> Article:
             )
         except NotAnArticle:
             raise  # a live page or an index: its summary is not an article either
+        except RefusedAddress as exc:
+            # The page is never fetched; the feed's own text came from an allowed address and is said.
+            if not _words(body):
+                raise
+            log.warning("%s; the item is read from the feed's own text", exc)
         except InputError:
             pass  # the page is gone or unreadable: the feed's own text is still worth saying
     if not _words(body):

@@ -24,7 +24,7 @@ from briefing.errors import InputError
 from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
 from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
 from briefing.inputs.pages import article_from_html, looks_like_html
-from briefing.limits import MAX_ARTICLE_BYTES, MAX_ARTICLES
+from briefing.limits import MAX_ARTICLE_BYTES, MAX_ARTICLES, MAX_PAGE_BYTES
 from briefing.model import Article, Block
 from briefing.text.clean import (
     clean_text,
@@ -108,12 +108,18 @@ def _from_bytes(
     _check_bytes(data, name, limit=MAX_BYTES, text_units=_units(data))
     content_type = content_type.split(";")[0].strip().lower()
     if suffix in FEED_SUFFIXES or content_type in _FEED_TYPES or (not suffix and looks_like_feed(data)):
-        return articles_from_feed(data, source, max_articles, fetch_page=lambda url: fetch(url).body)
+        # An item's page is read as HTML whatever its Content-Type: it is held to a page's limit.
+        return articles_from_feed(
+            data, source, max_articles, fetch_page=lambda url: fetch(url, max_bytes=MAX_PAGE_BYTES).body
+        )
     if (
         suffix in HTML_SUFFIXES
         or content_type in ("text/html", "application/xhtml+xml")
         or (suffix not in MARKDOWN_SUFFIXES | TEXT_SUFFIXES - {""} and looks_like_html(data))
     ):
+        if len(data) > MAX_PAGE_BYTES:  # a download labelled otherwise, or a file: before extraction
+            size, limit = len(data) / 2**20, MAX_PAGE_BYTES / 2**20
+            raise InputError(f"{name}: {size:.1f} MB of HTML is over the {limit:.0f} MB limit for one page")
         return [article_from_html(data, source, fallback_title)]
     text = decode(data, name)
     if suffix in MARKDOWN_SUFFIXES or content_type == "text/markdown":
