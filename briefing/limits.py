@@ -18,6 +18,16 @@ MAX_CHAPTERS = 2_000  # articles and their sub-headings: ID3 chapters, JSON chap
 MAX_FEED_ITEMS = 5_000  # episodes one feed.xml lists
 
 
+def megabytes(size: int, limit: int) -> tuple[str, str]:
+    """`size` and `limit` in MB, with as many decimals as it takes to tell them apart ("1.04",
+    "1"): a message never says "1.0 MB is over the 1.0 MB limit"."""
+    for decimals in range(4):
+        said, bound = round(size / 2**20, decimals), round(limit / 2**20, decimals)
+        if said != bound:
+            break
+    return f"{said:,.{decimals}f}", f"{limit / 2**20:,.{decimals}f}".rstrip("0").rstrip(".")
+
+
 def check_script(script) -> None:
     """Raise an InputError when a Script (built, or read from an edited JSON) is over a limit."""
     from briefing.errors import InputError

@@ -136,3 +136,11 @@ def test_the_text_side_does_work_in_proportion_to_its_input(words, unpunctuated)
     made = script(8)
     assert len(made.segments) <= 8 * len(paragraph) // 5 + 10
     assert sum(len(s.text) for s in made.segments) < 40 * 8 * len(paragraph)  # spelled out, not blown up
+
+
+def test_a_size_over_a_limit_is_never_said_equal_to_it():
+    from briefing.limits import megabytes
+
+    assert megabytes(int(1.04 * 2**20), 2**20) == ("1.04", "1")
+    assert megabytes(int(20.4 * 2**20), 20 * 2**20) == ("20.4", "20")
+    assert megabytes(5 * 2**20, 2**20) == ("5", "1")

@@ -332,6 +332,10 @@ def test_a_source_that_fails_is_skipped_all_failing_is_an_error(runner, feed, we
             ('output_dir = "episodes"', 'output_dir = "episodes"\nschedule = "Le Matin"'),
             "schedule must be a short label",
         ),
+        (
+            ('output_dir = "episodes"', 'output_dir = "episodes"\nauthor = "La r\\u0001daction"'),
+            "holds a control character",
+        ),
     ],
 )
 def test_the_configuration_is_checked_before_anything_runs(runner, tmp_path, edit, fragment):

@@ -41,7 +41,7 @@ def nothing_written(folder):
         (b"\x00\x01binary\x02" * 20, "binary"),
         (b"Titre\n\n" + "Привет, как дела? Это русский текст.".encode("cp1251"), "not UTF-8"),
         ("😀🎉🔥 👏👏".encode(), "no words"),
-        (b"x" * (5 * 1024 * 1024), "over the 1.0 MB limit"),
+        (b"x" * (5 * 1024 * 1024), "5 MB is over the 1 MB limit"),
     ],
     ids=["empty", "whitespace", "binary", "invalid-utf8", "only-emojis", "5MB"],
 )

@@ -48,6 +48,7 @@ from briefing.errors import UsageError
 from briefing.inputs.fetch import is_url
 from briefing.limits import MAX_ARTICLES
 from briefing.options import OPTION_NAMES, SpeakOptions, read_toml
+from briefing.text.safe import has_control
 
 # What publish sets itself from [show], [episode] and the run's date: not in [speak].
 OWN_SETTINGS = (
@@ -138,6 +139,8 @@ def load_config(path: Path) -> ShowConfig:
             return None
         if not isinstance(value, str) or not value.strip():
             raise UsageError(f"{path} [{table}]: {key} must be a non-empty string (got {value!r})")
+        if has_control(value):  # it goes into the feed, the tags and the page: XML 1.0 would break
+            raise UsageError(f"{path} [{table}]: {key} holds a control character ({value!r})")
         return value.strip()
 
     def whole(table: str, key: str, value, low: int, high: int | None = None) -> int | None:

@@ -33,7 +33,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from briefing import __version__
 from briefing.errors import InputError
-from briefing.limits import MAX_DOWNLOAD_BYTES, MAX_PAGE_BYTES
+from briefing.limits import MAX_DOWNLOAD_BYTES, MAX_PAGE_BYTES, megabytes
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 20.0
@@ -368,14 +368,14 @@ def _get(
         content_type = response.getheader("Content-Type", "")
         length = response.getheader("Content-Length", "")
         if length.isdigit() and int(length) > max_bytes:
-            raise InputError(f"{url}: {int(length) / 2**20:.1f} MB is over the {max_bytes / 2**20:.0f} MB limit")
+            raise InputError("{}: {} MB is over the {} MB limit".format(url, *megabytes(int(length), max_bytes)))
         too_big = InputError(f"{url}: the page is over the {max_bytes / 2**20:.0f} MB limit")
         limit = max_bytes
         if content_type.split(";")[0].strip().lower() in HTML_TYPES and MAX_PAGE_BYTES < max_bytes:
             limit = MAX_PAGE_BYTES  # README "Limits": the article's limit, with room for the markup
             if length.isdigit() and int(length) > limit:
                 raise InputError(
-                    f"{url}: {int(length) / 2**20:.1f} MB of HTML is over the {limit / 2**20:.0f} MB limit for one page"
+                    "{}: {} MB of HTML is over the {} MB limit for one page".format(url, *megabytes(int(length), limit))
                 )
             too_big = InputError(f"{url}: the HTML page is over the {limit / 2**20:.0f} MB limit for one page")
         try:

@@ -24,7 +24,7 @@ from briefing.errors import InputError
 from briefing.inputs.feeds import DEFAULT_MAX_ARTICLES, articles_from_feed, looks_like_feed
 from briefing.inputs.fetch import MAX_BYTES, fetch, is_url
 from briefing.inputs.pages import article_from_html, looks_like_html
-from briefing.limits import MAX_ARTICLE_BYTES, MAX_ARTICLES, MAX_PAGE_BYTES
+from briefing.limits import MAX_ARTICLE_BYTES, MAX_ARTICLES, MAX_PAGE_BYTES, megabytes
 from briefing.model import Article, Block
 from briefing.text.clean import (
     clean_text,
@@ -83,7 +83,8 @@ def load_source(spec: str, max_articles: int = DEFAULT_MAX_ARTICLES) -> list[Art
         raise InputError(f"{spec}: is not a regular file (a pipe, a device or a socket); save the article to a file")
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{spec}: {path.stat().st_size / 2**20:.0f} MB is too large to be an article")
+            size, bound = megabytes(path.stat().st_size, MAX_BYTES)
+            raise InputError(f"{spec}: {size} MB is over the {bound} MB limit for one input")
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{spec}: cannot read it ({exc.strerror})") from None
@@ -118,8 +119,8 @@ def _from_bytes(
         or (suffix not in MARKDOWN_SUFFIXES | TEXT_SUFFIXES - {""} and looks_like_html(data))
     ):
         if len(data) > MAX_PAGE_BYTES:  # a download labelled otherwise, or a file: before extraction
-            size, limit = len(data) / 2**20, MAX_PAGE_BYTES / 2**20
-            raise InputError(f"{name}: {size:.1f} MB of HTML is over the {limit:.0f} MB limit for one page")
+            size, limit = megabytes(len(data), MAX_PAGE_BYTES)
+            raise InputError(f"{name}: {size} MB of HTML is over the {limit} MB limit for one page")
         return [article_from_html(data, source, fallback_title)]
     text = decode(data, name)
     if suffix in MARKDOWN_SUFFIXES or content_type == "text/markdown":
@@ -134,10 +135,8 @@ def _check_bytes(data: bytes, name: str, limit: int = MAX_ARTICLE_BYTES, text_un
     if not data.strip(b"\x00" if text_units > 1 else None).strip():
         raise InputError(f"{name}: is empty")
     if len(data) > limit * text_units:
-        raise InputError(
-            f"{name}: {len(data) / text_units / 2**20:.1f} MB is over the {limit / 2**20:.1f} MB limit for one article "
-            "(about 18 hours of speech)"
-        )
+        size, bound = megabytes(len(data) // text_units, limit)
+        raise InputError(f"{name}: {size} MB is over the {bound} MB limit for one article (about 18 hours of speech)")
     if text_units == 1 and b"\x00" in data[:8192]:
         raise InputError(f"{name}: is a binary file, not text")
 
