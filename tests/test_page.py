@@ -147,6 +147,35 @@ def test_templates_mark_nothing_safe_but_the_style_and_script():
     assert sum(len(re.findall(r"\bsafe\b|\bautoescape\b", text)) for text in texts.values()) == 2
 
 
+def test_one_player_component():
+    """The player (its audio, buttons, settings and status region) is written in one place,
+    player.html, and the script sets up every [data-player]: a later page with a player gets the
+    same accessibility fixes (tests/test_page_browser.py checks them in Chromium)."""
+    templates = {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.glob("*.html")}
+    assert [name for name, text in templates.items() if "<audio" in text or "data-player" in text] == ["player.html"]
+    assert '{% from "player.html" import player %}' in templates["page.html"]
+    assert "autoplay" not in templates["player.html"] and 'preload="metadata"' in templates["player.html"]
+    assert 'all("[data-player]").forEach(setUp)' in (TEMPLATES / "script.js").read_text(encoding="utf-8")
+    text = to_html(hostile_page())
+    tree = Tree(text)
+    players = [attrs for _, attrs in tree.tags if "data-player" in attrs]
+    assert (
+        len(players) == 1
+        and players[0]["data-transcript"] == "transcription"
+        and players[0]["data-chapters"] == "chapitres"
+    )
+    # The shortcuts' switch (WCAG 2.1.4): a labelled box, on unless the listener turned it off.
+    box = next(attrs for attrs in tree.all("input") if attrs.get("id") == "raccourcis")
+    assert box["type"] == "checkbox" and "checked" in box and "data-shortcuts" in box
+    assert '<input type="checkbox" id="raccourcis" data-shortcuts checked> Raccourcis clavier</label>' in text
+    assert [b["aria-keyshortcuts"] for b in tree.all("button") if "aria-keyshortcuts" in b] == ["J", "L", "P", "S"]
+    # The button that resumes following, shown only once it is paused.
+    resume = next(b for b in tree.all("button") if b.get("id") == "reprendre")
+    assert "hidden" in resume and resume["type"] == "button" and ">Reprendre le suivi</button>" in text
+    assert "lorsque le focus est dans le lecteur ou dans la transcription" in text
+    assert "La case « Raccourcis clavier » du lecteur les désactive" in text
+
+
 def test_a_wheel_ships_the_templates():
     """Read at run time from the package: pyproject.toml's package-data must name every one."""
     import fnmatch
@@ -160,7 +189,7 @@ def test_a_wheel_ships_the_templates():
         "package-data"
     ]["briefing"]
     files = sorted(p.name for p in TEMPLATES.iterdir())
-    assert files == ["base.html", "index.html", "page.html", "script.js", "style.css"]
+    assert files == ["base.html", "index.html", "page.html", "player.html", "script.js", "style.css"]
     for name in files:
         assert any(fnmatch.fnmatch(f"publish/templates/{name}", pattern) for pattern in patterns), name
 

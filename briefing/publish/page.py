@@ -14,6 +14,13 @@ and sub-headings. With it, chapter and time links seek the player, the cue being
 highlighted and kept in view, and buttons, a speed choice and keyboard shortcuts appear: by
 article, heading and paragraph. Nothing is announced while the audio plays; the listener asks
 (the I key) and a status region says where the reading is.
+
+The player is one component (templates/player.html, set up by the script for every
+[data-player]), so that any page given a player gets what makes it meet WCAG 2.2 AA: shortcuts
+only while the focus is in the player or its transcript, with a switch kept like the speed
+(2.1.4); sticky only where it leaves room, with the page's scroll-padding kept to its real height
+(2.4.11); following that pauses when the reader moves away and says how to resume; targets of
+24 x 24 px at least (2.5.8). README.md, "Listening page", has the point-by-point table.
 """
 
 from __future__ import annotations
@@ -33,7 +40,8 @@ from briefing.text import dates
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 SKIP_S = 10  # what the -10 s / +10 s buttons and the J / L keys move by
 
-# (keys, what they do): shown on the page, and the same list is in README.md.
+# (keys, what they do): shown on the page, and the same list is in README.md. They act only while
+# the focus is in the player or the transcript, and the player's "Raccourcis clavier" box turns them off.
 SHORTCUTS = (
     ("Espace", "lecture ou pause, quand le lecteur audio a le focus (commande du navigateur)"),
     ("K", "lecture ou pause"),
