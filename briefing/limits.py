@@ -25,7 +25,10 @@ def megabytes(size: int, limit: int) -> tuple[str, str]:
         said, bound = round(size / 2**20, decimals), round(limit / 2**20, decimals)
         if said != bound:
             break
-    return f"{said:,.{decimals}f}", f"{limit / 2**20:,.{decimals}f}".rstrip("0").rstrip(".")
+    bound_text = f"{limit / 2**20:,.{decimals}f}"
+    if "." in bound_text:  # "1.00" -> "1", never "20" -> "2"
+        bound_text = bound_text.rstrip("0").rstrip(".")
+    return f"{said:,.{decimals}f}", bound_text
 
 
 def check_script(script) -> None:

@@ -144,3 +144,5 @@ def test_a_size_over_a_limit_is_never_said_equal_to_it():
     assert megabytes(int(1.04 * 2**20), 2**20) == ("1.04", "1")
     assert megabytes(int(20.4 * 2**20), 20 * 2**20) == ("20.4", "20")
     assert megabytes(5 * 2**20, 2**20) == ("5", "1")
+    assert megabytes(21 * 2**20, 20 * 2**20) == ("21", "20")
+    assert megabytes(int(2.5 * 2**20), 2 * 2**20) == ("2.5", "2")
