@@ -317,3 +317,49 @@ def test_a_batch_manifest_asks_for_the_book_by_name(tmp_path):
     assert (tmp_path / "eps" / "a.epub").is_file() and not (tmp_path / "eps" / "b.epub").exists()
     with zipfile.ZipFile(tmp_path / "eps" / "a.epub") as z:
         assert z.read("mimetype") == b"application/epub+zip"
+
+
+def test_a_passage_in_another_language_is_marked(tmp_path):
+    """WCAG 3.1.2 Language of parts: an English paragraph of an article (25+ words) is marked
+    `xml:lang` and `lang` "en" on its segment, and nothing else is; epubcheck still finds nothing."""
+    from typer.testing import CliRunner
+
+    from briefing.cli import app
+
+    english = (
+        "The agreement was signed by the two companies on Monday, and it will allow the port to welcome "
+        "larger ships from the United States and from Asia over the next ten years."
+    )
+    source = tmp_path / "accord.txt"
+    source.write_text(
+        "Un accord pour le port de Brest\n\n"
+        "Le conseil portuaire a approuvé lundi soir un accord avec deux armateurs étrangers. Les élus se sont "
+        "félicités de ce texte, qui doit garantir l'activité du port pour les dix prochaines années.\n\n"
+        f"{english}\n\n"
+        "Les travaux d'aménagement des quais commenceront au printemps, selon la direction du port.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out" / "accord.mp3"
+    result = CliRunner().invoke(app, ["speak", str(source), "-o", str(out), "--engine", "espeak", "--epub"])
+    assert result.exit_code == 0, result.output
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    marked, spans = [], 0
+    with zipfile.ZipFile(out.with_suffix(".epub")) as z:
+        for name in z.namelist():
+            if not name.endswith(".xhtml"):
+                continue
+            root = ET.fromstring(z.read(name))
+            assert root.get("lang") == "fr" and root.get(xml_lang) == "fr"  # the book's own language
+            for el in root.iter(f"{XHTML}span"):
+                spans += 1
+                if el.get("lang") or el.get(xml_lang):
+                    marked.append((el.get(xml_lang), el.get("lang"), "".join(el.itertext())))
+    assert marked == [("en", "en", english)] and spans > 4
+    # The listening page beside it marks the same line.
+    assert f' lang="en">{english}</span>' in out.with_suffix(".html").read_text(encoding="utf-8")
+    proc = subprocess.run(
+        [*epubcheck_command(), str(out.with_suffix(".epub"))], capture_output=True, text=True, timeout=300
+    )
+    report = proc.stdout + proc.stderr
+    assert proc.returncode == 0 and "No errors or warnings detected" in report, report
+    assert "WARNING" not in report and "ERROR" not in report

@@ -3,6 +3,7 @@ over real HTTP on 127.0.0.1: content types, range requests, what must never be s
 the index, and Ctrl-C. The browser checks are in test_page_browser.py."""
 
 import base64
+import datetime as dt
 import hashlib
 import http.client
 import json
@@ -17,7 +18,16 @@ import pytest
 from helpers import RUN_BRIEFING, hostile_page
 
 from briefing.cli import app
-from briefing.publish.page import clock, french_date, index_html, spoken_duration, to_html
+from briefing.publish.page import (
+    INDEX_CSP,
+    IndexEntry,
+    clock,
+    foreign_language,
+    french_date,
+    index_html,
+    spoken_duration,
+    to_html,
+)
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +79,115 @@ def test_everything_from_articles_is_escaped():
     assert tree.all("audio")[0]["src"] == "%C3%A9pisode%20%221%22%20%232.mp3"
 
 
+INDEX_ENTRIES = [
+    IndexEntry(
+        "Briefing du mardi 24 novembre", f"{EPISODE}.html", f"{EPISODE}.mp3", dt.datetime(2026, 11, 24, 6), 95.0
+    ),
+    IndexEntry("École : la rentrée", "rentree.mp3", "rentree.mp3", dt.datetime(2026, 9, 1, 6), 60.0),
+]
+
+
+def test_index_offers_a_search_and_each_page_a_way_back_to_it():
+    """WCAG 2.4.5 Multiple ways: the index lists the episodes and filters them as one types (the
+    browser test types in it); every page links back to the index, in a named nav landmark."""
+    index = index_html(INDEX_ENTRIES)
+    tree = Tree(index)
+    search = next(attrs for _, attrs in tree.tags if attrs.get("role") == "search")
+    assert "data-js-only" in search and "hidden" in search  # without JavaScript: the whole list, no field
+    field = tree.all("input")[0]
+    assert field["type"] == "search" and field["id"] == "recherche" and field["aria-controls"] == "episodes"
+    assert '<label for="recherche">Rechercher un épisode</label>' in index
+    live = [attrs for _, attrs in tree.tags if attrs.get("role") == "status"]
+    assert live == [{"id": "recherche-nombre", "class": "meta count", "role": "status", "aria-live": "polite"}]
+    assert '<p id="recherche-nombre" class="meta count" role="status" aria-live="polite"></p>' in index
+    assert [li for li in tree.all("li") if "data-episode" in li] == [{"data-episode": None}] * 2
+    assert "hidden" not in tree.all("ol")[0]
+    # The page: "Tous les épisodes", to the folder (its index when served), in the header's nav.
+    page = Tree(to_html(hostile_page()))
+    navs = page.all("nav")
+    assert navs[0] == {"class": "back", "aria-label": "Épisodes"} and navs[1]["id"] == "chapitres"
+    back = page.tags[page.tags.index(("nav", navs[0])) + 1]
+    assert back == ("a", {"href": "./"})
+    assert '<nav class="back" aria-label="Épisodes"><a href="./">Tous les épisodes</a></nav>' in to_html(hostile_page())
+
+
+ENGLISH = (
+    "The agreement was signed by the two companies on Monday, and it will allow the port to welcome "
+    "larger ships from the United States and from Asia over the next ten years."
+)
+ARTICLE_WITH_ENGLISH = f"""Un accord pour le port de Brest
+
+Le conseil portuaire a approuvé lundi soir un accord avec deux armateurs étrangers. Les élus se sont félicités de ce texte, qui doit garantir l'activité du port pour les dix prochaines années.
+
+{ENGLISH}
+
+Les travaux d'aménagement des quais commenceront au printemps, selon la direction du port.
+"""
+
+
+@pytest.mark.parametrize(
+    "text, paragraph, expected",
+    [
+        (ENGLISH, "", "en"),
+        (
+            "Les élus se sont félicités de ce texte, qui doit garantir l'activité du port pour les dix prochaines années.",
+            "",
+            "",
+        ),
+        ("We will win.", "", ""),  # too short to say, and no paragraph
+        (
+            "We will win.",
+            "« We will win. This is our port and it is not for sale to anyone, whatever the cost », a déclaré le maire.",
+            "en",
+        ),
+        (
+            "a déclaré le maire.",
+            "« We will win. This is our port and it is not for sale to anyone, whatever the cost », a déclaré le maire.",
+            "",
+        ),
+        (
+            "We will win.",
+            "Le maire a lancé « We will win » avant de quitter la salle avec les élus de la majorité et le public.",
+            "",
+        ),
+    ],
+)
+def test_foreign_language_of_a_line(text, paragraph, expected):
+    """WCAG 3.1.2: a line in English is marked; French never; a short line by its paragraph, and
+    only when its own words lean that way (a French incise in an English quotation stays French)."""
+    assert foreign_language(text, paragraph) == expected
+
+
+def test_a_passage_in_another_language_is_marked(tmp_path):
+    """WCAG 3.1.2 Language of parts: the page of an article with an English paragraph (25+ words)
+    marks that line lang="en", and nothing else."""
+    from briefing.model import Cue, Episode
+    from briefing.pipeline import Options, make_script
+    from briefing.publish.files import Publication, listening_page
+    from briefing.publish.info import Chapter, EpisodeInfo
+    from briefing.synthesis.render import RenderOptions
+
+    source = tmp_path / "accord.txt"
+    source.write_text(ARTICLE_WITH_ENGLISH, encoding="utf-8")
+    script = make_script([str(source)], Options(render=RenderOptions(engine="espeak")))
+    cues = tuple(Cue(i, i * 3000, i * 3000 + 2500) for i in range(len(script.segments)))
+    episode = Episode(script.title, tmp_path / "x.f32", 44100, 44100 * 3 * len(cues), cues)
+    end = cues[-1].end_ms
+    pub = Publication(
+        script,
+        episode,
+        EpisodeInfo(script.title, date="2026-11-24"),
+        (Chapter(script.title, 0, end),),
+        tmp_path / "a.mp3",
+    )
+    text = to_html(listening_page(pub))
+    assert text.startswith('<!doctype html>\n<html lang="fr">')
+    marked = re.findall(r'<span class="cue"[^>]* lang="(\w+)">([^<]*)</span>', text)
+    assert marked == [("en", ENGLISH)]
+    assert text.count(" lang=") == 2  # the page's, and that line's
+    assert len(re.findall(r'<span class="cue', text)) == len(script.segments) > 4
+
+
 def test_page_is_self_contained_and_structured():
     text = to_html(hostile_page())
     tree = Tree(text)
@@ -82,7 +201,8 @@ def test_page_is_self_contained_and_structured():
     assert "default-src 'none'" in csp and "script-src 'sha256-" in csp and "unsafe-inline" not in csp
     # Landmarks, then headings in order without a skipped level.
     tags = [t for t, _ in tree.tags]
-    assert tags.index("header") < tags.index("main") < tags.index("nav") < tags.index("footer")
+    chapters_nav = next(i for i, (t, attrs) in enumerate(tree.tags) if t == "nav" and attrs.get("id") == "chapitres")
+    assert tags.index("header") < tags.index("main") < chapters_nav < tags.index("footer")
     levels = [int(t[1]) for t in tags if re.fullmatch(r"h[1-6]", t)]
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
@@ -129,11 +249,19 @@ def test_csp_allows_only_the_shipped_style_and_script():
     csp = csp_of(page)
     assert csp["style-src"] == sha256(shipped["style.css"]) and csp["script-src"] == sha256(shipped["script.js"])
     assert csp["default-src"] == "'none'"
+    # The index: the same style, and its own script (the search field), only when it lists episodes.
+    index_js = (TEMPLATES / "index.js").read_text(encoding="utf-8").strip()
+    assert "</script" not in index_js.lower()
     index = index_html([])
     assert re.findall(r"<style>(.*?)</style>", index, re.S) == [shipped["style.css"]] and "<script" not in index
+    index = index_html(INDEX_ENTRIES)
+    assert re.findall(r"<script>(.*?)</script>", index, re.S) == [index_js]
     csp = csp_of(index)
+    assert csp["style-src"] == sha256(shipped["style.css"]) and csp["script-src"] == sha256(index_js)
     assert (
-        csp["style-src"] == sha256(shipped["style.css"]) and "script-src" not in csp and csp["default-src"] == "'none'"
+        csp["default-src"] == "'none'"
+        and "unsafe-inline" not in INDEX_CSP
+        and csp_of(index) == dict(d.strip().split(" ", 1) for d in INDEX_CSP.split(";"))
     )
 
 
@@ -143,8 +271,8 @@ def test_templates_mark_nothing_safe_but_the_style_and_script():
     unescaped = sorted(
         (name, m) for name, text in texts.items() for m in re.findall(r"\{\{\s*([\w.]+)\s*\|\s*safe\s*\}\}", text)
     )
-    assert unescaped == [("base.html", "style"), ("page.html", "script")]
-    assert sum(len(re.findall(r"\bsafe\b|\bautoescape\b", text)) for text in texts.values()) == 2
+    assert unescaped == [("base.html", "style"), ("index.html", "script"), ("page.html", "script")]
+    assert sum(len(re.findall(r"\bsafe\b|\bautoescape\b", text)) for text in texts.values()) == 3
 
 
 def test_one_player_component():
@@ -189,7 +317,7 @@ def test_a_wheel_ships_the_templates():
         "package-data"
     ]["briefing"]
     files = sorted(p.name for p in TEMPLATES.iterdir())
-    assert files == ["base.html", "index.html", "page.html", "player.html", "script.js", "style.css"]
+    assert files == ["base.html", "index.html", "index.js", "page.html", "player.html", "script.js", "style.css"]
     for name in files:
         assert any(fnmatch.fnmatch(f"publish/templates/{name}", pattern) for pattern in patterns), name
 

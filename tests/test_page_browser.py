@@ -68,6 +68,37 @@ def site(episode_folder):
     server.server_close()
 
 
+# A folder of five episodes for the index's search: the fixture's briefing with its page, and
+# copies of its MP3 under other titles and dates (what the index reads from the tags).
+SHELF = [
+    ("un-episode-plus-ancien", "Un épisode plus ancien", "2026-11-20"),
+    ("briefing-2026-11-02", "Briefing du lundi 2 novembre", "2026-11-02"),
+    ("maree", "La marée du siècle à Saint-Malo", "2026-10-03"),
+    ("rentree", "École : la rentrée des classes", "2026-09-01"),
+]
+
+
+@pytest.fixture(scope="module")
+def shelf(episode_folder, tmp_path_factory):
+    import shutil
+
+    from mutagen.id3 import ID3, TDRC, TIT2
+
+    folder = tmp_path_factory.mktemp("shelf")
+    for suffix in (".mp3", ".html"):
+        os.link(episode_folder / f"{EPISODE}{suffix}", folder / f"{EPISODE}{suffix}")
+    for name, title, date in SHELF:
+        shutil.copyfile(episode_folder / f"{EPISODE}.mp3", folder / f"{name}.mp3")
+        tags = ID3(folder / f"{name}.mp3")
+        tags.setall("TIT2", [TIT2(encoding=3, text=title)])
+        tags.setall("TDRC", [TDRC(encoding=3, text=date)])
+        tags.save(folder / f"{name}.mp3")
+    server, _ = serve_in_thread(ServeOptions(folder, port=0))
+    yield server.url
+    server.shutdown()
+    server.server_close()
+
+
 def console_errors(driver):
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
@@ -339,13 +370,17 @@ def run_axe(driver):
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("path", [f"{EPISODE}.html", ""])
-def test_wcag_22_aa_by_axe(browser, site, path, scheme, size):
-    """No violation at all (target size included), light and dark, wide and 320 px narrow."""
+@pytest.mark.parametrize("path", [f"{EPISODE}.html", "", "recherche"])
+def test_wcag_22_aa_by_axe(browser, site, shelf, path, scheme, size):
+    """No violation at all (target size included), light and dark, wide and 320 px narrow: the
+    page, the index, and the index of five episodes with its search in use (a filtered list, the
+    count in its status region)."""
     with emulated(browser, SIZES[size], scheme):
-        browser.get(site + path)
+        browser.get(shelf if path == "recherche" else site + path)
         wait_for(browser, "return document.readyState === 'complete'")
-        if path:  # with a cue highlighted too, for its contrast
+        if path == "recherche":
+            search(browser, "novembre", "3 épisodes sur 5 correspondent à la recherche.")
+        elif path:  # with a cue highlighted too, for its contrast
             browser.execute_script(
                 "var a = document.getElementById('audio'); a.currentTime = +document.querySelectorAll('.cue')[3].dataset.start + 0.1;"
                 "a.dispatchEvent(new Event('timeupdate'));"
@@ -641,6 +676,155 @@ def test_without_javascript_audio_and_transcript_still_work(browser, site):
         browser, "var m = document.querySelector('video, audio'); return m && m.readyState >= 1 && m.currentTime"
     )
     assert abs(media - start) < 1.5
+
+
+SHOWN = """return Array.from(document.querySelectorAll('#episodes li'))
+  .filter(li => li.getClientRects().length).map(li => li.querySelector('.title').textContent)"""
+
+
+def search(driver, keys, said):
+    """Type `keys` where the focus is (the search field: focused first when it is not); wait
+    until the status region says `said`."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.execute_script("var f = document.getElementById('recherche'); if (document.activeElement !== f) f.focus();")
+    ActionChains(driver).send_keys(keys).perform()
+    wait_for(driver, "return document.getElementById('recherche-nombre').textContent === arguments[0]", said)
+    return driver.execute_script(SHOWN)
+
+
+def test_index_search_filters_as_you_type(browser, shelf):
+    """WCAG 2.4.5 Multiple ways (G161): on the index, a labelled search field filters the
+    episodes by title or date as one types, in the page; how many match is said in a polite
+    status region once typing pauses; all of it by keyboard."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get_log("browser")
+    browser.get(shelf)
+    wait_for(browser, "return document.readyState === 'complete'")
+    everything = [
+        "Briefing du mardi 24 novembre",
+        "Un épisode plus ancien",
+        "Briefing du lundi 2 novembre",
+        "La marée du siècle à Saint-Malo",
+        "École : la rentrée des classes",
+    ]
+    assert browser.execute_script(SHOWN) == everything
+    field = browser.find_element(By.ID, "recherche")
+    assert field.is_displayed() and field.accessible_name == "Rechercher un épisode"
+    status = browser.find_element(By.ID, "recherche-nombre")
+    assert status.get_attribute("role") == "status" and status.get_attribute("aria-live") == "polite"
+    assert status.text == ""  # nothing said before one types
+    # The field is the first stop of the keyboard; the list shrinks as one types.
+    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.execute_script("return document.activeElement.id") == "recherche"
+    assert search(browser, "ecole", "1 épisode sur 5 correspond à la recherche.") == everything[4:]  # accents aside
+    assert search(browser, Keys.ESCAPE, "Les 5 épisodes sont affichés.") == everything
+    assert (
+        search(browser, "novembre", "3 épisodes sur 5 correspondent à la recherche.") == everything[:3]
+    )  # by date too
+    assert search(browser, " briefing", "2 épisodes sur 5 correspondent à la recherche.") == [
+        everything[0],
+        everything[2],
+    ]
+    assert search(browser, Keys.ESCAPE, "Les 5 épisodes sont affichés.") == everything
+    assert search(browser, "2026-10-03", "1 épisode sur 5 correspond à la recherche.") == [everything[3]]
+    search(browser, Keys.ESCAPE, "Les 5 épisodes sont affichés.")
+    assert search(browser, "saint malo 2027", "Aucun épisode ne correspond à la recherche.") == []
+    assert browser.execute_script("return document.querySelectorAll('#episodes li:not([hidden])').length") == 0
+    search(browser, Keys.ESCAPE, "Les 5 épisodes sont affichés.")
+    # Enter sends nothing anywhere; Tab goes to the first episode left, and Enter opens its page.
+    assert search(browser, "mardi 24", "1 épisode sur 5 correspond à la recherche.") == everything[:1]
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    assert browser.current_url == shelf
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.text == everything[0]
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(browser, "return location.pathname.endsWith('.html') && document.readyState === 'complete'")
+    assert browser.current_url == shelf + f"{EPISODE}.html"
+    assert console_errors(browser) == []
+
+
+def test_index_without_javascript_lists_every_episode(browser, shelf):
+    from selenium.webdriver.common.by import By
+
+    browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        browser.get(shelf)
+        assert not browser.find_element(By.ID, "recherche").is_displayed()  # a field that would do nothing
+        assert len(browser.find_elements(By.CSS_SELECTOR, "#episodes li")) == 5
+        assert all(li.is_displayed() for li in browser.find_elements(By.CSS_SELECTOR, "#episodes li"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+
+
+def test_each_page_links_back_to_the_index(browser, site):
+    """WCAG 2.4.5: the second way, "Tous les épisodes" in a named nav landmark, second stop of the
+    keyboard after the skip link; relative (./), so it leads to the folder's index when served."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get_log("browser")
+    open_page(browser, site + f"{EPISODE}.html")
+    assert browser.execute_script(
+        "var n = document.querySelector('nav.back'); return [n.getAttribute('aria-label'), n.closest('header') !== null,"
+        " n.querySelector('a').getAttribute('href'), n.querySelector('a').textContent]"
+    ) == ["Épisodes", True, "./", "Tous les épisodes"]
+    browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0)")
+    ActionChains(browser).send_keys(Keys.TAB).send_keys(Keys.TAB).perform()
+    assert browser.switch_to.active_element.text == "Tous les épisodes"
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(browser, "return location.pathname === '/' && document.readyState === 'complete'")
+    assert browser.current_url == site
+    assert browser.execute_script(SHOWN)[0] == "Briefing du mardi 24 novembre"
+    assert console_errors(browser) == []
+
+
+def test_a_line_in_english_is_said_in_english(browser, episode_folder, tmp_path):
+    """WCAG 3.1.2: the English line is lang="en" in the transcript, and so is its sentence in what
+    I says (the rest of the status region stays French)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    from briefing.publish.page import PageCue
+
+    english = (
+        "The agreement was signed by the two companies on Monday, and it will allow the port to welcome "
+        "larger ships from the United States and from Asia over the next ten years."
+    )
+    folder = tmp_path / "anglais"
+    folder.mkdir()
+    os.link(episode_folder / f"{EPISODE}.mp3", folder / f"{EPISODE}.mp3")
+    page = dataclasses.replace(
+        hostile_page(),
+        audio=f"{EPISODE}.mp3",
+        files=(),
+        cues=(PageCue(0, 2_000, "Narrateur", "Bonjour."), PageCue(2_500, 9_000, "Narrateur", english, block=1)),
+    )
+    (folder / "page.html").write_text(to_html(page), encoding="utf-8")
+    server, _ = serve_in_thread(ServeOptions(folder, port=0))
+    try:
+        browser.get_log("browser")
+        open_page(browser, server.url + "page.html")
+        assert browser.execute_script("return Array.from(document.querySelectorAll('.cue')).map(c => c.lang)") == [
+            "",
+            "en",
+        ]
+        browser.execute_script(
+            "document.getElementById('audio').currentTime = 3; document.querySelector('#transcription a.at').focus()"
+        )
+        ActionChains(browser).send_keys("i").perform()
+        wait_for(browser, "return document.getElementById('annonce').textContent")
+        said = browser.execute_script(
+            "var s = document.getElementById('annonce'); return [s.textContent, Array.from(s.querySelectorAll('[lang]')).map(e => [e.lang, e.textContent])]"
+        )
+        assert said[1] == [["en", english]] and said[0].endswith(english + " En pause à 3 secondes.")
+        assert console_errors(browser) == []
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_nothing_from_an_article_is_executed(browser, episode_folder, tmp_path):

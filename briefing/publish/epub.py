@@ -8,6 +8,9 @@ the WebVTT has). A navigation document lists the articles and their headings. Re
 for blind and partially sighted readers (Thorium, EasyReader, DAISY players) then play the book,
 highlight the sentence being read and move by article, heading and sentence.
 
+A segment whose text is in another language (an English quotation) carries it (`xml:lang` and
+`lang`, found by page.foreign_language as on the listening page: WCAG 3.1.2).
+
 The package says what it is in its metadata: French (`dc:language`, `xml:lang`), its audio's
 durations (`media:duration`), and its accessibility (schema.org accessMode, accessModeSufficient,
 accessibilityFeature with synchronizedAudioText, accessibilityHazard, accessibilitySummary), and
@@ -31,6 +34,7 @@ from urllib.parse import urlsplit
 from briefing.model import Episode, Script
 from briefing.publish.info import EpisodeInfo
 from briefing.publish.outline import Part, outline
+from briefing.publish.page import foreign_language
 
 MEDIA_TYPE = "application/epub+zip"
 ACTIVE_CLASS = "-epub-media-overlay-active"
@@ -151,8 +155,11 @@ def _document(name: str, part: Part, script: Script, cues: dict[int, tuple[int, 
     if not titled:  # an intro, or an edited script without its title: the article's name, not heard
         body.append(f'<h1 id="{heading_id}">{_x(part.title)}</h1>')
     for block in part.blocks:
+        paragraph = " ".join(_shown(script, i) for i in block.segments)
         spans = " ".join(
-            f'<span id="s{i}"{_span_class(script, i)}>{_x(_shown(script, i))}</span>' for i in block.segments
+            f'<span id="s{i}"{_span_class(script, i)}{_span_lang(_shown(script, i), paragraph)}>'
+            f"{_x(_shown(script, i))}</span>"
+            for i in block.segments
         )
         if block.kind == "title":
             if titled:
@@ -189,6 +196,13 @@ def _document(name: str, part: Part, script: Script, cues: dict[int, tuple[int, 
 
 def _span_class(script: Script, index: int) -> str:
     return ' class="citation"' if script.segments[index].role == "quote" else ""
+
+
+def _span_lang(text: str, paragraph: str) -> str:
+    """A segment written in another language than French is marked with it (WCAG 3.1.2), as the
+    listening page marks it: both `xml:lang` and `lang`, as XHTML wants them to agree."""
+    language = foreign_language(text, paragraph)
+    return f' xml:lang="{language}" lang="{language}"' if language else ""
 
 
 def _package(script: Script, info: EpisodeInfo, docs: list[_Doc], identifier: str, cover: Path | None) -> str:

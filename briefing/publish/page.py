@@ -21,13 +21,20 @@ only while the focus is in the player or its transcript, with a switch kept like
 (2.1.4); sticky only where it leaves room, with the page's scroll-padding kept to its real height
 (2.4.11); following that pauses when the reader moves away and says how to resume; targets of
 24 x 24 px at least (2.5.8). README.md, "Listening page", has the point-by-point table.
+
+A line of the transcript written in another language than French carries its `lang` (3.1.2),
+found by `foreign_language`, which the EPUB uses too. Each page links back to its folder's index
+(`./`, "Tous les épisodes"), and the index has a search field that filters its list as one types
+(2.4.5 Multiple ways: two ways to every page of a served folder).
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePath
@@ -36,6 +43,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from briefing.text import dates
+from briefing.text.clean import ENGLISH_WORDS, FRENCH_WORDS, guess_language
 
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 SKIP_S = 10  # what the -10 s / +10 s buttons and the J / L keys move by
@@ -118,6 +126,7 @@ class FeedLink:
 _TEMPLATES = resources.files("briefing.publish") / "templates"
 STYLE = (_TEMPLATES / "style.css").read_text(encoding="utf-8").strip()
 SCRIPT = (_TEMPLATES / "script.js").read_text(encoding="utf-8").strip()
+INDEX_SCRIPT = (_TEMPLATES / "index.js").read_text(encoding="utf-8").strip()  # the index's search field
 
 
 def _csp_hash(text: str) -> str:
@@ -129,7 +138,38 @@ CSP = (
     f"default-src 'none'; media-src 'self'; img-src data:; style-src {_csp_hash(STYLE)}; "
     f"script-src {_csp_hash(SCRIPT)}; base-uri 'none'; form-action 'none'"
 )
-INDEX_CSP = f"default-src 'none'; img-src data:; style-src {_csp_hash(STYLE)}; base-uri 'none'; form-action 'none'"
+INDEX_CSP = (
+    f"default-src 'none'; img-src data:; style-src {_csp_hash(STYLE)}; script-src {_csp_hash(INDEX_SCRIPT)}; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+# What guess_language counts as words, and how many it needs to say anything.
+_WORDS = re.compile(r"[a-zàâçéèêëîïôûùüÿœ]+")
+_MIN_WORDS = 20
+# The common words guess_language weighs, per language it can name besides French.
+_COMMON_WORDS = {"en": ENGLISH_WORDS}
+
+
+def foreign_language(text: str, paragraph: str = "") -> str:
+    """The language of a transcript line (a segment's text) when it is not French: "en", or ""
+    for French or unsure (WCAG 3.1.2 Language of parts; the page itself is lang="fr").
+
+    guess_language needs about 20 words: a shorter line is judged by the whole `paragraph` it
+    belongs to, and takes its language only when its own common words lean that way too (more
+    English ones than French ones), so that a French incise inside an English quotation
+    ("», a déclaré le PDG.") is never marked English. Without a paragraph, a short line is left
+    unmarked."""
+    words = _WORDS.findall(text.lower())
+    if len(words) >= _MIN_WORDS:
+        language = guess_language(text)
+    elif paragraph and len(_WORDS.findall(paragraph.lower())) > len(words):
+        language = guess_language(paragraph)
+        own = _COMMON_WORDS.get(language)
+        if own is not None and sum(w in own for w in words) <= sum(w in FRENCH_WORDS for w in words):
+            language = ""
+    else:
+        language = ""
+    return "" if language == "fr" else language
 
 
 def _href(name: str, at_ms: int | None = None) -> str:
@@ -211,6 +251,7 @@ class _Line:
     number: int  # from 1, the cue's id
     cue: PageCue
     speaker_changes: bool  # the quotation's speaker is named before it
+    lang: str = ""  # its text's language when not French ("en"): the span's lang
 
 
 @dataclass(frozen=True)
@@ -277,6 +318,8 @@ def _transcript(page: Page) -> list[_Section]:
         numbered = []
         for lines, heading in zip(blocks, kinds, strict=True):
             number += 1
+            paragraph = " ".join(line.cue.text for line in lines)
+            lines = [dataclasses.replace(line, lang=foreign_language(line.cue.text, paragraph)) for line in lines]
             numbered.append(_Block(number, heading, tuple(lines)))
         title = tops[chapter].title if chapter >= 0 else page.title
         out.append(_Section(chapter + 1, title, tuple(numbered)))
@@ -335,4 +378,6 @@ def _linked_data(page: Page) -> dict | None:
 
 def index_html(entries: list[IndexEntry], title: str = "Épisodes", feed: FeedLink | None = None) -> str:
     """The list of a folder's episodes, newest first as given, for `briefing serve`."""
-    return _ENV.get_template("index.html").render(entries=entries, title=title, feed=feed, csp=INDEX_CSP, style=STYLE)
+    return _ENV.get_template("index.html").render(
+        entries=entries, title=title, feed=feed, csp=INDEX_CSP, style=STYLE, script=INDEX_SCRIPT
+    )

@@ -279,13 +279,13 @@ def strip_credits(text: str) -> str:
     return _DATELINE.sub("", text)
 
 
-_FRENCH_WORDS = frozenset(
+FRENCH_WORDS = frozenset(
     (
         "le la les des du un une et est que qui dans pour pas sur au aux avec ce cette il elle ont sont été par plus "
         "mais son ses leur nous vous"
     ).split()
 )
-_ENGLISH_WORDS = frozenset(
+ENGLISH_WORDS = frozenset(
     (
         "the and of to is that for with on are was were this have has be by from it they their which not but at an "
         "will would"
@@ -318,8 +318,8 @@ def guess_language(text: str) -> str:
     words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", text.lower())[:5000]
     if len(words) < 20:
         return ""
-    fr = sum(w in _FRENCH_WORDS for w in words)
-    en = sum(w in _ENGLISH_WORDS for w in words)
+    fr = sum(w in FRENCH_WORDS for w in words)
+    en = sum(w in ENGLISH_WORDS for w in words)
     if en > 2 * fr and en >= 0.08 * len(words):
         return "en"
     if fr > 2 * en:

@@ -88,31 +88,44 @@
       return parts.join(" ");
     }
     // "Premier sujet. En pause à 16 secondes.": each part ends once (never "..") and is said once
-    // (a sub-heading's line is its chapter's title).
+    // (a sub-heading's line is its chapter's title). A part is a text, or [text, lang] for a line
+    // of the transcript in another language: it is said in a span of that language (WCAG 3.1.2).
     function sentences(parts) {
       var said = [];
       parts.forEach(function (p) {
+        var lang = "";
+        if (Array.isArray(p)) { lang = p[1] || ""; p = p[0]; }
         p = (p || "").replace(/\s+/g, " ").trim().replace(/[\s,:;]+$/, "");
         if (!p) return;
         if (!/[.!?…]$/.test(p)) p += ".";
-        if (!said.length || said[said.length - 1].toLowerCase() !== p.toLowerCase()) said.push(p);
+        if (!said.length || said[said.length - 1].text.toLowerCase() !== p.toLowerCase()) said.push({ text: p, lang: lang });
       });
-      return said.join(" ");
+      return said;
     }
     var pending = null;
-    function say(text) {
+    function say(said) {
       if (!status) return;
+      if (typeof said === "string") said = [{ text: said, lang: "" }];
       // Emptied first, so that the same words asked twice are said twice.
       clearTimeout(pending);
       status.textContent = "";
-      pending = setTimeout(function () { status.textContent = text; }, 50);
+      pending = setTimeout(function () {
+        said.forEach(function (part, n) {
+          if (n) status.appendChild(document.createTextNode(" "));
+          if (!part.lang) { status.appendChild(document.createTextNode(part.text)); return; }
+          var span = document.createElement("span");
+          span.lang = part.lang;
+          span.textContent = part.text;
+          status.appendChild(span);
+        });
+      }, 50);
     }
     function announce() {
       var t = audio.currentTime, i = lastAtOrBefore(cueStarts, t), cue = i >= 0 ? cues[i] : null;
       var c = lastAtOrBefore(chapterStarts, t);
       say(sentences([
         c >= 0 ? chapterLinks[c].textContent : "",
-        cue ? (cue.dataset.who ? cue.dataset.who + " : " : "") + cue.textContent : "",
+        cue ? [(cue.dataset.who ? cue.dataset.who + " : " : "") + cue.textContent, cue.lang] : "",
         (audio.paused ? "En pause à " : "Lecture à ") + spokenTime(t)
       ]));
     }
