@@ -3,7 +3,7 @@
     .venv/bin/python bench/frontend.py [--words 50000]
     .venv/bin/python bench/frontend.py --sizes      # `briefing script` from 1k to 1M characters
 
-Prints, for the shared sample and the bundled examples: segments, quotes, attributed speakers,
+Prints, for the test article (tests/data) and the bundled examples: segments, quotes, attributed speakers,
 the longest segment; then the time to build the Script of a ~50,000-word article, against the
 audio it would make (at 150 spoken words a minute) so the ratio to synthesis time is visible.
 """
@@ -24,7 +24,7 @@ from briefing.text.script import ScriptOptions, build_script
 from briefing.voices import load_voices
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = [ROOT.parent / "shared" / "samples" / "sora-fuite.txt", *sorted((ROOT / "examples").glob("*.*"))]
+SOURCES = [ROOT / "tests" / "data" / "fuite-modele-video.txt", *sorted((ROOT / "examples").glob("*.*"))]
 
 
 def describe(name: str, script) -> str:

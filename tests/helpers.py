@@ -8,7 +8,9 @@ from pathlib import Path
 from briefing.publish.page import Page, PageChapter, PageCue
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SAMPLES = ROOT.parent / "shared" / "samples"
+# A news-style article written for these tests (tests/data/SOURCES.md): quotations, a lexicon
+# entry, amounts, boilerplate. The repository needs nothing beside it.
+SAMPLE_ARTICLE = ROOT / "tests" / "data" / "fuite-modele-video.txt"
 # `python RUN_BRIEFING ARGS...`: briefing in a child process that takes Ctrl-C as in a terminal.
 RUN_BRIEFING = Path(__file__).with_name("run_briefing.py")
 # The commands that fetch URLs. Every server these tests run is on 127.0.0.1, which briefing

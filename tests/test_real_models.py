@@ -18,7 +18,7 @@ pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test ins
 
 import replicas  # noqa: E402
 import torch  # noqa: E402
-from helpers import ROOT, SEVEN_SOURCES, SHARED_SAMPLES, assert_one_line_error  # noqa: E402
+from helpers import ROOT, SAMPLE_ARTICLE, SEVEN_SOURCES, assert_one_line_error  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
@@ -29,7 +29,7 @@ from briefing.voices import VoicePreset, load_preset, load_voices  # noqa: E402
 
 BUNDLED = ROOT / "voices"
 OPTIONAL = BUNDLED / "optional"
-SAMPLE = SHARED_SAMPLES / "sora-fuite.txt"
+SAMPLE = SAMPLE_ARTICLE
 LONG_QUOTE = (  # ~11 s at the replica's rate: more than the 8 s the released config allows one call
     "Nous avons voté ce budget parce que les écoles de la ville en ont besoin, parce que les familles "
     "attendent depuis des années des cantines dignes de ce nom, et parce que personne ici ne peut dire le contraire."

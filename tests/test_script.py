@@ -1,6 +1,6 @@
 """Script-level tests on whole articles: roles, speakers, voices, pauses, lengths."""
 
-from helpers import ARTICLE, SHARED_SAMPLES
+from helpers import ARTICLE, SAMPLE_ARTICLE
 
 from briefing.inputs.sources import parse_text
 from briefing.text.script import (
@@ -53,14 +53,14 @@ def test_segments_are_capped_and_lose_no_words():
     assert " ".join(body).split() == long_sentence.split()
 
 
-def test_shared_sample_article():
-    text = (SHARED_SAMPLES / "sora-fuite.txt").read_text(encoding="utf-8")
+def test_sample_article():
+    text = SAMPLE_ARTICLE.read_text(encoding="utf-8")
     script = script_of(text)
     quotes = [s for s in script.segments if s.role == "quote"]
-    assert len(quotes) >= 10
-    assert "Niko Felix" in {q.speaker for q in quotes}
+    assert len(quotes) >= 8
+    assert {"Marc Delorme", "Claire Vasseur"} <= {q.speaker for q in quotes}
     assert max(len(s.text) for s in script.segments) <= 250
-    # « Sora » in the title is a name, not speech.
+    # « Vidéa » in the title is a name, not speech.
     assert script.segments[0].role == "title"
     # One speaker, one voice, through the whole episode.
     by_speaker = {}

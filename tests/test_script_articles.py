@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from helpers import SHARED_SAMPLES
+from helpers import SAMPLE_ARTICLE
 
 from briefing.inputs.sources import parse_markdown, parse_text
 from briefing.text.script import ScriptOptions, build_script
@@ -143,8 +143,8 @@ Lire aussi : notre dossier sur les finances locales
     assert not any("dossier" in s.text for s in script.segments)  # boilerplate dropped
 
 
-def test_shared_sample_reads_cleanly():
-    script = script_of((SHARED_SAMPLES / "sora-fuite.txt").read_text(encoding="utf-8"), lexicon=BOOK.lexicon)
+def test_sample_article_reads_cleanly():
+    script = script_of(SAMPLE_ARTICLE.read_text(encoding="utf-8"), lexicon=BOOK.lexicon)
     text = " ".join(s.text for s in script.segments)
     assert "cent cinquante milliards de dollars" in text
     assert "OpenAI" not in text and "Opène Aï" in text  # the bundled lexicon applies
