@@ -1,6 +1,6 @@
 """Random-weight replicas of the Coqui models the bundled and optional voice presets name, built
-to the shapes of the real ones (../shared/COQUI-MODELS.md) and laid out where Coqui's download
-puts them, so the engine meets what a user with internet has on disk:
+to the shapes of the real ones (their released configs and checkpoints: tensor shapes, audio
+settings, files) and laid out where Coqui's download puts them, so the engine meets what a user with internet has on disk:
 
 - tts_models/fr/css10/vits: graphemes with `<PAD> <EOS> <BOS> <BLNK>` and add_blank, speaker and
   language embeddings, `speaker_ids.json` = {"fr": 0, "gilles": 0} (two names, one voice),
