@@ -33,6 +33,7 @@ from briefing.errors import InputError, NotAnArticle
 from briefing.model import Article, Block
 from briefing.text.clean import (
     clean_text,
+    collapse_spaces,
     has_words,
     is_boilerplate,
     is_name_note,
@@ -290,11 +291,6 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", text)  # NFKD's accents are not \w either
 
 
-def _collapse(text: str) -> str:
-    """Runs of plain spaces and newlines as one space; no-break spaces (French typography) kept."""
-    return re.sub(r"[ \t\r\n]+", " ", text).strip(" ")
-
-
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", unicodedata.normalize("NFC", text.casefold()))
 
@@ -329,7 +325,7 @@ def _text(el) -> str:
             parts.append(node.text)
         if event == "end" and node is not el and node.tail:
             parts.append(node.tail)
-    return _collapse(clean_text("".join(parts)))
+    return collapse_spaces(clean_text("".join(parts)))
 
 
 def _short_text(el, limit: int = 120) -> str | None:
@@ -340,7 +336,7 @@ def _short_text(el, limit: int = 120) -> str | None:
         size += len(piece)
         if size > 4 * limit:
             return None
-    text = _collapse("".join(parts))
+    text = collapse_spaces("".join(parts))
     return text if len(text) <= limit else None
 
 
@@ -398,7 +394,7 @@ def _separate_inline(tree) -> None:
 
 def _main_heading(tree, title: str) -> str:
     """The article's h1: the one closest to the page's title."""
-    heads = [_collapse(clean_text(h.text_content())) for h in tree.iter("h1")]
+    heads = [collapse_spaces(clean_text(h.text_content())) for h in tree.iter("h1")]
     heads = [h for h in heads if has_words(h)]
     if not heads:
         return ""
@@ -478,7 +474,7 @@ def _only_links(el) -> bool:
 
 def _link_only_line(el) -> bool:
     """A paragraph that is one link and no sentence: a teaser for another article."""
-    text = _collapse(el.text_content())
+    text = collapse_spaces(el.text_content())
     return has_words(text) and _link_share(el) >= 0.95 and not _SENTENCE_END.search(text)
 
 
@@ -547,11 +543,11 @@ def _clean_blocks(found) -> tuple[list[Block], int]:
     blocks: list[Block] = []
     litter = 0
     for kind, raw in found:
-        text = _collapse(clean_text(raw))
+        text = collapse_spaces(clean_text(raw))
         if _is_code(text):
             litter += len(text.split())
             continue
-        text = _collapse(strip_credits(_speakable(text)))
+        text = collapse_spaces(strip_credits(_speakable(text)))
         if has_words(text) and not is_boilerplate(text):
             blocks.append(Block(kind, text))
     return blocks, litter
@@ -642,7 +638,7 @@ def _lead_element(tree, heading: str) -> str:
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue
-        if el.tag == "h1" and heading and _collapse(clean_text(el.text_content())) == heading:
+        if el.tag == "h1" and heading and collapse_spaces(clean_text(el.text_content())) == heading:
             after_h1 = True
             continue
         if el.tag not in _LEAD_TAGS:
@@ -667,7 +663,7 @@ def _choose_lead(element: str, linked: list[dict], metas: dict[str, str], title:
     candidates = [element, *described] + [
         clean_text(metas.get(k, "")).strip() for k in ("og:description", "twitter:description", "description")
     ]
-    candidates = [_collapse(c) for c in candidates if c and has_words(c)]
+    candidates = [collapse_spaces(c) for c in candidates if c and has_words(c)]
     body = [w for b in blocks for w in _words(b.text)]
     known = {w[:5] for w in _words(title) + body}  # a word's first letters: "canalisations" knows "canalisation"
 
@@ -693,7 +689,7 @@ def _choose_lead(element: str, linked: list[dict], metas: dict[str, str], title:
         share = 0.15 if n == 0 and element else 0.25
         if len(body) >= 40 and mine and sum(w in known for w in mine) < share * len(mine):
             continue
-        return _collapse(strip_credits(_speakable(cut)))
+        return collapse_spaces(strip_credits(_speakable(cut)))
     return ""
 
 
@@ -779,7 +775,7 @@ def article_from_fragment(data: bytes | str, source: str, title: str = "") -> Ar
     for el in root.iter(*_BLOCK_TAGS):
         if el.tag in ("li", "blockquote") and el.find(".//p") is not None:
             continue
-        text = _collapse(strip_credits(_speakable(clean_text(el.text_content()))))
+        text = collapse_spaces(strip_credits(_speakable(clean_text(el.text_content()))))
         if not has_words(text) or is_boilerplate(text):
             continue
         kind = "heading" if el.tag.startswith("h") else "paragraph"
@@ -788,13 +784,13 @@ def article_from_fragment(data: bytes | str, source: str, title: str = "") -> Ar
             continue
         blocks.append(Block(kind, text))
     if not blocks:
-        text = _collapse(clean_text(root.text_content()))
+        text = collapse_spaces(clean_text(root.text_content()))
         if not has_words(text):
             raise InputError(f"{source}: no article text found in this page")
         blocks = [Block("paragraph", text)]
     if not title:
         found = root.find(".//title")
-        title = _collapse(clean_text(found.text_content())) if found is not None else ""
+        title = collapse_spaces(clean_text(found.text_content())) if found is not None else ""
     if blocks[-1].kind == "heading":
         blocks[-1] = Block("paragraph", blocks[-1].text)
     if title and blocks[0].kind == "heading" and blocks[0].text == title:
