@@ -17,7 +17,7 @@ CONSTRAINTS := .ci/constraints.txt
 PIP := $(BIN)/pip install -q -c $(CONSTRAINTS)
 # The listening page's browser tests: Debian's Chromium and its driver, axe-core from npm into a
 # git-ignored folder (tests/test_page_browser.py reads it from there).
-AXE_VERSION := 4.10.3
+AXE_VERSION := 4.14.1
 AXE := .tools/node_modules/axe-core/axe.min.js
 # The talking book's accessibility check (tests/test_epub_ace.py): DAISY Ace's Puppeteer runner
 # (`ace-puppeteer`) in a folder of its own under .tools, so that neither npm install touches the
