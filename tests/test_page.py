@@ -22,13 +22,13 @@ from briefing.publish.page import (
     INDEX_CSP,
     IndexEntry,
     clock,
-    foreign_language,
     french_date,
     index_html,
     spoken_duration,
     to_html,
 )
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
+from briefing.text.clean import foreign_language
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "briefing" / "publish" / "templates"

@@ -9,7 +9,7 @@ for blind and partially sighted readers (Thorium, EasyReader, DAISY players) the
 highlight the sentence being read and move by article, heading and sentence.
 
 A segment whose text is in another language (an English quotation) carries it (`xml:lang` and
-`lang`, found by page.foreign_language as on the listening page: WCAG 3.1.2).
+`lang`, found by clean.foreign_language as on the listening page: WCAG 3.1.2).
 
 The package says what it is in its metadata: French (`dc:language`, `xml:lang`), its audio's
 durations (`media:duration`), and its accessibility (schema.org accessMode, accessModeSufficient,
@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from briefing.model import Episode, Script
 from briefing.publish.info import EpisodeInfo
 from briefing.publish.outline import Part, outline
-from briefing.publish.page import foreign_language
+from briefing.text.clean import foreign_language
 
 MEDIA_TYPE = "application/epub+zip"
 ACTIVE_CLASS = "-epub-media-overlay-active"

@@ -23,7 +23,7 @@ only while the focus is in the player or its transcript, with a switch kept like
 24 x 24 px at least (2.5.8). README.md, "Listening page", has the point-by-point table.
 
 A line of the transcript written in another language than French carries its `lang` (3.1.2),
-found by `foreign_language`, which the EPUB uses too. Each page links back to its folder's index
+found by `briefing.text.clean.foreign_language`, which the EPUB uses too. Each page links back to its folder's index
 (`./`, "Tous les épisodes"), and the index has a search field that filters its list as one types
 (2.4.5 Multiple ways: two ways to every page of a served folder).
 """
@@ -34,7 +34,6 @@ import base64
 import dataclasses
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import PurePath
@@ -43,7 +42,7 @@ from urllib.parse import quote, urlsplit
 import jinja2
 
 from briefing.text import dates
-from briefing.text.clean import ENGLISH_WORDS, FRENCH_WORDS, guess_language
+from briefing.text.clean import foreign_language
 
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 SKIP_S = 10  # what the -10 s / +10 s buttons and the J / L keys move by
@@ -142,34 +141,6 @@ INDEX_CSP = (
     f"default-src 'none'; img-src data:; style-src {_csp_hash(STYLE)}; script-src {_csp_hash(INDEX_SCRIPT)}; "
     "base-uri 'none'; form-action 'none'"
 )
-
-# What guess_language counts as words, and how many it needs to say anything.
-_WORDS = re.compile(r"[a-zàâçéèêëîïôûùüÿœ]+")
-_MIN_WORDS = 20
-# The common words guess_language weighs, per language it can name besides French.
-_COMMON_WORDS = {"en": ENGLISH_WORDS}
-
-
-def foreign_language(text: str, paragraph: str = "") -> str:
-    """The language of a transcript line (a segment's text) when it is not French: "en", or ""
-    for French or unsure (WCAG 3.1.2 Language of parts; the page itself is lang="fr").
-
-    guess_language needs about 20 words: a shorter line is judged by the whole `paragraph` it
-    belongs to, and takes its language only when its own common words lean that way too (more
-    English ones than French ones), so that a French incise inside an English quotation
-    ("», a déclaré le PDG.") is never marked English. Without a paragraph, a short line is left
-    unmarked."""
-    words = _WORDS.findall(text.lower())
-    if len(words) >= _MIN_WORDS:
-        language = guess_language(text)
-    elif paragraph and len(_WORDS.findall(paragraph.lower())) > len(words):
-        language = guess_language(paragraph)
-        own = _COMMON_WORDS.get(language)
-        if own is not None and sum(w in own for w in words) <= sum(w in FRENCH_WORDS for w in words):
-            language = ""
-    else:
-        language = ""
-    return "" if language == "fr" else language
 
 
 def _href(name: str, at_ms: int | None = None) -> str:

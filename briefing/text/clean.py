@@ -313,10 +313,15 @@ def foreign_script(text: str) -> str:
     return max(names, key=names.get).capitalize().replace("Cjk", "CJK")
 
 
+# What guess_language counts as words, and how many it needs to say anything.
+_LANGUAGE_WORD = re.compile(r"[a-zàâçéèêëîïôûùüÿœ]+")
+_LANGUAGE_MIN_WORDS = 20
+
+
 def guess_language(text: str) -> str:
     """ "fr", "en", or "" when unsure: from the share of very common words of each language."""
-    words = re.findall(r"[a-zàâçéèêëîïôûùüÿœ]+", text.lower())[:5000]
-    if len(words) < 20:
+    words = _LANGUAGE_WORD.findall(text.lower())[:5000]
+    if len(words) < _LANGUAGE_MIN_WORDS:
         return ""
     fr = sum(w in FRENCH_WORDS for w in words)
     en = sum(w in ENGLISH_WORDS for w in words)
@@ -325,3 +330,29 @@ def guess_language(text: str) -> str:
     if fr > 2 * en:
         return "fr"
     return ""
+
+
+# The common words guess_language weighs, per language it can name besides French.
+_COMMON_WORDS = {"en": ENGLISH_WORDS}
+
+
+def foreign_language(text: str, paragraph: str = "") -> str:
+    """The language of a transcript line (a segment's text) when it is not French: "en", or ""
+    for French or unsure (WCAG 3.1.2 Language of parts; the page itself is lang="fr").
+
+    guess_language needs about 20 words: a shorter line is judged by the whole `paragraph` it
+    belongs to, and takes its language only when its own common words lean that way too (more
+    English ones than French ones), so that a French incise inside an English quotation
+    ("», a déclaré le PDG.") is never marked English. Without a paragraph, a short line is left
+    unmarked."""
+    words = _LANGUAGE_WORD.findall(text.lower())
+    if len(words) >= _LANGUAGE_MIN_WORDS:
+        language = guess_language(text)
+    elif paragraph and len(_LANGUAGE_WORD.findall(paragraph.lower())) > len(words):
+        language = guess_language(paragraph)
+        own = _COMMON_WORDS.get(language)
+        if own is not None and sum(w in own for w in words) <= sum(w in FRENCH_WORDS for w in words):
+            language = ""
+    else:
+        language = ""
+    return "" if language == "fr" else language
