@@ -56,7 +56,8 @@ def load_script(spec: str, book: VoiceBook) -> Script:
         raise InputError(f"{spec}: is not a regular file")
     try:
         if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{spec}: {path.stat().st_size / 2**20:.0f} MB is too large for a script")
+            size, bound = limits.megabytes(path.stat().st_size, MAX_BYTES)
+            raise InputError(f"{spec}: {size} MB is over the {bound} MB limit for a script")
         text = path.read_text(encoding="utf-8-sig")  # a BOM from an editor is not an error
         if _depth(text) > MAX_DEPTH:
             raise InputError(
