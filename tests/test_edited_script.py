@@ -85,11 +85,11 @@ def test_a_voice_changed_by_hand_speaks(runner, script_json, tmp_path):
         (lambda d: d["segments"][0].update(role="chanson"), "segment 1: role 'chanson' is not one of title"),
         (lambda d: d["segments"][0].update(chapter=3), "segment 1: chapter 3 does not exist"),
         (lambda d: d["segments"][0].update(gender="f"), "segment 1: gender 'f' is not one of female, male or null"),
-        (lambda d: d["segments"][0].update(voix="x"), "segment 1: unknown field(s) voix; fields: role, text, voice"),
+        (lambda d: d["segments"][0].update(voix="x"), "segment 1: unknown field(s) 'voix'; fields: role, text, voice"),
         (lambda d: d["segments"][0].update(speaker=3), "segment 1: 'speaker' must be a string or null, not 3"),
         (lambda d: d.update(segments=[]), "'segments' must be a non-empty list"),
         (lambda d: d.pop("title"), "'title' must be a non-empty string"),
-        (lambda d: d.update(extra=1), "unknown field(s) extra; a script has title, chapters, segments, sources"),
+        (lambda d: d.update(extra=1), "unknown field(s) 'extra'; a script has title, chapters, segments, sources"),
     ],
 )
 def test_a_bad_edit_is_a_one_line_error_and_nothing_is_written(runner, script_json, tmp_path, change, message):

@@ -115,6 +115,11 @@ def _cut_long(segment: Segment) -> list[Segment]:
     ]
 
 
+def _shown(key: str) -> str:
+    """A key from the file as an error shows it: quoted, escaped, short (it may hold anything)."""
+    return repr(key[:40])
+
+
 def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
     def fail(message: str) -> InputError:
         return InputError(f"{name}: {message}")
@@ -123,7 +128,7 @@ def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
         raise fail("is not a script: a JSON object with title, chapters and segments (as `briefing script --json`)")
     unknown = sorted(set(data) - {"title", "chapters", "segments", "sources"})
     if unknown:
-        raise fail(f"unknown field(s) {', '.join(unknown)}; a script has title, chapters, segments, sources")
+        raise fail(f"unknown field(s) {', '.join(map(_shown, unknown))}; a script has title, chapters, segments, sources")
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise fail("'title' must be a non-empty string")
@@ -155,7 +160,7 @@ def _segment(raw: Any, n: int, book: VoiceBook, chapters: int, fail) -> Segment:
         raise fail(f"{where} is not an object")
     unknown = sorted(set(raw) - set(_FIELDS))
     if unknown:
-        raise fail(f"{where}: unknown field(s) {', '.join(unknown)}; fields: {', '.join(_FIELDS)}")
+        raise fail(f"{where}: unknown field(s) {', '.join(map(_shown, unknown))}; fields: {', '.join(_FIELDS)}")
     for key, (types, required) in _FIELDS.items():
         if key not in raw:
             if required:
