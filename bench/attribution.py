@@ -30,10 +30,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefing.engines.presets import load_voices
 from briefing.inputs.sources import load_article
 from briefing.text.attribution import PRONOUNS
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import load_voices
 
 _MARKS = re.compile(r"[«»“”„\"\u00a0\u202f]")
 

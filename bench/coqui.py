@@ -122,9 +122,9 @@ def build_model(folder: Path) -> tuple[Path, Path, float]:
 
 def segments() -> list[str]:
     """The article as briefing's front end cuts it: what each synthesize() call receives."""
+    from briefing.engines.presets import load_voices
     from briefing.inputs.sources import load_article
     from briefing.text.script import build_script
-    from briefing.voices import load_voices
 
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
         f.write(ARTICLE)
@@ -149,7 +149,7 @@ def run_variant(variant: str, model_path: str, config_path: str, threads: int | 
     if threads:
         torch.set_num_threads(threads)
     texts = segments()
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     preset = VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
     runtime, export_s = ("onnxruntime" if variant == "coqui-onnx" else "torch"), None
@@ -247,7 +247,7 @@ def run_export(model_path: str, config_path: str, threads: int | None) -> dict:
     if threads:
         torch.set_num_threads(threads)
     from briefing.engines.coqui import CoquiEngine
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     started = time.perf_counter()
     loaded = CoquiEngine.load("cpu").model(
@@ -269,7 +269,7 @@ def check_equivalence(model_path: str, config_path: str, device: str = "cpu") ->
     from TTS.api import TTS
 
     from briefing.engines.coqui import CoquiEngine
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     texts = segments()[:3]
     plain = TTS(model_path=model_path, config_path=config_path, progress_bar=False).to(device).synthesizer.tts_model
@@ -460,7 +460,7 @@ def batches(model_path: Path, config_path: Path, device: str, sizes: list[int], 
 
     from briefing.engines.coqui import RUNTIME_ENV, CoquiEngine, segment_seed
     from briefing.engines.coqui.vits_batch import synthesize_batch
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     if threads:
         torch.set_num_threads(threads)
@@ -516,7 +516,7 @@ def roofline(model_path: str, config_path: str, threads: int | None) -> dict:
     import torch
 
     from briefing.engines.coqui import CoquiEngine, vits_onnx
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     if threads:
         torch.set_num_threads(threads)

@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from briefing.engines.presets import load_voices
 from briefing.inputs.sources import load_article, parse_text
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import load_voices
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [ROOT / "tests" / "data" / "fuite-modele-video.txt", *sorted((ROOT / "examples").glob("*.*"))]
@@ -108,7 +108,7 @@ def main() -> None:
         sizes()
         return
     book = load_voices()
-    options = ScriptOptions(lexicon=book.lexicon)
+    options = ScriptOptions(pronunciations=book.lexicon)
 
     print(f"{'article':<28} {'segments':>8} {'quotes':>6} {'speakers':>8} {'longest':>8}")
     for path in SOURCES:

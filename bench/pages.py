@@ -305,9 +305,9 @@ def main() -> int:
 
     import logging
 
+    from briefing.engines.presets import load_voices
     from briefing.options import SpeakOptions
     from briefing.pipeline import Options
-    from briefing.voices import load_voices
 
     logging.disable(logging.WARNING)  # "this article looks English" and the like: not the bench's output
     options = Options.from_speak(SpeakOptions.from_mapping({}))  # `briefing script`'s defaults

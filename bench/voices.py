@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from briefing.engines.presets import load_voices
 from briefing.synthesis.transform import formant_ratio, median_f0, shift_voice
-from briefing.voices import load_voices
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXT = (

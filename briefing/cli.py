@@ -7,18 +7,23 @@ Errors are one line on stderr; `--debug` adds the traceback.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import inspect
 import json
 import logging
 import os
+import re
 import sys
 import traceback
+import typing
 from pathlib import Path
 
 import typer
 
-from briefing import __version__, timings
+from briefing import __version__
 from briefing.errors import BriefingError, UsageError
-from briefing.options import SpeakOptions, bounds
+from briefing.options import OPTION_NAMES, SpeakOptions, bounds, declaration, environment, kind
+from briefing.system import timings
 from briefing.text.safe import safe_text
 
 app = typer.Typer(
@@ -36,18 +41,31 @@ INPUTS_HELP = (
     "Articles: .txt, .md or .html files, http(s) URLs of pages or RSS/Atom feeds, feed files, or - for standard input. "
     "Several make one episode, one chapter each."
 )
-VoicesOpt = typer.Option(
-    None, "--voices", help="Folder of voice presets (*.toml) that replaces the bundled voices/.", show_default=False
-)
 DebugOpt = typer.Option(False, "--debug", help="Show tracebacks and debug logs.")
-LexiconOpt = typer.Option(
-    None,
-    "--lexicon",
-    help='A TOML file of pronunciations ("OpenAI" = "Opène Aï") added over voices/lexicon.toml.',
-    show_default=False,
+AllowPrivateOpt = typer.Option(
+    False,
+    "--allow-private-urls",
+    help="Also fetch URLs whose address is loopback, private, link-local or otherwise not public "
+    "(an intranet's feed). Refused by default: a page or feed must not lead briefing to internal services.",
 )
-# Defaults, ranges and checks of `speak`'s options live in briefing/options.py; typer only parses.
+# Defaults, ranges, checks and help of `speak`'s options are declared in briefing/options.py; the
+# commands' parameters are made from those declarations here, and typer only parses.
 DEFAULTS = SpeakOptions()
+# What `script` reads: the text side of `speak`.
+SCRIPT_OPTIONS = (
+    "engine",
+    "voices",
+    "lexicon",
+    "title",
+    "max_chars",
+    "max_articles",
+    "briefing",
+    "date",
+    "disclosure",
+    "disclosure_text",
+)
+# What `batch` takes on its command line, over every episode of the manifest.
+BATCH_OPTIONS = ("executor", "jobs", "ray_address", "ray_cpus", "device")
 
 
 def _ranged(text: str, name: str) -> str:
@@ -57,28 +75,61 @@ def _ranged(text: str, name: str) -> str:
     return f"{text} [{low}<=x<={high}]" if high is not None else f"{text} [{low}<=x]"
 
 
-MaxArticlesOpt = typer.Option(
-    DEFAULTS.max_articles, "--max-articles", help=_ranged("Newest items taken from each feed.", "max_articles")
-)
-DateOpt = typer.Option(None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False)
-DisclosureOpt = typer.Option(
-    DEFAULTS.disclosure,
-    "--disclosure/--no-disclosure",
-    help="Say that synthetic voices read it (after the greeting, or the title). The files say it "
-    "either way: ID3, feed, page, EPUB.",
-)
-AllowPrivateOpt = typer.Option(
-    False,
-    "--allow-private-urls",
-    help="Also fetch URLs whose address is loopback, private, link-local or otherwise not public "
-    "(an intranet's feed). Refused by default: a page or feed must not lead briefing to internal services.",
-)
-DisclosureTextOpt = typer.Option(
-    None,
-    "--disclosure-text",
-    help="The sentence said instead of 'Ce briefing vous est lu par des voix de synthèse.'",
-    show_default=False,
-)
+def _parameter(name: str, unset: bool = False) -> inspect.Parameter:
+    """The command-line parameter of option `name`, made from its declaration (options.py).
+    With `unset` (batch), its default is None, "not given", and the help says what applies then."""
+    field, default = declaration(name), getattr(DEFAULTS, name)
+    meta = field.metadata
+    text = meta["help"]
+    if unset:
+        shown = "the number of cores" if name == "jobs" else default
+        text = re.sub(r"\s*\(default: [^)]*\)\.?$|\.$", "", text) + (
+            f" (default: the manifest's, else {shown})." if default is not None else " (default: the manifest's)."
+        )
+    if meta["low"] is not None and not meta["unit"]:
+        text = _ranged(text, name)
+    flags = [meta["flag"] or "--" + name.replace("_", "-"), *([meta["short"]] if meta["short"] else [])]
+    value = kind(name)
+    value = str if value is dt.date else value  # a date is checked by SpeakOptions, with its message
+    if unset:
+        default = None
+    elif meta["negate"]:
+        default = not default
+    nullable = default is None
+    option = typer.Option(default, *flags, help=text, show_default=not nullable)
+    return inspect.Parameter(
+        name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=option, annotation=value | None if nullable else value
+    )
+
+
+def with_options(names: tuple[str, ...] = OPTION_NAMES, unset: bool = False):
+    """Give a command the parameters of the options `names`, before its --allow-private-urls,
+    --quiet and --debug; the command takes them as `**options` and hands them to `settings`."""
+
+    def decorate(command):
+        hints = typing.get_type_hints(command)
+        own = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in inspect.signature(command).parameters.values()
+            if p.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        at = next((i for i, p in enumerate(own) if p.name in ("allow_private_urls", "quiet", "debug")), len(own))
+        added = [_parameter(name, unset) for name in names]
+        params = own[:at] + added + own[at:]
+        command.__signature__ = inspect.Signature(params)
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        return command
+
+    return decorate
+
+
+def settings(options: dict[str, object], **where) -> SpeakOptions:
+    """The checked SpeakOptions of a command's option values (as `with_options` gave them)."""
+    values = {
+        name: (not value if declaration(name).metadata["negate"] and value is not None else value)
+        for name, value in options.items()
+    }
+    return SpeakOptions.from_mapping(values, **where)
 
 
 def _version(value: bool) -> None:
@@ -151,115 +202,16 @@ def _network(allow_private: bool):
 
 
 @app.command()
+@with_options()
 def speak(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
     output: Path | None = typer.Option(
         None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False
     ),
-    engine: str = typer.Option(
-        DEFAULTS.engine, "--engine", help="auto (each voice's engine, else its fallback), coqui or espeak."
-    ),
-    voices: Path | None = VoicesOpt,
-    lexicon: Path | None = LexiconOpt,
-    device: str = typer.Option(DEFAULTS.device, "--device", help="auto, cpu or cuda (for Coqui voices)."),
-    speed: float = typer.Option(
-        DEFAULTS.speed, "--speed", help=_ranged("Speaking rate, multiplying each voice's own speed.", "speed")
-    ),
-    jobs: int = typer.Option(
-        DEFAULTS.jobs,
-        "--jobs",
-        "-j",
-        help=_ranged("Segments synthesised at once (threads locally, actors on Ray).", "jobs"),
-    ),
-    executor: str = typer.Option(
-        DEFAULTS.executor,
-        "--executor",
-        help="Where segments are synthesised: local (threads here) or ray (Ray actors).",
-    ),
-    ray_address: str | None = typer.Option(
-        None,
-        "--ray-address",
-        help="A Ray cluster to use with --executor ray (default: start a local one).",
-        show_default=False,
-    ),
-    ray_cpus: int = typer.Option(
-        DEFAULTS.ray_cpus,
-        "--ray-cpus",
-        help=_ranged("CPUs, and so torch threads, each Ray actor asks for.", "ray_cpus"),
-    ),
-    no_cache: bool = typer.Option(
-        not DEFAULTS.cache, "--no-cache", help="Neither read nor write the segment cache: synthesise everything."
-    ),
-    cache_dir: Path | None = typer.Option(
-        None,
-        "--cache-dir",
-        help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments).",
-        show_default=False,
-    ),
-    cache_size: int = typer.Option(
-        DEFAULTS.cache_size,
-        "--cache-size",
-        help=_ranged("Segment cache cap in MB; least recently used entries go first.", "cache_size"),
-    ),
-    title: str | None = typer.Option(
-        None,
-        "--title",
-        help="Episode title (default: the article's title, or 'Briefing du <date>').",
-        show_default=False,
-    ),
-    max_chars: int = typer.Option(
-        DEFAULTS.max_chars,
-        "--max-chars",
-        help=_ranged("Longest segment, in characters, before it is cut at a natural break.", "max_chars"),
-    ),
-    max_articles: int = MaxArticlesOpt,
-    briefing: bool | None = typer.Option(
-        None,
-        "--briefing/--no-briefing",
-        help="Spoken intro with the date and the subjects, sources announced, outro "
-        "(default: when there are several articles).",
-        show_default=False,
-    ),
-    date: str | None = DateOpt,
-    disclosure: bool = DisclosureOpt,
-    disclosure_text: str | None = DisclosureTextOpt,
-    podcast: str = typer.Option(DEFAULTS.podcast, "--podcast", help="The show's name: ID3 artist and album."),
-    cover: Path | None = typer.Option(
-        None, "--cover", help="Cover image (.jpg or .png) embedded in the MP3.", show_default=False
-    ),
-    intro_music: Path | None = typer.Option(
-        None,
-        "--intro-music",
-        help="A jingle or music bed (any audio file) played at the start and ducked under the intro.",
-        show_default=False,
-    ),
-    bitrate: str = typer.Option(DEFAULTS.bitrate, "--bitrate", help="MP3 bitrate, 64k to 128k."),
-    transcript: str = typer.Option(
-        DEFAULTS.transcript,
-        "--transcript",
-        help="What the VTT, SRT and page show: written (the article's text) or spoken (what is said).",
-    ),
-    epub: bool = typer.Option(
-        DEFAULTS.epub,
-        "--epub",
-        help="Also write OUT.epub, a talking book: the written text synchronised to the audio "
-        "(EPUB 3 with Media Overlays), for reading systems like Thorium or EasyReader.",
-    ),
-    c2pa_key: Path | None = typer.Option(
-        None,
-        "--c2pa-key",
-        help="Sign the MP3 with a C2PA manifest (Content Credentials): this PEM private key, with --c2pa-cert.",
-        show_default=False,
-    ),
-    c2pa_cert: Path | None = typer.Option(
-        None,
-        "--c2pa-cert",
-        help="The PEM certificate chain of --c2pa-key: its certificate first, then the issuers'.",
-        show_default=False,
-    ),
     allow_private_urls: bool = AllowPrivateOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
     debug: bool = DebugOpt,
+    **options,
 ) -> None:
     """Render INPUT... into one podcast MP3."""
 
@@ -268,39 +220,9 @@ def speak(
         from briefing.pipeline import Options, make_episode
         from briefing.text.dates import clock
 
-        settings = SpeakOptions.from_mapping(
-            {
-                "engine": engine,
-                "voices": voices,
-                "lexicon": lexicon,
-                "device": device,
-                "speed": speed,
-                "jobs": jobs,
-                "executor": executor,
-                "ray_address": ray_address,
-                "ray_cpus": ray_cpus,
-                "cache": not no_cache,
-                "cache_dir": cache_dir,
-                "cache_size": cache_size,
-                "title": title,
-                "max_chars": max_chars,
-                "max_articles": max_articles,
-                "briefing": briefing,
-                "date": date,
-                "disclosure": disclosure,
-                "disclosure_text": disclosure_text,
-                "podcast": podcast,
-                "cover": cover,
-                "intro_music": intro_music,
-                "bitrate": bitrate,
-                "transcript": transcript,
-                "epub": epub,
-                "c2pa_key": c2pa_key,
-                "c2pa_cert": c2pa_cert,
-            }
-        )
+        chosen = settings(options)
         with _network(allow_private_urls), _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            result = make_episode(inputs, output, Options.from_speak(settings), progress=progress)
+            result = make_episode(inputs, output, Options.from_speak(chosen), progress=progress)
         typer.echo(str(result.path))
         typer.echo(
             f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, "
@@ -309,7 +231,7 @@ def speak(
             err=True,
         )
         log.debug("timings: %s", ", ".join(f"{k} {v:.2f} s" for k, v in timings.snapshot().items()))
-        timings.write_if_asked()
+        timings.write_if_asked(environment().timings)
 
     _run(debug, quiet, action)
 
@@ -348,57 +270,24 @@ def _progress(enabled: bool):
 
 
 @app.command()
+@with_options(SCRIPT_OPTIONS)
 def script(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
     as_json: bool = typer.Option(
         False, "--json", help="Print the Script as JSON (segments with role, speaker, voice, text, pause_ms)."
     ),
-    voices: Path | None = VoicesOpt,
-    lexicon: Path | None = LexiconOpt,
-    engine: str = typer.Option(
-        DEFAULTS.engine, "--engine", help="Cast as `speak --engine` would: auto, coqui or espeak (never downloads)."
-    ),
-    title: str | None = typer.Option(
-        None, "--title", help="Episode title (default: the first article's title).", show_default=False
-    ),
-    max_chars: int = typer.Option(
-        DEFAULTS.max_chars, "--max-chars", help=_ranged("Longest segment, in characters.", "max_chars")
-    ),
-    max_articles: int = MaxArticlesOpt,
-    briefing: bool | None = typer.Option(
-        None,
-        "--briefing/--no-briefing",
-        help="Intro, announcements and outro (default: when there are several articles).",
-        show_default=False,
-    ),
-    date: str | None = DateOpt,
-    disclosure: bool = DisclosureOpt,
-    disclosure_text: str | None = DisclosureTextOpt,
     allow_private_urls: bool = AllowPrivateOpt,
     debug: bool = DebugOpt,
+    **options,
 ) -> None:
     """Show what would be said, by whom, with which pauses: the Script, without audio."""
 
     def action():
         from briefing.pipeline import Options, make_script
 
-        # The text-side options of `speak`, checked the same way
-        settings = SpeakOptions.from_mapping(
-            {
-                "voices": voices,
-                "lexicon": lexicon,
-                "engine": engine,
-                "title": title,
-                "max_chars": max_chars,
-                "max_articles": max_articles,
-                "briefing": briefing,
-                "date": date,
-                "disclosure": disclosure,
-                "disclosure_text": disclosure_text,
-            }
-        )
+        chosen = settings(options)  # the text side of `speak`'s options, checked the same way
         with _network(allow_private_urls):
-            result = make_script(inputs, Options.from_speak(settings))
+            result = make_script(inputs, Options.from_speak(chosen))
         if as_json:
             typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
             return
@@ -411,8 +300,8 @@ def script(
 
 
 @app.command("voices")
+@with_options(("voices", "device"))
 def voices_cmd(
-    voices: Path | None = VoicesOpt,
     download: bool = typer.Option(
         False, "--download", help="Download the Coqui models these presets name (needs internet; once)."
     ),
@@ -421,7 +310,6 @@ def voices_cmd(
         "--check",
         help="Have every voice that can run here say one French sentence and report what it did; exit 1 if one fails.",
     ),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda, for --check."),
     text: str | None = typer.Option(
         None,
         "--text",
@@ -430,17 +318,19 @@ def voices_cmd(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the presets (and the check) as JSON."),
     debug: bool = DebugOpt,
+    **options,
 ) -> None:
     """List the voice presets, their engine, their model's speakers, and whether each can run here."""
 
     def action():
-        from briefing.checks import CHECK_TEXT, check_table, check_voices, model_of
         from briefing.engines import engine_class
-        from briefing.synthesis.casting import check_device, obtain, unavailable_reason
-        from briefing.voices import load_voices
+        from briefing.engines.presets import load_voices
+        from briefing.synthesis.casting import obtain, unavailable_reason
+        from briefing.synthesis.checks import CHECK_TEXT, check_table, check_voices, model_of
 
-        book = load_voices(voices)
-        check_device(device)
+        chosen = settings(options)
+        device = chosen.device  # where --check runs
+        book = load_voices(chosen.voices)
         rows = []
         for name, preset in sorted(book.presets.items()):
             reason = (obtain if download else unavailable_reason)(preset)
@@ -500,56 +390,23 @@ def voices_cmd(
 
 
 @app.command()
+@with_options(BATCH_OPTIONS, unset=True)
 def batch(
     manifest: Path = typer.Argument(
-        ..., metavar="MANIFEST.toml", help="The episodes to render (see README: Batch).", show_default=False
-    ),
-    executor: str | None = typer.Option(
-        None, "--executor", help="local or ray (default: the manifest's, else local).", show_default=False
-    ),
-    jobs: int | None = typer.Option(
-        None,
-        "--jobs",
-        "-j",
-        help=_ranged("Workers shared by all episodes (default: the manifest's, else the number of cores).", "jobs"),
-        show_default=False,
-    ),
-    ray_address: str | None = typer.Option(
-        None, "--ray-address", help="A Ray cluster for --executor ray.", show_default=False
-    ),
-    ray_cpus: int | None = typer.Option(
-        None,
-        "--ray-cpus",
-        help=_ranged(
-            f"CPUs, and so torch threads, each Ray actor asks for (default: the manifest's, else {DEFAULTS.ray_cpus}).",
-            "ray_cpus",
-        ),
-        show_default=False,
-    ),
-    device: str | None = typer.Option(
-        None,
-        "--device",
-        help="auto, cpu or cuda (for Coqui voices), for every episode (default: each episode's, else auto).",
-        show_default=False,
+        ..., metavar="MANIFEST.toml", help="The episodes to render (see the docs: scale-out).", show_default=False
     ),
     allow_private_urls: bool = AllowPrivateOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary table."),
     debug: bool = DebugOpt,
+    **options,
 ) -> None:
     """Render many episodes in one run (shared workers and cache); a table sums them up."""
 
     def action():
-        from briefing.batch import load_manifest, run_batch, summary_table
+        from briefing.daily.batch import load_manifest, run_batch, summary_table
 
-        overrides = {
-            "executor": executor,
-            "jobs": jobs,
-            "ray_address": ray_address,
-            "ray_cpus": ray_cpus,
-            "device": device,
-        }
         with _network(allow_private_urls):
-            outcomes = run_batch(load_manifest(manifest, overrides))
+            outcomes = run_batch(load_manifest(manifest, options))
         typer.echo(summary_table(outcomes))
         if any(o.result is None for o in outcomes):
             raise typer.Exit(1)
@@ -558,17 +415,15 @@ def batch(
 
 
 @app.command()
+@with_options(("date",))
 def publish(
     config: Path = typer.Argument(
         ...,
         metavar="CONFIG.toml",
-        help="The show: its sources, feed, retention, voices (see README).",
+        help="The show: its sources, feed, retention, voices (see the docs: publishing).",
         show_default=False,
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be read and removed; change nothing."),
-    date: str | None = typer.Option(
-        None, "--date", help="The briefing's date, YYYY-MM-DD (default: today).", show_default=False
-    ),
     allow_private_urls: bool = typer.Option(
         False,
         "--allow-private-urls",
@@ -577,6 +432,7 @@ def publish(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary."),
     debug: bool = DebugOpt,
+    **options,
 ) -> None:
     """Today's briefing from the show's sources: only what was not published before, the feed
     updated, old episodes removed; all of it or nothing."""
@@ -586,7 +442,7 @@ def publish(
         from briefing.daily.run import publish as run
         from briefing.daily.run import summary
 
-        day = SpeakOptions.from_mapping({"date": date}).date
+        day = settings(options).date
         show = load_config(config)
         with _network(allow_private_urls or show.allow_private):
             report = run(show, day, dry_run=dry_run)

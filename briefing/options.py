@@ -1,9 +1,12 @@
 """Everything `briefing speak` can be told, as one validated type.
 
-Each option is written once here: its default, and its range or its choices. The command line,
-a batch manifest entry and a configuration file all build `SpeakOptions` the same way
-(`SpeakOptions.from_mapping`), so a bad value gives the same one-line error whatever the source.
-`briefing.pipeline.Options.from_speak` turns it into the options the stages take.
+Each option is declared once here, as a field of SpeakOptions: its name, type, default, range or
+choices, and help. From that declaration come the command line's parameters (`speak` takes them
+all; `script`, `batch` and `voices` the ones they use: briefing/cli.py), the keys of a batch
+manifest (briefing/daily/batch.py) and of a show's [speak] table (briefing/daily/config.py). All
+of them build `SpeakOptions` the same way (`SpeakOptions.from_mapping`), so a bad value gives the
+same one-line error whatever the source. `briefing.pipeline.Options.from_speak` turns it into the
+views the stages take.
 
 Plain data near the bottom of the house, beside `model` and `errors`: it imports only those and
 the engine registry (names, no engine), so `briefing --help` reads the defaults without loading a
@@ -28,6 +31,11 @@ from briefing.errors import UsageError
 ENGINES = ENGINE_MODES
 TRANSCRIPTS = ("written", "spoken")  # what VTT, SRT and the page show
 EXECUTORS = ("local", "ray")
+# Coqui's runtimes for VITS on the CPU (auto: ONNX Runtime or OpenVINO when they import; torch:
+# never) and precisions (auto: bf16 where the CPU computes it natively and openvino is installed).
+RUNTIMES = ("auto", "torch")
+PRECISIONS = ("auto", "fp32", "bf16")
+ENV_PREFIX = "BRIEFING_"
 
 MB = 1024 * 1024  # --cache-size is in MB
 
@@ -37,10 +45,34 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _option(default=None, *, factory=None, choices: tuple[str, ...] = (), low=None, high=None, unit: str = ""):
-    """A field of SpeakOptions: its default, and the values it takes (`choices`, or `low`-`high`;
-    `unit` for a number written with a suffix, like the bitrate's 96k)."""
-    metadata = {"choices": choices, "low": low, "high": high, "unit": unit}
+def _option(
+    default=None,
+    *,
+    help: str,
+    factory=None,
+    choices: tuple[str, ...] = (),
+    low=None,
+    high=None,
+    unit: str = "",
+    flag: str | None = None,
+    short: str | None = None,
+    negate: bool = False,
+):
+    """A field of SpeakOptions, declared once: its default, the values it takes (`choices`, or
+    `low`-`high`; `unit` for a number written with a suffix, like the bitrate's 96k), and its
+    `help`. The command line's parameter is made from it (briefing.cli): `--NAME-WITH-DASHES`
+    unless `flag` spells it ("--briefing/--no-briefing"), with `short` ("-j") beside it; a
+    `negate` flag sets the option to False ("--no-cache")."""
+    metadata = {
+        "choices": choices,
+        "low": low,
+        "high": high,
+        "unit": unit,
+        "help": help,
+        "flag": flag,
+        "short": short,
+        "negate": negate,
+    }
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -52,40 +84,78 @@ class SpeakOptions:
     UsageError (exit code 2). None means "not given" where a field allows it."""
 
     # Voices and where they speak
-    engine: str = _option("auto", choices=ENGINES)  # auto: each voice's engine, else its fallback
-    voices: Path | None = None  # a folder of presets that replaces the bundled voices/
-    lexicon: Path | None = None  # pronunciations added over the voices folder's lexicon.toml
-    device: str = _option("auto", choices=DEVICES)  # for Coqui voices
-    speed: float = _option(1.0, low=0.5, high=2.0)  # multiplies each preset's own speed
-    jobs: int = _option(factory=default_jobs, low=1)  # segments synthesised at once
-    executor: str = _option("local", choices=EXECUTORS)
-    ray_address: str | None = None  # None: a local Ray instance started for the run
-    ray_cpus: int = _option(1, low=1)  # CPUs, and so torch threads, each Ray actor asks for
-    cache: bool = True  # read and write the segment cache
-    cache_dir: Path | None = None  # None: the user cache folder
-    cache_size: int = _option(2048, low=1)  # MB; least recently used entries go first
+    engine: str = _option(
+        "auto", choices=ENGINES, help="auto (each voice's engine, else its fallback), coqui or espeak."
+    )
+    voices: Path | None = _option(help="Folder of voice presets (*.toml) that replaces the bundled voices/.")
+    lexicon: Path | None = _option(
+        help='A TOML file of pronunciations ("OpenAI" = "Opène Aï") added over voices/lexicon.toml.'
+    )
+    device: str = _option("auto", choices=DEVICES, help="auto, cpu or cuda (for Coqui voices).")
+    speed: float = _option(1.0, low=0.5, high=2.0, help="Speaking rate, multiplying each voice's own speed.")
+    jobs: int = _option(
+        factory=default_jobs,
+        low=1,
+        short="-j",
+        help="Segments synthesised at once (threads locally, actors on Ray).",
+    )
+    executor: str = _option(
+        "local", choices=EXECUTORS, help="Where segments are synthesised: local (threads here) or ray (Ray actors)."
+    )
+    ray_address: str | None = _option(help="A Ray cluster to use with --executor ray (default: start a local one).")
+    ray_cpus: int = _option(1, low=1, help="CPUs, and so torch threads, each Ray actor asks for.")
+    cache: bool = _option(
+        True, flag="--no-cache", negate=True, help="Neither read nor write the segment cache: synthesise everything."
+    )
+    cache_dir: Path | None = _option(
+        help="Segment cache folder (default: the user cache folder, e.g. ~/.cache/briefing/segments)."
+    )
+    cache_size: int = _option(2048, low=1, help="Segment cache cap in MB; least recently used entries go first.")
     # The text
-    title: str | None = None  # None: the article's title, or "Briefing du <date>"
-    max_chars: int = _option(250, low=40)  # longest segment before a cut at a natural break
-    max_articles: int = _option(10, low=1)  # newest items taken from each feed
-    briefing: bool | None = None  # intro, announcements, outro; None: when there are several articles
-    date: dt.date | None = None  # the briefing's date; None: today
+    title: str | None = _option(help="Episode title (default: the article's title, or 'Briefing du <date>').")
+    max_chars: int = _option(250, low=40, help="Longest segment, in characters, before it is cut at a natural break.")
+    max_articles: int = _option(10, low=1, help="Newest items taken from each feed.")
+    briefing: bool | None = _option(
+        flag="--briefing/--no-briefing",
+        help="Spoken intro with the date and the subjects, sources announced, outro "
+        "(default: when there are several articles).",
+    )
+    date: dt.date | None = _option(help="The briefing's date, YYYY-MM-DD (default: today).")
     # The spoken sentence that says synthetic voices read the episode (after the greeting, or
     # after a lone article's title); the files say it whatever this is (ID3, feed, page, EPUB).
-    disclosure: bool = True
-    disclosure_text: str | None = None  # None: "Ce briefing vous est lu par des voix de synthèse."
+    disclosure: bool = _option(
+        True,
+        flag="--disclosure/--no-disclosure",
+        help="Say that synthetic voices read it (after the greeting, or the title). The files say it "
+        "either way: ID3, feed, page, EPUB.",
+    )
+    disclosure_text: str | None = _option(
+        help="The sentence said instead of 'Ce briefing vous est lu par des voix de synthèse.'"
+    )
     # The episode
-    podcast: str = "briefing"  # the show's name: ID3 artist and album
-    cover: Path | None = None  # .jpg or .png embedded in the MP3
-    intro_music: Path | None = None
+    podcast: str = _option("briefing", help="The show's name: ID3 artist and album.")
+    cover: Path | None = _option(help="Cover image (.jpg or .png) embedded in the MP3.")
+    intro_music: Path | None = _option(
+        help="A jingle or music bed (any audio file) played at the start and ducked under the intro."
+    )
     # Mono speech is transparent at 96 kbit/s, inside the 64-128 podcast norm.
-    bitrate: str = _option("96k", low=64, high=128, unit="k")
-    # What the transcripts (VTT, SRT, the page) show: the article's written text, or what is said.
-    transcript: str = _option("written", choices=TRANSCRIPTS)
-    epub: bool = False  # also write OUT.epub: the written text synchronised to the audio (EPUB 3 Media Overlays)
-    # A signed C2PA manifest in the MP3: the private key and its certificate chain (PEM), both or neither.
-    c2pa_key: Path | None = None
-    c2pa_cert: Path | None = None
+    bitrate: str = _option("96k", low=64, high=128, unit="k", help="MP3 bitrate, 64k to 128k.")
+    transcript: str = _option(
+        "written",
+        choices=TRANSCRIPTS,
+        help="What the VTT, SRT and page show: written (the article's text) or spoken (what is said).",
+    )
+    epub: bool = _option(
+        False,
+        help="Also write OUT.epub, a talking book: the written text synchronised to the audio "
+        "(EPUB 3 with Media Overlays), for reading systems like Thorium or EasyReader.",
+    )
+    c2pa_key: Path | None = _option(
+        help="Sign the MP3 with a C2PA manifest (Content Credentials): this PEM private key, with --c2pa-cert."
+    )
+    c2pa_cert: Path | None = _option(
+        help="The PEM certificate chain of --c2pa-key: its certificate first, then the issuers'."
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
@@ -151,6 +221,24 @@ def read_toml(path: Path, what: str) -> dict:
         raise UsageError(f"{path}: cannot read the {what} ({exc})") from None
 
 
+def declaration(name: str) -> dataclasses.Field:
+    """The field that declares option `name`: its default and, in `.metadata`, its help, flag,
+    choices and bounds."""
+    return SpeakOptions.__dataclass_fields__[name]
+
+
+def kind(name: str) -> type:
+    """The type option `name` holds when given (str, int, float, bool, Path or date)."""
+    hint = _HINTS[name]
+    return next((t for t in typing.get_args(hint) if t is not type(None)), hint)
+
+
+def check(name: str, value):
+    """`value` for option `name` in its canonical form, or the UsageError saying what is wrong:
+    the one check of each option, whoever builds a value of it (SpeakOptions, the stages' views)."""
+    return _checked(declaration(name), value)
+
+
 def bounds(name: str) -> tuple[float | None, float | None]:
     """The lowest and highest value option `name` takes (None: no bound)."""
     metadata = SpeakOptions.__dataclass_fields__[name].metadata
@@ -160,7 +248,7 @@ def bounds(name: str) -> tuple[float | None, float | None]:
 def _checked(f: dataclasses.Field, value):
     """`value` for the field `f`, in its canonical form (a path as Path, a bitrate as "96k"), or a
     UsageError saying what is wrong and what it takes."""
-    name, hint = f.name, _HINTS[f.name]
+    name, hint = f.name, _HINTS.get(f.name) or _ENV_HINTS[f.name]
     kinds = [t for t in typing.get_args(hint) if t is not type(None)] or [hint]
     if value is None:
         if type(None) in typing.get_args(hint):
@@ -200,3 +288,64 @@ def _checked(f: dataclasses.Field, value):
     if low is not None and number < low:
         raise UsageError(f"{name} {number!r} is below the minimum, {low}")
     return value
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Settings read from the environment only, each as BRIEFING_<NAME>: tuning and measuring
+    knobs that a run's options do not carry. Declared and checked like the options; they act
+    in the process that reads them (a Ray actor on another machine reads its own environment)."""
+
+    coqui_runtime: str = _option(
+        "auto", choices=RUNTIMES, help="Where Coqui's VITS runs on the CPU: auto (ONNX Runtime or OpenVINO) or torch."
+    )
+    coqui_precision: str = _option(
+        "auto",
+        choices=PRECISIONS,
+        help="VITS decoder precision on the CPU: auto (bf16 where the CPU computes it and openvino is "
+        "installed), fp32 or bf16.",
+    )
+    coqui_batch: int | None = _option(
+        low=1, high=256, help="Segments per VITS batch (default: 16 on CUDA, 1 on the CPU)."
+    )
+    http_timeout: float | None = _option(
+        low=0.1, high=600, help="Seconds to connect, and between two reads, when fetching a URL (default: 10 and 20)."
+    )
+    timings: Path | None = _option(
+        help="`briefing speak` writes where its time went to this file, as JSON (what bench/coqui.py reads)."
+    )
+
+
+ENV_NAMES = tuple(f.name for f in dataclasses.fields(Environment))
+_ENV_HINTS = typing.get_type_hints(Environment)
+
+
+def variable(name: str) -> str:
+    """The environment variable of setting `name`: BRIEFING_COQUI_PRECISION for coqui_precision."""
+    return ENV_PREFIX + name.upper()
+
+
+def environment() -> Environment:
+    """The Environment settings as the environment holds them now (read at each call, so that a
+    changed environment is honoured); a bad value is a one-line UsageError naming its variable."""
+    values = {}
+    for f in dataclasses.fields(Environment):
+        var = variable(f.name)
+        raw = os.environ.get(var, "").strip()
+        if not raw:
+            continue
+        value: object = raw
+        want = _ENV_HINTS[f.name]
+        kinds = [t for t in typing.get_args(want) if t is not type(None)] or [want]
+        try:
+            if kinds[0] is int:
+                value = int(raw)
+            elif kinds[0] is float:
+                value = float(raw)
+            values[f.name] = _checked(f, value.lower() if isinstance(value, str) and f.metadata["choices"] else value)
+        except ValueError:
+            raise UsageError(f"{var}={raw!r}: must be {_KINDS[kinds[0]]}") from None
+        except UsageError as exc:
+            message = str(exc).split("; ", 1)[-1] if str(exc).startswith("unknown ") else str(exc)
+            raise UsageError(f"{var}={raw!r}: {message}") from None
+    return Environment(**values)

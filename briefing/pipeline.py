@@ -19,28 +19,28 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefing import timings
 from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.audio.loudness import finish_loudness
 from briefing.audio.music import add_music, decode_audio
+from briefing.engines.presets import load_lexicon, load_voices
 from briefing.engines.registry import engine_class
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
 from briefing.inputs.script_file import is_script_file, load_script
 from briefing.inputs.sources import load_sources
-from briefing.model import Article, Cue, Script
-from briefing.options import MB, SpeakOptions
+from briefing.model import Article, Cue, Script, VoiceBook
+from briefing.options import MB, OPTION_NAMES, SpeakOptions
 from briefing.publish.episode import remove_stale_parts, write_episode
 from briefing.publish.info import EpisodeInfo, Synthetic
 from briefing.publish.mp3 import Mp3Stream, require_ffmpeg
 from briefing.publish.provenance import Signing, check_signing
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
-from briefing.synthesis.casting import Casted, check_device, choose_presets, one_kind, voice_limits
-from briefing.synthesis.executors import EXECUTORS, make_executor
+from briefing.synthesis.casting import Casted, choose_presets, one_kind, voice_limits
+from briefing.synthesis.executors import make_executor
 from briefing.synthesis.local import Executor
 from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
+from briefing.system import timings
 from briefing.text.clean import foreign_script, guess_language
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import VoiceBook, load_lexicon, load_voices
 
 log = logging.getLogger(__name__)
 
@@ -77,39 +77,25 @@ class Options:
 
     @classmethod
     def from_speak(cls, speak: SpeakOptions) -> Options:
-        """The stages' options for `speak`."""
+        """The stages' options for `speak`: each view (this one, ScriptOptions, RenderOptions)
+        takes the options of its fields' names; three are derived values."""
+        derived = {
+            "voices_dir": speak.voices,
+            "cache_max_bytes": speak.cache_size * MB,
+            "signing": Signing(speak.c2pa_key, speak.c2pa_cert) if speak.c2pa_key and speak.c2pa_cert else None,
+        }
         return cls(
-            voices_dir=speak.voices,
-            lexicon=speak.lexicon,
-            max_articles=speak.max_articles,
-            script=ScriptOptions(
-                max_chars=speak.max_chars,
-                title=speak.title,
-                briefing=speak.briefing,
-                date=speak.date,
-                disclosure=speak.disclosure,
-                disclosure_text=speak.disclosure_text,
-            ),
-            render=RenderOptions(
-                engine=speak.engine,
-                device=speak.device,
-                speed=speak.speed,
-                jobs=speak.jobs,
-                executor=speak.executor,
-                ray_address=speak.ray_address,
-                ray_cpus=speak.ray_cpus,
-            ),
-            bitrate=speak.bitrate,
-            transcript=speak.transcript,
-            epub=speak.epub,
-            podcast=speak.podcast,
-            cover=speak.cover,
-            intro_music=speak.intro_music,
-            cache=speak.cache,
-            cache_dir=speak.cache_dir,
-            cache_max_bytes=speak.cache_size * MB,
-            signing=Signing(speak.c2pa_key, speak.c2pa_cert) if speak.c2pa_key and speak.c2pa_cert else None,
+            **_named(cls, speak), **derived, script=view(ScriptOptions, speak), render=view(RenderOptions, speak)
         )
+
+
+def view(kind: type, speak: SpeakOptions):
+    """A stage's options (`kind`, a dataclass) with every field named like an option of `speak` taken from it."""
+    return kind(**_named(kind, speak))
+
+
+def _named(kind: type, speak: SpeakOptions) -> dict:
+    return {f.name: getattr(speak, f.name) for f in dataclasses.fields(kind) if f.name in OPTION_NAMES}
 
 
 @dataclass(frozen=True)
@@ -180,7 +166,7 @@ def plan(
     lexicon = dict(book.lexicon)
     if options.lexicon is not None:
         lexicon.update(load_lexicon(options.lexicon))
-    script_options = dataclasses.replace(options.script, lexicon=lexicon)
+    script_options = dataclasses.replace(options.script, pronunciations=lexicon)
     if articles is None:
         articles = load_articles(sources, options)
     neural = None
@@ -313,9 +299,6 @@ def make_episode(
     if out is not None:
         check_output(Path(out), sources)
     require_ffmpeg()  # before any synthesis: the MP3 is made by ffmpeg
-    check_device(options.render.device)
-    if options.render.executor not in EXECUTORS:
-        raise UsageError(f"unknown executor {options.render.executor!r}; choose one of: {', '.join(EXECUTORS)}")
     for path, what in ((options.cover, "cover image"), (options.intro_music, "intro music")):
         if path is not None and not Path(path).is_file():
             raise InputError(f"{path}: no such {what}")

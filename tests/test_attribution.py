@@ -7,10 +7,10 @@ import sys
 import pytest
 from helpers import write_preset
 
+from briefing.engines.presets import load_voices
 from briefing.model import Article, Block
 from briefing.text.attribution import PRONOUNS
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import load_voices
 
 
 @pytest.fixture(scope="module")
@@ -223,7 +223,7 @@ def test_the_pipeline_is_loaded_only_for_quotations():
     """An article without quotations never imports spaCy (its load costs a second or two)."""
     code = (
         "import sys; from briefing.model import Article, Block; from briefing.text.script import build_script;"
-        "from briefing.voices import load_voices;"
+        "from briefing.engines.presets import load_voices;"
         "build_script([Article('T', (Block('paragraph', 'Il a plu sur Brest, le « Abers » déborde.'),))], load_voices());"
         "print('spacy' in sys.modules)"
     )

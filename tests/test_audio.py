@@ -8,11 +8,11 @@ from helpers import ARTICLE
 from briefing.audio import pcm
 from briefing.audio.assembly import EPISODE_RATE, assemble
 from briefing.engines import engine_class
+from briefing.engines.presets import load_voices
 from briefing.model import Clip, Script, Segment
 from briefing.pipeline import Options, make_episode
 from briefing.synthesis.casting import choose_presets
 from briefing.synthesis.render import RenderOptions
-from briefing.voices import load_voices
 
 RATE = 22050  # decode rate for measurements
 

@@ -22,7 +22,7 @@ from helpers import assert_one_line_error, no_episode_files, write_preset  # noq
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.engines.coqui.vits_onnx import openvino_bf16  # noqa: E402
-from briefing.voices import load_preset, load_voices  # noqa: E402
+from briefing.engines.presets import load_preset, load_voices  # noqa: E402
 
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
@@ -192,7 +192,7 @@ def test_lean_path_sounds_like_coqui_own_path(tiny):
     torch.manual_seed(7)
     reference = np.asarray(plain.synthesizer.tts_model.synthesize(TEXT)["wav"], dtype=np.float32)
     engine = CoquiEngine.load("cpu")
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     preset = VoicePreset.of(name="n", engine="coqui", model_path=str(model_path), config_path=str(config_path))
     lean = engine.model(preset).model
@@ -356,7 +356,7 @@ def test_bundled_and_optional_presets(tmp_path):
 
 
 def tiny_preset(tiny, kind: str, **keys):
-    from briefing.voices import VoicePreset
+    from briefing.model import VoicePreset
 
     model_path, config_path = tiny[kind]
     return VoicePreset.of(

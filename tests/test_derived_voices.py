@@ -10,11 +10,11 @@ from audio_checks import median_f0  # autocorrelation: a measure independent of 
 from helpers import write_preset
 
 from briefing.cli import app
+from briefing.engines.presets import load_voices
 from briefing.errors import VoiceError
 from briefing.synthesis.casting import unavailable_reason
 from briefing.synthesis.render import voice_identity
 from briefing.synthesis.transform import formant_ratio, shift_voice
-from briefing.voices import load_voices
 
 pw = pytest.importorskip("pyworld", reason="pyworld is part of `make test` (the dev and coqui extras)")
 

@@ -9,12 +9,12 @@ import pytest
 from mutagen.id3 import ID3
 
 from briefing.cli import app
+from briefing.engines.presets import load_voices
 from briefing.inputs.sources import parse_text
 from briefing.pipeline import synthetic_voices
 from briefing.publish.info import ALGORITHMIC_MEDIA, TRAINED_MEDIA, Synthetic
 from briefing.synthesis.casting import Casted
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import load_voices
 
 PLAIN = """Le tramway de Caen prolongé
 

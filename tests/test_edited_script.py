@@ -116,8 +116,8 @@ def test_deep_json_a_bom_and_a_huge_segment(runner, script_json, tmp_path):
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
     assert_one_line_error(speak(runner, deep, tmp_path / "o.mp3", tmp_path / "c"), 2, "nested deeper than 32 levels")
 
+    from briefing.engines.presets import load_voices
     from briefing.inputs.script_file import load_script
-    from briefing.voices import load_voices
 
     book = load_voices(None)
     bom = tmp_path / "bom.json"

@@ -1,10 +1,11 @@
 """The package's shape: no import cycles, and imports only go down the stages.
 
-Layers, bottom up: the plain data and errors (model, errors, the engine registry, options,
-voices); French text (text/: the
-language knowledge inputs and engines use too, and the Script builder); sources and engines
-(inputs/, engines/); synthesis (synthesis/: casting, cache, executors, the render loop); audio
-(audio/); publishing (publish/); the entry points (pipeline, batch, checks, cli). A module may
+Layers, bottom up: the plain data and errors (errors, model with the voice types, system/, limits,
+the engine registry, options); French text (text/: the language knowledge inputs and engines use
+too, the Script builder and the casting of speakers to voices); sources and engines (inputs/,
+engines/ with the loading of voice presets); synthesis (synthesis/: casting to engines, cache,
+executors, the render loop, the voice checks); audio (audio/); publishing (publish/); the entry
+points (pipeline, daily/: batch and publish; cli). A module may
 import its own package and any lower layer, never a higher one. Every import counts, also the
 ones inside functions (lazy imports still tie modules together).
 """
@@ -17,29 +18,26 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "briefing"
 LAYERS = {
     "briefing": 0,
-    "briefing.model": 0,
-    "briefing.errors": 0,
-    "briefing.paths": 0,
-    "briefing.timings": 0,  # stage timers, for the benchmark: every layer may time itself
-    "briefing.malloc": 0,  # free heap pages handed back during a render (assembly, Ray actors)
-    "briefing.limits": 0.1,  # the size limits, and the check that raises an InputError
+    "briefing.errors": -1,  # the error types (a leaf)
     "briefing.text.safe": -1,  # what text may hold when it leaves (a leaf): the data types apply it when built
-    "briefing.voices": 0.5,
+    "briefing.model": 0,  # the data passed between stages, the voice presets and books among them
+    "briefing.system": 0,  # paths, stage timers, heap trimming: every layer may use them
+    "briefing.limits": 0.1,  # the size limits, and the check that raises an InputError
     "briefing.engines.registry": 0.4,  # names only; engine modules are imported by name, on first use
     "briefing.options": 0.45,
     "briefing.text": 1,
     "briefing.inputs": 2,
-    "briefing.engines": 2,
+    "briefing.engines": 2,  # the engines, and the loading of voice presets (each engine checks its keys)
     "briefing.synthesis": 3,
     "briefing.audio": 4,
     "briefing.publish": 5,
     "briefing.pipeline": 6,
-    "briefing.batch": 6,
-    "briefing.daily": 6,  # briefing publish: a show's configuration, its state, the run
-    "briefing.checks": 6,
+    "briefing.daily": 6,  # many episodes: batch manifests, and briefing publish (a show's configuration, state, run)
     "briefing.cli": 7,
     "briefing.__main__": 8,
 }
+# The package's top level: the entry points, the options, and the types every stage shares.
+TOP_LEVEL = {"__init__", "__main__", "cli", "options", "pipeline", "errors", "model", "limits"}
 
 
 def modules() -> dict[str, Path]:
@@ -123,3 +121,8 @@ def test_imports_only_go_down_the_stages():
 
 def test_every_module_has_a_layer():
     assert all(layer(m) for m in modules())
+
+
+def test_the_top_level_holds_only_the_entry_points_and_shared_types():
+    loose = {path.stem for path in PACKAGE.glob("*.py")}
+    assert loose <= TOP_LEVEL, f"modules to move into their stage: {sorted(loose - TOP_LEVEL)}"

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from briefing import limits
 from briefing.cli import app
+from briefing.engines.presets import load_voices
 from briefing.model import Article, Block
 from briefing.text import speakers
 from briefing.text.script import build_script
-from briefing.voices import load_voices
 
 ESPEAK = ["--engine", "espeak"]
 QUOTES = (

@@ -1,10 +1,10 @@
-"""Free heap pages go back to the system during a render (briefing/malloc.py)."""
+"""Free heap pages go back to the system during a render (briefing/system/malloc.py)."""
 
 import sys
 
 import pytest
 
-from briefing import malloc
+from briefing.system import malloc
 
 glibc = pytest.mark.skipif(malloc._malloc_trim() is None, reason="not glibc: malloc_trim does not exist")
 

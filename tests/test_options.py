@@ -8,12 +8,24 @@ from pathlib import Path
 import pytest
 from helpers import assert_one_line_error, no_episode_files
 
-from briefing import batch, pipeline
-from briefing.cli import app
+from briefing import pipeline
+from briefing.cli import BATCH_OPTIONS, SCRIPT_OPTIONS, app
+from briefing.cli import settings as cli_settings
+from briefing.daily import batch
+from briefing.engines import registry
 from briefing.errors import RenderError, UsageError
-from briefing.options import DEVICES, ENGINES, SpeakOptions
+from briefing.options import (
+    DEVICES,
+    ENGINES,
+    ENV_NAMES,
+    OPTION_NAMES,
+    Environment,
+    SpeakOptions,
+    declaration,
+    environment,
+    variable,
+)
 from briefing.publish.mp3 import DEFAULT_BITRATE
-from briefing.synthesis import casting
 from briefing.synthesis.render import RenderOptions
 
 TEXT = "Premier sujet\n\nUn paragraphe sur le port de Brest et ses quais."
@@ -127,7 +139,7 @@ def test_the_stages_take_their_defaults_from_the_options():
     assert pipeline.Options.from_speak(SpeakOptions(jobs=1)) == pipeline.Options()
     assert RenderOptions().jobs == 1
     # the same choices as the stages check, and the bitrate publish/ falls back to
-    assert (ENGINES, DEVICES) == (casting.ENGINE_MODES, casting.DEVICES)  # the registry's, imported
+    assert (ENGINES, DEVICES) == (registry.ENGINE_MODES, registry.DEVICES)  # the registry's, imported
     assert DEFAULT_BITRATE == SpeakOptions.bitrate
 
 
@@ -229,3 +241,88 @@ def test_the_readme_manifest_loads(tmp_path):
         "ray",
     )
     assert sport.inputs[0] == str(tmp_path / "sport.md") and monde.out == tmp_path / "episodes" / "monde.mp3"
+
+
+# --- one declaration per option -----------------------------------------------------------------
+
+
+def _params(command: str) -> dict:
+    """The click parameters of a command, by name."""
+    import typer
+
+    group = typer.main.get_command(app)
+    return {p.name: p for p in group.commands[command].params}
+
+
+def test_every_option_is_declared_once_with_its_help_and_becomes_speak_s_parameter():
+    params = _params("speak")
+    for name in OPTION_NAMES:
+        meta = declaration(name).metadata
+        assert meta["help"].strip(), f"{name} has no help"
+        param = params[name]
+        assert param.help.startswith(meta["help"]), name
+        assert (meta["flag"] or "--" + name.replace("_", "-")) in param.opts + param.secondary_opts or meta["flag"] in (
+            "--briefing/--no-briefing",
+            "--disclosure/--no-disclosure",
+        ), name
+        default = getattr(SpeakOptions(), name)
+        expected = (not default) if meta["negate"] else default
+        if isinstance(default, dt.date):  # noqa: SIM108
+            expected = None
+        assert param.default == expected, name
+
+
+def test_script_batch_voices_and_publish_take_their_options_from_the_same_declarations():
+    assert set(SCRIPT_OPTIONS) <= set(_params("script"))
+    batch_params = _params("batch")
+    for name in BATCH_OPTIONS:  # not given: the manifest's value, else the declared default
+        assert batch_params[name].default is None and "default: the manifest's" in batch_params[name].help
+    assert _params("voices")["device"].help == declaration("device").metadata["help"]
+    assert _params("publish")["date"].help == declaration("date").metadata["help"]
+
+
+def test_negated_flags_and_unset_values_reach_the_options_as_declared():
+    assert cli_settings({"cache": True}).cache is False  # --no-cache given
+    assert cli_settings({"cache": False}).cache is True
+    assert cli_settings({"jobs": None, "title": None}) == SpeakOptions()
+
+
+def test_the_stages_views_take_every_option_of_their_names():
+    speak = SpeakOptions(title="T", max_chars=90, speed=1.5, jobs=3, ray_cpus=2, epub=True, cache_size=3)
+    options = pipeline.Options.from_speak(speak)
+    assert (options.script.title, options.script.max_chars) == ("T", 90)
+    assert (options.render.speed, options.render.jobs, options.render.ray_cpus) == (1.5, 3, 2)
+    assert options.epub is True and options.cache_max_bytes == 3 * 1024 * 1024
+    with pytest.raises(UsageError, match=r"^unknown device 'tpu'; choose one of: auto, cpu, cuda$"):
+        RenderOptions(device="tpu")  # a library caller's view is checked by the same check
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("BRIEFING_COQUI_RUNTIME", "gpu-please", "BRIEFING_COQUI_RUNTIME='gpu-please': choose one of: auto, torch"),
+        ("BRIEFING_COQUI_PRECISION", "fp16", "BRIEFING_COQUI_PRECISION='fp16': choose one of: auto, fp32, bf16"),
+        ("BRIEFING_COQUI_BATCH", "0", "BRIEFING_COQUI_BATCH='0': coqui_batch 0 is outside 1-256"),
+        ("BRIEFING_COQUI_BATCH", "four", "BRIEFING_COQUI_BATCH='four': must be a whole number"),
+        ("BRIEFING_HTTP_TIMEOUT", "1,1", "BRIEFING_HTTP_TIMEOUT='1,1': must be a number"),
+    ],
+)
+def test_the_environment_settings_are_declared_and_checked_like_the_options(monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(UsageError) as caught:
+        environment()
+    assert str(caught.value) == message
+
+
+def test_the_environment_variables_are_named_from_their_declaration(monkeypatch, tmp_path):
+    assert [variable(name) for name in ENV_NAMES] == [
+        "BRIEFING_COQUI_RUNTIME",
+        "BRIEFING_COQUI_PRECISION",
+        "BRIEFING_COQUI_BATCH",
+        "BRIEFING_HTTP_TIMEOUT",
+        "BRIEFING_TIMINGS",
+    ]
+    monkeypatch.setenv("BRIEFING_COQUI_PRECISION", " BF16 ")
+    monkeypatch.setenv("BRIEFING_HTTP_TIMEOUT", "2.5")
+    monkeypatch.setenv("BRIEFING_TIMINGS", str(tmp_path / "t.json"))
+    assert environment() == Environment(coqui_precision="bf16", http_timeout=2.5, timings=tmp_path / "t.json")

@@ -9,13 +9,13 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from briefing.engines.presets import load_voices
 from briefing.errors import InputError
 from briefing.inputs.feeds import articles_from_feed
 from briefing.inputs.pages import article_from_html
 from briefing.inputs.script_file import parse_script
 from briefing.model import Article, Block
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import load_voices
 
 BOOK = load_voices(None)
 NARRATOR = BOOK.narrator

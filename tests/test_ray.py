@@ -17,12 +17,12 @@ from helpers import write_preset  # noqa: E402
 
 from briefing.audio.assembly import assemble  # noqa: E402
 from briefing.cli import app  # noqa: E402
+from briefing.engines.presets import load_voices  # noqa: E402
 from briefing.errors import EngineUnavailable  # noqa: E402
 from briefing.pipeline import Options, make_script  # noqa: E402
 from briefing.synthesis.casting import choose_presets  # noqa: E402
 from briefing.synthesis.ray_actors import RayExecutor  # noqa: E402
 from briefing.synthesis.render import RenderOptions, render  # noqa: E402
-from briefing.voices import load_voices  # noqa: E402
 
 ESPEAK = ["--engine", "espeak", "--no-cache"]
 

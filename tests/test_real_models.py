@@ -23,9 +23,10 @@ from helpers import ROOT, SAMPLE_ARTICLE, SEVEN_SOURCES, assert_one_line_error  
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402
 from briefing.engines.coqui.models import RUNAWAY_CHARS_PER_S, runaway_seconds  # noqa: E402
+from briefing.engines.presets import load_preset, load_voices  # noqa: E402
+from briefing.model import VoicePreset  # noqa: E402
 from briefing.pipeline import Options, plan  # noqa: E402
 from briefing.synthesis import local as executors  # noqa: E402
-from briefing.voices import VoicePreset, load_preset, load_voices  # noqa: E402
 
 BUNDLED = ROOT / "voices"
 OPTIONAL = BUNDLED / "optional"

@@ -88,7 +88,7 @@ def test_html_scripts_are_never_read_or_run(runner, tmp_path):
 
 
 def test_url_that_times_out(runner, web, tmp_path, monkeypatch):
-    monkeypatch.setenv("BRIEFING_HTTP_TIMEOUT", "1,1")
+    monkeypatch.setenv("BRIEFING_HTTP_TIMEOUT", "1")
     url = web.route("/slow", "<p>trop tard</p>", hold=True)
     result = runner.invoke(app, ["speak", url, "-o", str(tmp_path / "x.mp3"), *ESPEAK])
     one_line_error(result, 2, "(1 s read timeout)")
@@ -98,7 +98,7 @@ def test_url_that_times_out(runner, web, tmp_path, monkeypatch):
 
 
 def test_url_that_cannot_connect(runner, tmp_path, monkeypatch):
-    monkeypatch.setenv("BRIEFING_HTTP_TIMEOUT", "1,1")
+    monkeypatch.setenv("BRIEFING_HTTP_TIMEOUT", "1")
     import socket
 
     with socket.socket() as s:  # a port on loopback that nobody listens on

@@ -2,6 +2,7 @@
 
 from helpers import ARTICLE, SAMPLE_ARTICLE
 
+from briefing.engines.presets import load_voices
 from briefing.inputs.sources import parse_text
 from briefing.text.script import (
     PAUSE_PARAGRAPH,
@@ -11,7 +12,6 @@ from briefing.text.script import (
     ScriptOptions,
     build_script,
 )
-from briefing.voices import load_voices
 
 
 def script_of(text, **options):

@@ -5,9 +5,9 @@ import re
 import pytest
 from helpers import SAMPLE_ARTICLE
 
+from briefing.engines.presets import load_voices
 from briefing.inputs.sources import parse_markdown, parse_text
 from briefing.text.script import ScriptOptions, build_script
-from briefing.voices import load_voices
 
 BOOK = load_voices()
 
@@ -144,7 +144,7 @@ Lire aussi : notre dossier sur les finances locales
 
 
 def test_sample_article_reads_cleanly():
-    script = script_of(SAMPLE_ARTICLE.read_text(encoding="utf-8"), lexicon=BOOK.lexicon)
+    script = script_of(SAMPLE_ARTICLE.read_text(encoding="utf-8"), pronunciations=BOOK.lexicon)
     text = " ".join(s.text for s in script.segments)
     assert "cent cinquante milliards de dollars" in text
     assert "OpenAI" not in text and "Opène Aï" in text  # the bundled lexicon applies

@@ -6,13 +6,14 @@ import pytest
 from helpers import SEVEN_SOURCES, write_preset
 
 from briefing.cli import app
+from briefing.engines.presets import load_voices
 from briefing.errors import VoiceError
 from briefing.model import Article, Block
 from briefing.text.attribution import Attributor
+from briefing.text.cast import Casting
 from briefing.text.first_names import gender_of_first_name
 from briefing.text.script import ScriptOptions, build_script
 from briefing.text.speakers import Speakers, attribution_gender
-from briefing.voices import Casting, load_voices
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from briefing.engines.presets import load_voices
 from briefing.errors import VoiceError
-from briefing.voices import Casting, VoicePreset, load_voices
+from briefing.model import VoicePreset
+from briefing.text.cast import Casting
 
 BUNDLED = Path(__file__).resolve().parent.parent / "voices"
 

@@ -6,10 +6,10 @@ import pytest
 from helpers import write_preset
 
 from briefing.cli import app
+from briefing.engines.presets import load_voices
 from briefing.model import Article, Block
 from briefing.text.script import ScriptOptions, build_script
 from briefing.text.written import NBSP, NNBSP, french_typography, split_written
-from briefing.voices import load_voices
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from briefing import timings
 from briefing.audio import pcm
-from briefing.malloc import release
 from briefing.model import Clip, Cue, Episode, Script
+from briefing.system import timings
+from briefing.system.malloc import release
 
 EPISODE_RATE = 44100
 LEAD_IN_MS = 300

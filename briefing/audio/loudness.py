@@ -12,9 +12,9 @@ from typing import Protocol
 
 import numpy as np
 
-from briefing import timings
 from briefing.audio import pcm
 from briefing.model import Episode
+from briefing.system import timings
 
 log = logging.getLogger("briefing")
 

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from briefing.voices import VoicePreset
+from briefing.model import VoicePreset
 
 if TYPE_CHECKING:  # numpy only names the samples' type here: --help need not load it
     import numpy as np

@@ -16,7 +16,7 @@ import soundfile as sf
 
 from briefing.engines.base import Audio, Engine
 from briefing.errors import EngineUnavailable, RenderError
-from briefing.voices import VoicePreset
+from briefing.model import VoicePreset
 
 # espeak-ng's rate is in words per minute; 165 is a calm French news pace at speed 1.0.
 BASE_WPM = 165

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import http.client
 import ipaddress
-import os
 import socket
 import ssl
 import threading
@@ -34,6 +33,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from briefing import __version__
 from briefing.errors import InputError
 from briefing.limits import MAX_DOWNLOAD_BYTES, MAX_PAGE_BYTES, megabytes
+from briefing.options import environment
 
 CONNECT_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 20.0
@@ -93,17 +93,9 @@ def is_url(spec: str) -> bool:
 
 
 def timeouts() -> tuple[float, float]:
-    """(connect, read) seconds; BRIEFING_HTTP_TIMEOUT="S" or "CONNECT,READ" overrides them."""
-    value = os.environ.get("BRIEFING_HTTP_TIMEOUT", "").strip()
-    try:
-        parts = [float(v) for v in value.split(",")] if value else []
-    except ValueError:
-        parts = []
-    if len(parts) == 1:
-        return parts[0], parts[0]
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    return CONNECT_TIMEOUT_S, READ_TIMEOUT_S
+    """(connect, read) seconds; BRIEFING_HTTP_TIMEOUT=S sets both (briefing.options.Environment)."""
+    asked = environment().http_timeout
+    return (asked, asked) if asked is not None else (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)
 
 
 # --- the address check -------------------------------------------------------------------------

@@ -17,10 +17,9 @@ from typing import Any
 
 from briefing import limits
 from briefing.errors import InputError
-from briefing.model import Script, Segment
+from briefing.model import GENDERS, Script, Segment, VoiceBook
 from briefing.text.sentences import cap_length
 from briefing.text.written import split_written
-from briefing.voices import GENDERS, VoiceBook
 
 SUFFIX = ".json"
 MAX_BYTES = 20 * 2**20
@@ -128,7 +127,9 @@ def parse_script(data: Any, book: VoiceBook, name: str = "script") -> Script:
         raise fail("is not a script: a JSON object with title, chapters and segments (as `briefing script --json`)")
     unknown = sorted(set(data) - {"title", "chapters", "segments", "sources"})
     if unknown:
-        raise fail(f"unknown field(s) {', '.join(map(_shown, unknown))}; a script has title, chapters, segments, sources")
+        raise fail(
+            f"unknown field(s) {', '.join(map(_shown, unknown))}; a script has title, chapters, segments, sources"
+        )
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         raise fail("'title' must be a non-empty string")

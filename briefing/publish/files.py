@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefing import timings
 from briefing.model import Episode, Script
 from briefing.publish.epub import write_epub
 from briefing.publish.info import Chapter, EpisodeInfo
@@ -24,6 +23,7 @@ from briefing.publish.outline import outline
 from briefing.publish.page import Page, PageChapter, PageCue, to_html
 from briefing.publish.provenance import Signing, sign_mp3
 from briefing.publish.transcripts import speaker_label, to_chapters_json, to_srt, to_webvtt
+from briefing.system import timings
 
 
 @dataclass(frozen=True)

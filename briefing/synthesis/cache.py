@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from briefing.options import MB, SpeakOptions
-from briefing.paths import user_cache_dir
+from briefing.system.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from briefing.engines import DEVICES, ENGINE_MODES, ENGINE_NAMES, engine_class
+from briefing.engines import ENGINE_MODES, ENGINE_NAMES, engine_class
 from briefing.errors import EngineUnavailable, UsageError
+from briefing.model import VoiceBook, VoicePreset
 from briefing.synthesis import transform
-from briefing.voices import VoiceBook, VoicePreset
 
 
 @dataclass(frozen=True)
@@ -133,9 +133,3 @@ def obtain(preset: VoicePreset) -> str | None:
     if preset.engine not in ENGINE_NAMES:
         return unavailable_reason(preset)
     return engine_class(preset.engine).obtain(preset)
-
-
-def check_device(device: str) -> str:
-    if device not in DEVICES:
-        raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
-    return device

@@ -8,16 +8,13 @@ and closed at the end.
 
 from __future__ import annotations
 
-from briefing.errors import UsageError
-from briefing.options import EXECUTORS
 from briefing.synthesis.local import Executor, LocalExecutor
 
 
 def make_executor(name: str, jobs: int, device: str, ray_address: str | None = None, ray_cpus: int = 1) -> Executor:
-    if name == "local":
-        return LocalExecutor(jobs, device)
+    """The executor `name` (checked by briefing.options: local or ray, as RenderOptions holds it)."""
     if name == "ray":
         from briefing.synthesis.ray_actors import RayExecutor
 
         return RayExecutor(jobs, device, address=ray_address, cpus_per_actor=ray_cpus)
-    raise UsageError(f"unknown executor {name!r}; choose one of: {', '.join(EXECUTORS)}")
+    return LocalExecutor(jobs, device)

@@ -10,11 +10,11 @@ from abc import ABC, abstractmethod
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from briefing import timings
 from briefing.engines import Audio, Engine, engine_class
 from briefing.errors import BriefingError, RenderError
+from briefing.model import VoicePreset
 from briefing.synthesis.transform import shift_voice
-from briefing.voices import VoicePreset
+from briefing.system import timings
 
 log = logging.getLogger(__name__)
 

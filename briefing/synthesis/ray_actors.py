@@ -17,9 +17,9 @@ import os
 from briefing.engines import Audio
 from briefing.engines.registry import engine_class
 from briefing.errors import BriefingError, EngineUnavailable, RenderError
+from briefing.model import VoicePreset
 from briefing.synthesis.local import Executor
 from briefing.synthesis.ray_auth import prepare_auth
-from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,11 @@ class _Worker:
             prepared_engine(preset, self.device)
 
     def synthesize(self, index: int, text: str, preset: VoicePreset):
-        from briefing.malloc import release
         from briefing.synthesis.local import synthesize
+        from briefing.system.malloc import release
 
         audio = synthesize(index, text, preset, self.device)
-        release()  # an actor synthesises for hours: its memory stays flat (briefing/malloc.py)
+        release()  # an actor synthesises for hours: its memory stays flat (briefing/system/malloc.py)
         return audio.samples, audio.sample_rate
 
 

@@ -10,13 +10,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from briefing.engines import engine_class
-from briefing.model import Clip, Script
-from briefing.options import SpeakOptions
+from briefing.model import Clip, Script, VoicePreset
+from briefing.options import OPTION_NAMES, SpeakOptions, check
 from briefing.synthesis import transform
 from briefing.synthesis.cache import SegmentCache, cache_key
 from briefing.synthesis.casting import Casted
 from briefing.synthesis.local import Executor, LocalExecutor
-from briefing.voices import VoicePreset
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +31,11 @@ class RenderOptions:
     executor: str = SpeakOptions.executor  # local or ray
     ray_address: str | None = None  # None: a local Ray instance started for the run
     ray_cpus: int = SpeakOptions.ray_cpus  # CPUs (and torch threads) per Ray actor
+
+    def __post_init__(self) -> None:
+        for name in OPTION_NAMES:  # checked as `speak` checks them, also when a library caller builds one
+            if hasattr(self, name):
+                object.__setattr__(self, name, check(name, getattr(self, name)))
 
 
 @dataclass

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 
 from briefing import limits
 from briefing.errors import InputError
-from briefing.model import PARAGRAPH_PAUSE_MS, Article, Script, Segment
+from briefing.model import PARAGRAPH_PAUSE_MS, Article, Script, Segment, VoiceBook
 from briefing.options import SpeakOptions
 from briefing.text.attribution import SPEECH_VERB, Attributor, sentence_after, sentence_before
+from briefing.text.cast import Casting
 from briefing.text.clean import has_words, speech_text
 from briefing.text.dates import MONTHS, WEEKDAYS
 from briefing.text.normalize import Normaliser
@@ -25,7 +26,6 @@ from briefing.text.quotes import Run, is_speech, split_incises, split_quotes
 from briefing.text.sentences import cap_length, split_sentences
 from briefing.text.speakers import Speaker, Speakers
 from briefing.text.written import NBSP, Typesetter, french_typography, split_written
-from briefing.voices import Casting, VoiceBook
 
 # Silences (ms) after a segment, by the boundary that follows it. Longer boundaries win.
 PAUSE_CLAUSE = 180  # a long sentence cut in two
@@ -49,7 +49,7 @@ class ScriptOptions:
 
     max_chars: int = DEFAULT_MAX_CHARS
     title: str | None = None  # the episode title; the first article's title by default
-    lexicon: Mapping[str, str] = field(default_factory=dict)  # written form -> how it is said
+    pronunciations: Mapping[str, str] = field(default_factory=dict)  # written form -> how it is said (the lexicons)
     # A daily briefing: a spoken intro with the date and the list of subjects, each article
     # announced with its source, an outro. None: only when there are several articles.
     briefing: bool | None = None
@@ -68,7 +68,8 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     attributor = Attributor()
     demand = speaker_genders(articles, book, attributor)
     casting = Casting(book, demand=demand)
-    builder = _Builder(book.narrator, casting, options.max_chars, Normaliser(options.lexicon), options.voice_limits)
+    normaliser = Normaliser(options.pronunciations)
+    builder = _Builder(book.narrator, casting, options.max_chars, normaliser, options.voice_limits)
     builder.who = Speakers(book.genders)
     builder.attributor = attributor
     builder.heading_voice = book.heading or book.narrator

@@ -24,29 +24,27 @@ import hashlib
 import importlib.util
 import json
 import logging
-import os
 import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from briefing import timings
 from briefing.engines.base import Audio, Engine, Speakers
 from briefing.engines.coqui import house, zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, Spoken, limit_chars, load_model, speakers_on_disk
-from briefing.engines.registry import DEVICES
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
-from briefing.paths import user_cache_dir
-from briefing.voices import VoicePreset
+from briefing.model import VoicePreset
+from briefing.options import environment, variable
+from briefing.system import timings
+from briefing.system.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 
-RUNTIME_ENV = "BRIEFING_COQUI_RUNTIME"
-RUNTIMES = ("auto", "torch")  # auto: ONNX Runtime or OpenVINO for VITS on CPU when they import; torch: never
-PRECISION_ENV = "BRIEFING_COQUI_PRECISION"
-PRECISIONS = ("auto", "fp32", "bf16")  # auto: bf16 where the CPU computes it natively and openvino is installed
+# Tuning read from the environment, declared and checked in briefing/options.py (Environment).
+RUNTIME_ENV = variable("coqui_runtime")
+PRECISION_ENV = variable("coqui_precision")
 INSTALL_HINT = zoo.INSTALL_HINT
 # XTTS inside coqui-tts 0.28 fails with transformers 5 ('NoneType' object has no attribute
 # 'get_seq_length' in gpt_inference.py); it works with 4.57.
@@ -139,43 +137,27 @@ def segment_seed(text: str, preset: VoicePreset) -> int:
 
 def resolve_runtime() -> str:
     """The runtime asked for by BRIEFING_COQUI_RUNTIME (auto when unset)."""
-    runtime = os.environ.get(RUNTIME_ENV, "").strip().lower() or "auto"
-    if runtime not in RUNTIMES:
-        raise UsageError(f"{RUNTIME_ENV}={runtime!r}: choose one of: {', '.join(RUNTIMES)}")
-    return runtime
-
-
-def asked_precision() -> str:
-    """BRIEFING_COQUI_PRECISION as written (auto when unset), not yet checked."""
-    return os.environ.get(PRECISION_ENV, "").strip().lower() or "auto"
+    return environment().coqui_runtime
 
 
 def resolve_precision() -> str:
-    """The precision asked for by BRIEFING_COQUI_PRECISION, checked."""
-    precision = asked_precision()
-    if precision not in PRECISIONS:
-        raise UsageError(f"{PRECISION_ENV}={precision!r}: choose one of: {', '.join(PRECISIONS)}")
-    return precision
+    """The precision asked for by BRIEFING_COQUI_PRECISION (auto when unset)."""
+    return environment().coqui_precision
 
 
-BATCH_ENV = "BRIEFING_COQUI_BATCH"
 CUDA_BATCH = 16  # segments per VITS batch on CUDA by default; on the CPU one at a time
 
 
 def resolve_batch(device: str) -> int:
     """Segments per VITS batch: BRIEFING_COQUI_BATCH, else 16 on CUDA and 1 (no batches) on CPU."""
-    raw = os.environ.get(BATCH_ENV, "").strip()
-    if not raw:
+    asked = environment().coqui_batch
+    if asked is None:
         return CUDA_BATCH if device == "cuda" else 1
-    if not raw.isdigit() or not 1 <= int(raw) <= 256:
-        raise UsageError(f"{BATCH_ENV}={raw!r}: give a whole number of segments from 1 to 256")
-    return int(raw)
+    return asked
 
 
 def resolve_device(device: str) -> str:
     """`auto` -> cuda when torch sees a GPU, else cpu; `cuda` without a GPU is a usage error."""
-    if device not in DEVICES:  # the registry's list
-        raise UsageError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)}")
     import torch
 
     has_cuda = torch.cuda.is_available()
@@ -331,7 +313,7 @@ class CoquiEngine(Engine):
             **super().cache_identity(preset),
             "coqui-tts": tts_version,
             "model": model,
-            "precision": asked_precision(),
+            "precision": resolve_precision(),
             "engine_version": ENGINE_VERSION,
         }
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.engines.coqui import zoo
-from briefing.voices import VoicePreset
+from briefing.model import VoicePreset
 
 # Checkpoint names Coqui's ModelManager looks for in a downloaded model folder.
 CHECKPOINT_NAMES = ("model_file.pth", "model_file.pth.tar", "model.pth", "checkpoint.pth")

@@ -24,7 +24,7 @@ import numpy as np
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, find_checkpoint
 from briefing.errors import VoiceError
-from briefing.voices import VoicePreset
+from briefing.model import VoicePreset
 
 log = logging.getLogger(__name__)
 

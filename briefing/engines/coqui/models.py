@@ -32,12 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing import timings
 from briefing.engines.base import Speakers
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles
 from briefing.errors import VoiceError
-from briefing.voices import VoicePreset
+from briefing.model import VoicePreset
+from briefing.system import timings
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from briefing import timings
-from briefing.paths import user_cache_dir
+from briefing.system import timings
+from briefing.system.paths import user_cache_dir
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ import numpy as np
 
 from briefing.engines import engine_class
 from briefing.errors import BriefingError
+from briefing.model import VoiceBook, VoicePreset
 from briefing.synthesis.casting import unavailable_reason
 from briefing.synthesis.local import prepared_engine, speak
-from briefing.voices import VoiceBook, VoicePreset
 
 CHECK_TEXT = "Bonjour, voici la voix qui vous lira les informations de ce matin."
 SILENT_DBFS = -40.0  # a voice whose loudest sample is below this says nothing audible

@@ -19,8 +19,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-ENV = "BRIEFING_TIMINGS"
-
 _lock = threading.Lock()
 _totals: dict[str, float] = {}
 _marks: dict[str, float] = {}
@@ -66,10 +64,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def write_if_asked() -> None:
-    """Write the stages to $BRIEFING_TIMINGS, when set."""
-    target = os.environ.get(ENV)
-    if not target:
+def write_if_asked(target: Path | None) -> None:
+    """Write the stages to `target` (BRIEFING_TIMINGS, read by the command), when set."""
+    if target is None:
         return
     data = {"stages": snapshot(), "marks": dict(_marks), "age_s": process_age(), "peak_rss_mb": peak_rss_mb()}
     with contextlib.suppress(OSError):

@@ -1,4 +1,6 @@
-"""Voice presets (voices/NAME.toml) and casting quoted speakers to voices.
+"""Loading voice presets (voices/NAME.toml), a folder's casting rules and its lexicon.
+
+The engines layer loads presets: each engine checks its own keys (`Engine.check_settings`).
 
 A preset is one TOML file; its name is the file name without .toml. A folder holds exactly one
 narrator (or names one in casting.toml) and any number of quote voices, which form the pool
@@ -13,106 +15,28 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Hashable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from briefing.engines.registry import ENGINE_NAMES, engine_class
 from briefing.errors import InputError, VoiceError
+from briefing.model import COMMON_KEYS, DERIVED_KEYS, GENDERS, ROLES, VoiceBook, VoicePreset
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-DEFAULT_VOICES_DIR = Path(__file__).resolve().parent.parent / "voices"
-ROLES = ("narrator", "quote")
-GENDERS = ("female", "male")
+DEFAULT_VOICES_DIR = Path(__file__).resolve().parents[2] / "voices"
 CASTING_FILE = "casting.toml"
 LEXICON_FILE = "lexicon.toml"
 
 
-@dataclass(frozen=True)
-class VoicePreset:
-    """One voice: which engine speaks, with which of its voices or models, at which speed.
-
-    The keys every preset has are fields; the engine's own keys (Coqui's `model`, `speaker`...,
-    espeak's `voice`, `pitch`) are in `settings`, declared and checked by the engine itself
-    (`Engine.preset_keys`). `fallback` names the preset `--engine auto` uses when this one
-    cannot run here.
-    """
-
-    name: str
-    engine: str
-    role: str = "quote"
-    speed: float = 1.0
-    fallback: str | None = None
-    gender: str | None = None  # the voice's register: "female", "male" (None: either)
-    licence: str | None = None
-    description: str | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    path: Path | None = field(default=None, compare=False)
-    # A derived voice: its base preset's engine and settings, each clip transformed
-    # (synthesis.transform): pitch moved by `pitch_shift` semitones, formants by `formant_shift`.
-    base: str | None = None
-    pitch_shift: float = 0.0
-    formant_shift: float = 1.0
-
-    @classmethod
-    def of(cls, name: str, engine: str, path: Path | None = None, **keys: Any) -> VoicePreset:
-        """A preset from flat keys, as a preset file writes them (engine keys go to `settings`)."""
-        common = {k: keys.pop(k) for k in list(keys) if k in COMMON_KEYS or k in DERIVED_KEYS}
-        return cls(name=name, engine=engine, path=path, settings=keys, **common)
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """One of the engine's own settings (None when the preset does not set it)."""
-        return self.settings.get(key, default)
-
-    @property
-    def derived(self) -> bool:
-        return self.base is not None
-
-    def identity(self) -> dict:
-        """The settings that change the sound, for cache keys and reports."""
-        derived = (
-            {"base": self.base, "pitch_shift": self.pitch_shift, "formant_shift": self.formant_shift}
-            if self.derived
-            else {}
-        )
-        return {
-            "name": self.name,
-            "engine": self.engine,
-            "role": self.role,
-            "speed": self.speed,
-            "fallback": self.fallback,
-            **derived,
-            **dict(sorted(self.settings.items())),
-        }
-
-
-# The keys every preset may have, with their types; an engine declares the rest.
-COMMON_KEYS: dict[str, type | tuple[type, ...]] = {
-    "role": str,
-    "speed": (int, float),
-    "fallback": str,
-    "gender": str,
-    "licence": str,
-    "description": str,
-}
-# A derived preset names its base instead of an engine, and takes these besides the common keys.
-DERIVED_KEYS: dict[str, type | tuple[type, ...]] = {
-    "base": str,
-    "pitch_shift": (int, float),
-    "formant_shift": (int, float),
-}
 PITCH_SHIFT_RANGE = (-12.0, 12.0)  # semitones
 FORMANT_SHIFT_RANGE = (0.7, 1.4)  # ratio
 
 
 def load_preset(path: Path) -> VoicePreset:
     """Read and check one preset file: the common keys here, the engine's own by the engine."""
-    from briefing.engines.registry import ENGINE_NAMES, engine_class
-
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -166,52 +90,6 @@ def load_preset(path: Path) -> VoicePreset:
     if problem:
         raise VoiceError(f"voice preset {path}: {problem}")
     return preset
-
-
-@dataclass(frozen=True)
-class VoiceBook:
-    """Every preset of a folder, the narrator, the quote pool and the casting rules."""
-
-    presets: dict[str, VoicePreset]
-    narrator: str
-    quote_pool: tuple[str, ...]
-    default_quote: str
-    pinned: dict[str, str] = field(default_factory=dict)
-    folder: Path | None = None
-    lexicon: dict[str, str] = field(default_factory=dict)  # the folder's lexicon.toml
-    genders: dict[str, str] = field(default_factory=dict)  # speaker -> gender, from casting.toml
-    heading: str | None = None  # the voice of sub-headings (casting.toml); None: the narrator's
-
-    def __getitem__(self, name: str) -> VoicePreset:
-        try:
-            return self.presets[name]
-        except KeyError:
-            raise VoiceError(f"unknown voice {name!r}; voices here: {', '.join(sorted(self.presets))}") from None
-
-    def chain(self, name: str) -> list[VoicePreset]:
-        """The preset `name`, then its fallback, then that one's fallback, and so on."""
-        chain, seen = [], set()
-        while name is not None and name not in seen:
-            seen.add(name)
-            preset = self[name]
-            chain.append(preset)
-            name = preset.fallback
-        return chain
-
-    def for_engine(self, engine: str) -> VoiceBook:
-        """The book as `--engine engine` casts it: quotes go only to voices with a preset on that
-        engine in their fallback chain (the narrator's voice when none has), so that a named
-        engine never meets a voice it cannot speak. `auto` keeps the book as it is."""
-        if engine == "auto":
-            return self
-
-        def speaks(name: str) -> bool:
-            return any(p.engine == engine for p in self.chain(name))
-
-        pool = tuple(v for v in self.quote_pool if speaks(v)) or (self.narrator,)
-        default = self.default_quote if speaks(self.default_quote) else pool[0]
-        pinned = {speaker: voice for speaker, voice in self.pinned.items() if speaks(voice)}
-        return dataclasses.replace(self, quote_pool=pool, default_quote=default, pinned=pinned)
 
 
 def load_voices(folder: Path | str | None = None) -> VoiceBook:
@@ -297,67 +175,6 @@ def _derive(stub: VoicePreset, presets: dict[str, VoicePreset]) -> VoicePreset:
         pitch_shift=stub.pitch_shift,
         formant_shift=stub.formant_shift,
     )
-
-
-class Casting:
-    """Gives each quoted speaker a voice, the same one for the whole episode.
-
-    Unknown speakers share the default quote voice. Named speakers take the pool's voices in
-    turn, the default one last, so that as long as the pool allows, two speakers never share
-    a voice and no named speaker sounds like the anonymous quotes. A speaker of known gender
-    takes a free voice of that gender (a preset's `gender`; presets without one suit either);
-    when all are taken, the least used voice of that gender, never one of the other register
-    (while the pool has one of its own). A speaker of unknown gender (a group, a document) takes
-    a free voice of the register with the most voices to spare (free voices less the speakers of
-    that gender still to come, when `demand` says who is to come), keeping the scarcer one for
-    those who need it.
-    """
-
-    def __init__(self, book: VoiceBook, demand: list[str | None] | None = None):
-        self.book = book
-        others = [v for v in book.quote_pool if v != book.default_quote]
-        self._order = others + [book.default_quote] if others else [book.default_quote]
-        self._assigned: dict[Hashable, str] = {}
-        # The gender of every speaker to come, in order (script.speaker_genders), when known.
-        self._demand = list(demand or [])
-
-    def gender_of(self, voice: str) -> str | None:
-        return self.book.presets[voice].gender if voice in self.book.presets else None
-
-    def voice_for(self, speaker: Hashable | None, gender: str | None = None, names: Iterable[str] = ()) -> str:
-        """The voice of `speaker` (any stable identity; its names, for the pins of casting.toml,
-        are `names`, or the speaker itself when it is a string)."""
-        if speaker is None:
-            return self.book.default_quote
-        names = [*names, *([speaker] if isinstance(speaker, str) else [])]
-        for name in names:
-            if name in self.book.pinned:
-                return self.book.pinned[name]
-        if speaker not in self._assigned:
-            taken = set(self._assigned.values()) | set(self.book.pinned.values())
-            free = [v for v in self._order if v not in taken]
-            suits = [v for v in self._order if gender is None or self.gender_of(v) in (gender, None)]
-            free_suits = [v for v in free if v in suits]
-            if gender is None and free:
-                # Keep the scarcer register for the speakers who will need it: the voices of a
-                # register left free, less the speakers of that gender still to come.
-                to_come = self._demand[len(self._assigned) + 1 :]
-                spare = {g: sum(self.gender_of(v) == g for v in free) - to_come.count(g) for g in GENDERS}
-                free_suits = sorted(free, key=lambda v: -spare.get(self.gender_of(v), len(free)))
-            if free_suits or (free and gender is None):
-                voice = (free_suits or free)[0]
-            elif suits and gender is not None:
-                # Every voice of that gender taken: share the least used one rather than speak
-                # in the other register (a man heard as a woman is a wrong attribution too).
-                shared = [v for v in suits if v != self.book.default_quote] or suits
-                used = [list(self._assigned.values()).count(v) for v in shared]
-                voice = shared[used.index(min(used))]
-            elif free:
-                voice = free[0]
-            else:
-                voice = self._order[len(self._assigned) % len(self._order)]
-            self._assigned[speaker] = voice
-        return self._assigned[speaker]
 
 
 def load_lexicon(path: Path) -> dict[str, str]:
