@@ -26,7 +26,7 @@ AXE := .tools/node_modules/axe-core/axe.min.js
 ACE_VERSION := 1.4.6
 ACE := .tools/ace/node_modules/@daisy/ace/bin/ace-puppeteer.js
 
-.PHONY: run test lint format sysdeps testdeps bench clean constraints
+.PHONY: run test lint format docs sysdeps testdeps bench clean constraints
 
 run: sysdeps $(VENV)/.stamp-run
 	@# Once per machine; offline it says why and the voices fall back to espeak-ng.
@@ -47,6 +47,11 @@ lint: $(VENV)/.stamp-test
 format: $(VENV)/.stamp-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The documentation site (MkDocs, Material theme) into site/. `make test` builds it too, with the
+# same --strict, in tests/test_docs.py: a broken link or a page missing from the nav fails.
+docs: $(VENV)/.stamp-test
+	$(BIN)/python -m mkdocs build --strict --site-dir site
 
 # apt-get only for what is missing, so a second call costs a few `command -v`. g++ and the
 # Python headers build pyworld (derived voices), which has no wheel for every Python.

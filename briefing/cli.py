@@ -82,7 +82,7 @@ def _parameter(name: str, unset: bool = False) -> inspect.Parameter:
     meta = field.metadata
     text = meta["help"]
     if unset:
-        shown = "the number of cores" if name == "jobs" else default
+        shown = meta["shown"] or default
         text = re.sub(r"\s*\(default: [^)]*\)\.?$|\.$", "", text) + (
             f" (default: the manifest's, else {shown})." if default is not None else " (default: the manifest's)."
         )
@@ -96,7 +96,7 @@ def _parameter(name: str, unset: bool = False) -> inspect.Parameter:
     elif meta["negate"]:
         default = not default
     nullable = default is None
-    option = typer.Option(default, *flags, help=text, show_default=not nullable)
+    option = typer.Option(default, *flags, help=text, show_default=False if nullable else meta["shown"] or True)
     return inspect.Parameter(
         name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=option, annotation=value | None if nullable else value
     )
@@ -194,7 +194,7 @@ def _run(debug: bool, quiet: bool, action):
 
 
 def _network(allow_private: bool):
-    """The network policy of a command that fetches URLs (README: "Network policy"), for the
+    """The network policy of a command that fetches URLs (docs/french.md, "Network policy"), for the
     block it wraps: every download below it, feed items' pages included, follows it."""
     from briefing.inputs.fetch import NetworkPolicy, network_policy
 

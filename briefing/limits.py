@@ -1,6 +1,6 @@
 """How big one run may grow. Each stage checks its own limit as it goes, with a one-line error
 (exit 2), so that no input (a huge or hostile file, a feed of thousands of items, an edited
-script) can make a run grow without bound in time, memory or output. README: "Limits"."""
+script) can make a run grow without bound in time, memory or output. docs/cli.md, "Limits"."""
 
 from __future__ import annotations
 

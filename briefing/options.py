@@ -57,12 +57,14 @@ def _option(
     flag: str | None = None,
     short: str | None = None,
     negate: bool = False,
+    shown: str | None = None,
 ):
     """A field of SpeakOptions, declared once: its default, the values it takes (`choices`, or
     `low`-`high`; `unit` for a number written with a suffix, like the bitrate's 96k), and its
     `help`. The command line's parameter is made from it (briefing.cli): `--NAME-WITH-DASHES`
     unless `flag` spells it ("--briefing/--no-briefing"), with `short` ("-j") beside it; a
-    `negate` flag sets the option to False ("--no-cache")."""
+    `negate` flag sets the option to False ("--no-cache"); `shown` is the default as help shows
+    it, where the value depends on the machine ("one per core")."""
     metadata = {
         "choices": choices,
         "low": low,
@@ -72,6 +74,7 @@ def _option(
         "flag": flag,
         "short": short,
         "negate": negate,
+        "shown": shown,
     }
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
@@ -95,6 +98,7 @@ class SpeakOptions:
     speed: float = _option(1.0, low=0.5, high=2.0, help="Speaking rate, multiplying each voice's own speed.")
     jobs: int = _option(
         factory=default_jobs,
+        shown="one per core",
         low=1,
         short="-j",
         help="Segments synthesised at once (threads locally, actors on Ray).",

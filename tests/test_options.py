@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from helpers import assert_one_line_error, no_episode_files
+from helpers import ROOT, assert_one_line_error, no_episode_files
 
 from briefing import pipeline
 from briefing.cli import BATCH_OPTIONS, SCRIPT_OPTIONS, app
@@ -226,9 +226,9 @@ def test_a_bad_value_is_refused_whoever_builds_the_options():
         SpeakOptions.from_mapping({"output": "x.mp3"}, keys=("title", "date"))
 
 
-def test_the_readme_manifest_loads(tmp_path):
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Many episodes") :]
+def test_the_documented_manifest_loads(tmp_path):
+    page = (ROOT / "docs" / "scale-out.md").read_text(encoding="utf-8")
+    section = page[page.index("## Many episodes") :]
     start = section.index("```toml\n") + len("```toml\n")
     manifest = tmp_path / "daily.toml"
     manifest.write_text(section[start : section.index("```", start)], encoding="utf-8")

@@ -6,7 +6,7 @@ redirects, followed here; at most MAX_BYTES read, and MAX_PAGE_BYTES for an HTML
 is streamed and cut off, never loaded whole first). Every failure is an InputError with one line
 that names the URL and what went wrong.
 
-Network policy (README: "Pages and feeds"): before every connection, the first and each
+Network policy (docs/french.md, "Network policy"): before every connection, the first and each
 redirect's, the host name is resolved here and every address it resolves to is checked; a
 loopback, private, link-local, multicast, reserved or otherwise non-public address (an IPv4
 address mapped or embedded in IPv6 is checked as IPv4) is refused unless the policy in force
@@ -364,7 +364,7 @@ def _get(
         too_big = InputError(f"{url}: the page is over the {max_bytes / 2**20:.0f} MB limit")
         limit = max_bytes
         if content_type.split(";")[0].strip().lower() in HTML_TYPES and MAX_PAGE_BYTES < max_bytes:
-            limit = MAX_PAGE_BYTES  # README "Limits": the article's limit, with room for the markup
+            limit = MAX_PAGE_BYTES  # docs/cli.md "Limits": the article's limit, with room for the markup
             if length.isdigit() and int(length) > limit:
                 raise InputError(
                     "{}: {} MB of HTML is over the {} MB limit for one page".format(url, *megabytes(int(length), limit))

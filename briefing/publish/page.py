@@ -20,7 +20,7 @@ The player is one component (templates/player.html, set up by the script for eve
 only while the focus is in the player or its transcript, with a switch kept like the speed
 (2.1.4); sticky only where it leaves room, with the page's scroll-padding kept to its real height
 (2.4.11); following that pauses when the reader moves away and says how to resume; targets of
-24 x 24 px at least (2.5.8). README.md, "Listening page", has the point-by-point table.
+24 x 24 px at least (2.5.8). docs/outputs.md, "WCAG 2.2 AA, point by point", has the table.
 
 A line of the transcript written in another language than French carries its `lang` (3.1.2),
 found by `briefing.text.clean.foreign_language`, which the EPUB uses too. Each page links back to its folder's index
@@ -47,7 +47,7 @@ from briefing.text.clean import foreign_language
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 SKIP_S = 10  # what the -10 s / +10 s buttons and the J / L keys move by
 
-# (keys, what they do): shown on the page, and the same list is in README.md. They act only while
+# (keys, what they do): shown on the page, and the same list is in docs/outputs.md. They act only while
 # the focus is in the player or the transcript, and the player's "Raccourcis clavier" box turns them off.
 SHORTCUTS = (
     ("Espace", "lecture ou pause, quand le lecteur audio a le focus (commande du navigateur)"),

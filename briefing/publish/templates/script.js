@@ -2,7 +2,7 @@
   "use strict";
   // One component for every player a page holds ([data-player], written by player.html): the
   // links that seek it, the transcript it highlights and follows, its buttons, settings and
-  // shortcuts, and how it keeps out of the reader's way (WCAG 2.2 AA: README, "Listening page").
+  // shortcuts, and how it keeps out of the reader's way (WCAG 2.2 AA: docs/outputs.md, "Listening page").
   function all(selector, within) { return Array.prototype.slice.call((within || document).querySelectorAll(selector)); }
   function load(key) {
     try { return localStorage.getItem(key); } catch (err) { return null; }  // storage may be off (private mode, file://)
