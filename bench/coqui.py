@@ -85,7 +85,7 @@ Les riverains semblent partagés. Certains saluent une initiative discrète et s
 def build_model(folder: Path) -> tuple[Path, Path, float]:
     """Write the full-size random VITS, calibrated to ~14 characters a second of audio."""
     import torch
-    from coqui_models import characters_config
+    from models.tiny import characters_config
     from TTS.tts.configs.shared_configs import BaseAudioConfig
     from TTS.tts.configs.vits_config import VitsConfig
     from TTS.tts.models.vits import Vits, VitsArgs

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 # The property tests (test_properties.py) draw the same examples on every run, so that CI passes or
 # fails on the code and not on the draw. To search further, as a developer changing a reader should:
-#   pytest tests/test_properties.py --hypothesis-profile=explore
+#   pytest tests/inputs/test_properties.py --hypothesis-profile=explore
 settings.register_profile("default", max_examples=40, derandomize=True, database=None)
 settings.register_profile("explore", max_examples=2_000, derandomize=False)
 settings.load_profile("default")
@@ -16,7 +16,7 @@ settings.load_profile("default")
 
 class LoopbackRunner(CliRunner):
     """A CliRunner whose commands that fetch URLs are given --allow-private-urls: the tests' web
-    server is on 127.0.0.1. A plain CliRunner shows the default, refusal (tests/test_network.py)."""
+    server is on 127.0.0.1. A plain CliRunner shows the default, refusal (tests/inputs/test_network.py)."""
 
     def invoke(self, cli, args=None, *more, **kwargs):
         return super().invoke(cli, allowing_loopback(args), *more, **kwargs)
@@ -39,8 +39,8 @@ def _private_folders(tmp_path_factory):
     """The user's folders stay out of the tests: the segment cache (XDG_CACHE_HOME) and Coqui's
     model folders (TTS_HOME, and the Hub cache in HF_HOME) are empty temporary folders, so the
     suite runs the same whether or not `make run` has downloaded Coqui models on this machine.
-    Tests of those models point them at their own folders (tests/test_real_models.py, the zoo
-    tests of tests/test_coqui.py). Restored when the session ends."""
+    Tests of those models point them at their own folders (tests/engines/coqui/test_real_models.py,
+    the zoo tests of tests/engines/coqui/test_coqui.py). Restored when the session ends."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
         mp.setenv("TTS_HOME", str(tmp_path_factory.mktemp("tts-home")))
@@ -58,14 +58,14 @@ def _system_tools():
         pytest.exit(f"missing system tools: {', '.join(missing)}; run `make test` to install them", returncode=2)
 
 
-# --- tiny Coqui models (tests/test_coqui.py, tests/test_ray.py) ---------------------------------
+# --- tiny Coqui models (models/tiny.py): engines/coqui/test_coqui.py, synthesis/test_ray.py ------
 
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory) -> dict[str, tuple[Path, Path]]:
     """A single-speaker and a three-speaker tiny VITS, built once for the whole run (test_coqui, test_ray)."""
     pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
-    from coqui_models import SPEAKERS, build_tiny_vits
+    from models.tiny import SPEAKERS, build_tiny_vits
 
     root = tmp_path_factory.mktemp("coqui-models")
     return {
@@ -184,7 +184,7 @@ def web(tmp_path):
     server.server_close()
 
 
-# --- a folder of episodes as `briefing serve` sees it (tests/test_page*.py) ------------------------
+# --- a folder of episodes as `briefing serve` sees it (publish/, cli/test_limits.py) -------------
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ SAMPLE_ARTICLE = ROOT / "tests" / "data" / "fuite-modele-video.txt"
 RUN_BRIEFING = Path(__file__).with_name("run_briefing.py")
 # The commands that fetch URLs. Every server these tests run is on 127.0.0.1, which briefing
 # refuses to connect to unless told (README: "Network policy"): the `runner` fixture and
-# RUN_BRIEFING tell them, with --allow-private-urls; tests/test_network.py shows the refusal.
+# RUN_BRIEFING tell them, with --allow-private-urls; tests/inputs/test_network.py shows the refusal.
 FETCHING_COMMANDS = ("speak", "script", "batch", "publish")
 
 

@@ -179,7 +179,7 @@ def test_text_is_the_written_script_in_articles_headings_and_paragraphs(book, ep
         (script.chapters[1], ["Une opposition divisée"]),
         (script.chapters[2], ["Dix-huit mois de chantier"]),
     ]
-    # Each epub:type with a DPUB-ARIA equivalent has its role (what DAISY Ace asks, tests/test_epub_ace.py).
+    # Each epub:type with a DPUB-ARIA equivalent has its role (what DAISY Ace asks, tests/publish/test_epub_ace.py).
     for name, data in files.items():
         if name.endswith(".xhtml") and not name.endswith("nav.xhtml"):
             section = ET.fromstring(data).find(f"{XHTML}body/{XHTML}section")

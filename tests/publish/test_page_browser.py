@@ -11,12 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import hostile_page
+from helpers import ROOT, hostile_page
 
 from briefing.publish.page import to_html
 from briefing.publish.serve import ServeOptions, serve_in_thread
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 AXE = ROOT / ".tools" / "node_modules" / "axe-core" / "axe.min.js"

@@ -17,14 +17,14 @@ from audio_checks import ffprobe
 pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
 
 import torch  # noqa: E402
-from helpers import assert_one_line_error, no_episode_files, write_preset  # noqa: E402
+from helpers import ROOT, assert_one_line_error, no_episode_files, write_preset  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
 from briefing.engines.coqui.vits_onnx import openvino_bf16  # noqa: E402
 from briefing.engines.presets import load_preset, load_voices  # noqa: E402
 
-BUNDLED = Path(__file__).resolve().parent.parent / "voices"
+BUNDLED = ROOT / "voices"
 TEXT = "Le conseil municipal a voté le budget, après quatre heures de débat."
 ZOO_ID = "tts_models/fr/css10/vits"
 HAS_ORT = all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "onnx"))

@@ -12,10 +12,9 @@ import signal
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from helpers import RUN_BRIEFING, hostile_page
+from helpers import ROOT, RUN_BRIEFING, hostile_page
 
 from briefing.cli import app
 from briefing.publish.page import (
@@ -30,7 +29,6 @@ from briefing.publish.page import (
 from briefing.publish.serve import ServeOptions, parse_range, serve_in_thread
 from briefing.text.clean import foreign_language
 
-ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "briefing" / "publish" / "templates"
 EPISODE = "briefing-2026-11-24"
 
@@ -278,7 +276,7 @@ def test_templates_mark_nothing_safe_but_the_style_and_script():
 def test_one_player_component():
     """The player (its audio, buttons, settings and status region) is written in one place,
     player.html, and the script sets up every [data-player]: a later page with a player gets the
-    same accessibility fixes (tests/test_page_browser.py checks them in Chromium)."""
+    same accessibility fixes (tests/publish/test_page_browser.py checks them in Chromium)."""
     templates = {p.name: p.read_text(encoding="utf-8") for p in TEMPLATES.glob("*.html")}
     assert [name for name, text in templates.items() if "<audio" in text or "data-player" in text] == ["player.html"]
     assert '{% from "player.html" import player %}' in templates["page.html"]

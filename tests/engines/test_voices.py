@@ -1,13 +1,14 @@
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 from briefing.engines.presets import load_voices
 from briefing.errors import VoiceError
 from briefing.model import VoicePreset
 from briefing.text.cast import Casting
 
-BUNDLED = Path(__file__).resolve().parent.parent / "voices"
+BUNDLED = ROOT / "voices"
 
 
 def write(folder: Path, name: str, text: str) -> None:

@@ -1,4 +1,4 @@
-"""The bundled and optional voices against replicas of the real Coqui models (tests/replicas.py),
+"""The bundled and optional voices against replicas of the real Coqui models (tests/models/replicas.py),
 laid out where Coqui's download puts them: the product as a user with internet has it.
 
 No network: the replicas are built here, Coqui's folder and the Hub cache point at them.
@@ -16,9 +16,9 @@ import pytest
 
 pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
 
-import replicas  # noqa: E402
 import torch  # noqa: E402
 from helpers import ROOT, SAMPLE_ARTICLE, SEVEN_SOURCES, assert_one_line_error  # noqa: E402
+from models import replicas  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import CoquiEngine  # noqa: E402

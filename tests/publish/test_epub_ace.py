@@ -17,11 +17,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 from typer.testing import CliRunner
 
 from briefing.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ACE = ROOT / ".tools" / "ace" / "node_modules" / "@daisy" / "ace" / "bin" / "ace-puppeteer.js"
 EXAMPLES = [ROOT / "examples" / "marche-lyon.md", ROOT / "examples" / "orage-bretagne.txt"]

@@ -3,7 +3,7 @@ machine (loopback), with Ray's default authentication (token on, its token writt
 ~/.ray/auth_token), with RAY_AUTH_MODE=token and a chosen token, and with authentication off.
 
 Each head runs in its own process group, HOME and temporary folder, and is stopped by killing
-that group: `ray stop` would also stop the local Ray that tests/test_ray.py runs beside this file.
+that group: `ray stop` would also stop the local Ray that tests/synthesis/test_ray.py runs beside this file.
 The driver is `python -m briefing` in a fresh process, as a user runs it.
 """
 
