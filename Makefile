@@ -16,10 +16,10 @@ OUTPUT := output
 CONSTRAINTS := .ci/constraints.txt
 PIP := $(BIN)/pip install -q -c $(CONSTRAINTS)
 # The listening page's browser tests: Debian's Chromium and its driver, axe-core from npm into a
-# git-ignored folder (tests/test_page_browser.py reads it from there).
+# git-ignored folder (tests/publish/test_page_browser.py reads it from there).
 AXE_VERSION := 4.14.1
 AXE := .tools/node_modules/axe-core/axe.min.js
-# The talking book's accessibility check (tests/test_epub_ace.py): DAISY Ace's Puppeteer runner
+# The talking book's accessibility check (tests/publish/test_epub_ace.py): DAISY Ace's Puppeteer runner
 # (`ace-puppeteer`) in a folder of its own under .tools, so that neither npm install touches the
 # other's tree. No browser is downloaded (Puppeteer's Chrome, Electron): the test runs it on
 # Debian's Chromium, the one the listening page's browser tests use.

@@ -16,7 +16,7 @@ durations (`media:duration`), and its accessibility (schema.org accessMode, acce
 accessibilityFeature with synchronizedAudioText, accessibilityHazard, accessibilitySummary), and
 the claim it meets: `dcterms:conformsTo` EPUB Accessibility 1.1 - WCAG 2.2 Level AA, evaluated by
 briefing itself (`a11y:certifiedBy`), a claim the tests hold it to with DAISY Ace and epubcheck
-(tests/test_epub_ace.py, tests/test_epub.py). Every `epub:type` with a DPUB-ARIA equivalent has
+(tests/publish/test_epub_ace.py, tests/publish/test_epub.py). Every `epub:type` with a DPUB-ARIA equivalent has
 its role too (doc-chapter, doc-toc), as assistive technologies read roles, not epub:type.
 `dc:source` is an article's web address or nothing: never a path on the machine that made it.
 The archive is the same bytes for the same episode: fixed entry dates, fixed order.
