@@ -383,6 +383,8 @@ BREAKDOWN = (
     ("loudness: gain search", "loudness: gain search"),
     ("limiting, MP3 encoding beside it", "loudness: limiting, MP3 encoding beside it"),
     ("other files", None),
+    ("torch and coqui-tts import", "torch and coqui-tts import"),
+    ("exit (after the command's end)", None),
 )
 
 
@@ -440,11 +442,12 @@ def whole(folder: Path, model_path: Path, config_path: Path, runs: int, threads:
             "model load (export excluded)": stages.get("model load (with export)", 0.0)
             - stages.get("graph export", 0.0),
             "other files": stages.get("files (MP3 and the rest)", 0.0) - stages.get("MP3 encoding", 0.0),
+            "exit (after the command's end)": max(0.0, r["wall_s"] - t.get("age_s", r["wall_s"])),
         }
         parts = [(name, known[name] if key is None else stages.get(key, 0.0)) for name, key in BREAKDOWN]
         rest = r["wall_s"] - sum(v for _, v in parts)
         print(f"where the wall time of briefing speak ({precision}, last run, {r['wall_s']:.1f} s) goes:")
-        for name, value in [*parts, ("the rest (exit, between stages)", rest)]:
+        for name, value in [*parts, ("the rest (between stages)", rest)]:
             if value:
                 print(f"  {name:<36} {value:>6.2f} s  {100 * value / r['wall_s']:>5.1f} %")
 

@@ -68,6 +68,11 @@ def write_if_asked(target: Path | None) -> None:
     """Write the stages to `target` (BRIEFING_TIMINGS, read by the command), when set."""
     if target is None:
         return
-    data = {"stages": snapshot(), "marks": dict(_marks), "age_s": process_age(), "peak_rss_mb": peak_rss_mb()}
+    data = {
+        "stages": snapshot(),
+        "marks": dict(_marks),
+        "age_s": process_age(),  # when the command ends: what follows is the process's exit
+        "peak_rss_mb": peak_rss_mb(),
+    }
     with contextlib.suppress(OSError):
         Path(target).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

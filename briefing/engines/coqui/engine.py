@@ -319,7 +319,8 @@ class CoquiEngine(Engine):
 
     @classmethod
     def load(cls, device: str = "auto") -> CoquiEngine:
-        problem = _import_problem(force=True)
+        with timings.stage("torch and coqui-tts import"):
+            problem = _import_problem(force=True)
         if problem:
             raise EngineUnavailable(problem)
         device, runtime, precision = resolve_device(device), resolve_runtime(), resolve_precision()
