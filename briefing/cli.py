@@ -206,7 +206,12 @@ def _network(allow_private: bool):
 def speak(
     inputs: list[str] = typer.Argument(..., metavar="INPUT...", help=INPUTS_HELP, show_default=False),
     output: Path | None = typer.Option(
-        None, "-o", "--output", help="The MP3 to write (default: output/<title>.mp3).", show_default=False
+        None,
+        "-o",
+        "--output",
+        help="The MP3 to write (default: output/<title>.mp3); - streams it to standard output as it is made, "
+        "and nothing else (no transcripts, no page).",
+        show_default=False,
     ),
     allow_private_urls: bool = AllowPrivateOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and the summary line on stderr."),
@@ -223,7 +228,8 @@ def speak(
         chosen = settings(options)
         with _network(allow_private_urls), _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
             result = make_episode(inputs, output, Options.from_speak(chosen), progress=progress)
-        typer.echo(str(result.path))
+        if result.files:  # not for a stream (-o -): standard output holds the MP3 alone
+            typer.echo(str(result.path))
         typer.echo(
             f"segments: {len(result.script.segments)} total, {result.synthesised} synthesised, "
             f"{result.cached} from cache; "

@@ -11,17 +11,21 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 import threading
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from briefing.audio.assembly import EPISODE_RATE, assemble
-from briefing.audio.loudness import finish_loudness
+from briefing.audio.loudness import TARGET_LUFS, finish_loudness
+from briefing.audio.master import Master, on_target
 from briefing.audio.music import add_music, decode_audio
+from briefing.audio.pcm import PcmWriter
 from briefing.engines.presets import load_lexicon, load_voices
 from briefing.engines.registry import engine_class
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
@@ -29,9 +33,10 @@ from briefing.inputs.script_file import is_script_file, load_script
 from briefing.inputs.sources import load_sources
 from briefing.model import Article, Cue, Script, VoiceBook
 from briefing.options import MB, OPTION_NAMES, SpeakOptions
-from briefing.publish.episode import remove_stale_parts, write_episode
+from briefing.publish.episode import chapters_of, remove_stale_parts, write_episode
+from briefing.publish.files import written_script
 from briefing.publish.info import EpisodeInfo, Synthetic
-from briefing.publish.mp3 import Mp3Stream, require_ffmpeg
+from briefing.publish.mp3 import Mp3Stream, encoder_loss_db, guid_for, id3_header, require_ffmpeg, tag_mp3
 from briefing.publish.provenance import Signing, check_signing
 from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, default_cache_dir
 from briefing.synthesis.casting import Casted, choose_presets, one_kind, voice_limits
@@ -278,6 +283,18 @@ def check_output(out: Path, sources: list[str]) -> None:
             continue
 
 
+STDOUT = "-"  # -o -: the MP3 to standard output, as it is made, and nothing else
+
+
+def _to_stdout(data: bytes) -> None:
+    """Bytes straight to file descriptor 1, after whatever Python holds for it: ffmpeg writes
+    the stream's frames to the same descriptor, so nothing may wait in a buffer."""
+    sys.stdout.flush()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view) :]
+
+
 def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
     return folder / f"{slugify(script.title)}.mp3"
 
@@ -296,7 +313,12 @@ def make_episode(
     from the options when None, and closed at the end) lets a batch share its workers.
     `articles`: read already (see `plan`)."""
     started = time.perf_counter()
-    if out is not None:
+    streaming = out is not None and str(out) == STDOUT
+    if streaming:
+        if options.epub or options.signing is not None:
+            what = "--epub" if options.epub else "C2PA signing"
+            raise UsageError(f"-o - streams the MP3 alone; {what} needs a file: give -o NAME.mp3")
+    elif out is not None:
         check_output(Path(out), sources)
     require_ffmpeg()  # before any synthesis: the MP3 is made by ffmpeg
     for path, what in ((options.cover, "cover image"), (options.intro_music, "intro music")):
@@ -342,8 +364,9 @@ def make_episode(
         sources=script.sources,
     )
     # The episode streams through raw files in a private folder beside the output (same file
-    # system, so nothing large goes to a small /tmp), removed whatever happens.
-    with _work_dir(out.parent) as work:
+    # system, so nothing large goes to a small /tmp), removed whatever happens. A stream to
+    # standard output needs no room: only a music bed's passes write there.
+    with _work_dir(Path(tempfile.gettempdir()) if streaming else out.parent) as work:
         try:
             own = executor is None
             r = options.render
@@ -351,34 +374,63 @@ def make_episode(
             # (espeak-ng's processes or the engine's threads), not after it.
             threading.Thread(target=importlib.import_module, args=("scipy.signal",), daemon=True).start()
             runner = executor or make_executor(r.executor, r.jobs, r.device, r.ray_address, r.ray_cpus)
+            mp3 = work / "episode.mp3"
+            encoder = partial(Mp3Stream, mp3, EPISODE_RATE, options.bitrate)
+            final = [PcmWriter(work / "final.f32")]  # for another pass, should the stream miss the target
+            if streaming and music is None:
+                _to_stdout(id3_header(info, guid_for(out, info)))
+                encoder, final = partial(Mp3Stream, None, EPISODE_RATE, options.bitrate), []
+            # Without a music bed, the samples are finished and encoded as they are placed: the
+            # MP3 is done moments after the last segment. A music bed is laid under the intro
+            # once its length is known, then the whole episode is levelled in passes.
+            # The samples are made louder by what LAME will take off, so that the MP3 is on target.
+            target = TARGET_LUFS + encoder_loss_db(options.bitrate)
+            master = Master(EPISODE_RATE, [encoder(), *final], target) if music is None else None
             try:
                 clips = render(
                     script, casting, options.render, cache=cache, stats=stats, progress=progress, executor=runner
                 )
                 with timings.stage("synthesis and assembly (wall)"):
-                    episode = assemble(script, clips, work / "speech.f32")
+                    episode = assemble(script, clips, work / ("final.f32" if master else "speech.f32"), master=master)
+                if master is not None:
+                    master.close()
+            except BaseException:
+                if master is not None:
+                    master.abort()
+                raise
             finally:
                 if own:
                     runner.close()
-            if music is not None:
+            if master is not None and not streaming:
+                episode = on_target(episode, master, work, encoder)
+            elif master is not None:
+                log.debug("streamed: %.2f LUFS, %.2f dBTP", master.lufs, master.peak_dbtp)
+            else:
                 intro_end = max((c.end_ms for c in episode.cues if script.segments[c.index].chapter == 0), default=0)
                 episode = add_music(episode, music, intro_end, work / "music.f32")
-            # LAME encodes the final samples in its own process while the last pass makes them.
-            mp3 = work / "episode.mp3"
-            rate = episode.sample_rate
-            episode = finish_loudness(episode, work, sink=lambda: Mp3Stream(mp3, rate, options.bitrate))
-            with timings.stage("files (MP3 and the rest)"):
-                files = write_episode(
-                    episode,
-                    script,
-                    out,
-                    info,
-                    options.bitrate,
-                    options.transcript,
-                    options.epub,
-                    options.signing,
-                    encoded=mp3,
-                )
+                # LAME encodes the final samples in its own process while the last pass makes them.
+                episode = finish_loudness(episode, work, target, sink=encoder)
+            if streaming:
+                if music is not None:  # the whole file was made first: out it goes, tagged
+                    shown = written_script(script) if options.transcript == "written" else script
+                    tag_mp3(mp3, info, chapters_of(shown, episode), guid_for(out, info))
+                    with open(mp3, "rb") as f:
+                        while block := f.read(1 << 20):
+                            _to_stdout(block)
+                files = []
+            else:
+                with timings.stage("files (MP3 and the rest)"):
+                    files = write_episode(
+                        episode,
+                        script,
+                        out,
+                        info,
+                        options.bitrate,
+                        options.transcript,
+                        options.epub,
+                        options.signing,
+                        encoded=mp3,
+                    )
         except OSError as exc:  # a full disk, a folder gone read-only: nothing partial stays
             raise RenderError(f"cannot write the episode in {out.parent}: {exc.strerror or exc}") from exc
     if cache is not None:

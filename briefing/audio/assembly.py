@@ -1,23 +1,28 @@
 """Clips in, one Episode out: one sample rate, levelled voices, the Script's silences.
 
 Each clip is resampled to the episode rate (soxr, high quality), its leading and trailing
-silence trimmed to a fixed margin so that the pauses heard are the Script's pauses, its level
-matched to the others (speech RMS), and faded in and out over a few ms so that no edge clicks.
-Nothing is crossfaded: the silence between two segments' sounds is exactly `pause_ms`.
+silence trimmed to a fixed margin so that the pauses heard are the Script's pauses, brought to
+the episode's loudness (-16 LUFS, ITU-R BS.1770, measured on the clip), and faded in and out
+over a few ms so that no edge clicks. Nothing is crossfaded: the silence between two segments'
+sounds is exactly `pause_ms`.
 
 Episodes stream through raw files on disk (briefing.pcm), a chunk at a time, so memory does not
-grow with the length of the episode.
+grow with the length of the episode; with a Master (audio/master.py) the samples are finished
+(high-pass, limiter) and encoded as they are placed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 import soxr
 
 from briefing.audio import pcm
+from briefing.audio.loudness import TARGET_LUFS, integrated_lufs
+from briefing.audio.master import Master
 from briefing.model import Clip, Cue, Episode, Script
 from briefing.system import timings
 from briefing.system.malloc import release
@@ -27,9 +32,8 @@ LEAD_IN_MS = 300
 TRIM_THRESHOLD = 10 ** (-50 / 20)  # -50 dBFS: below this a clip edge is silence
 TRIM_MARGIN_MS = 40  # kept around speech so no consonant is clipped
 FADE_MS = 5
-TARGET_SPEECH_DBFS = -20.0  # RMS of the voiced frames of every clip
-MAX_GAIN_DB = 12.0
-PEAK_LIMIT = 10 ** (-1 / 20)  # -1 dBFS
+MAX_GAIN_DB = 18.0  # a clip is raised or lowered by at most this much
+_MAX_CORRECTION_DB = 4.0  # the episode's own correction (Leveller), at most
 
 
 def resample(samples: np.ndarray, rate: int, target: int = EPISODE_RATE) -> np.ndarray:
@@ -62,16 +66,41 @@ def speech_rms_db(samples: np.ndarray, rate: int) -> float:
     return float(20 * np.log10(np.sqrt(np.mean(active**2)) + 1e-12))
 
 
-def level(samples: np.ndarray, rate: int) -> np.ndarray:
-    """Bring speech to TARGET_SPEECH_DBFS (at most ±12 dB), never above -1 dBFS peak."""
-    if samples.size == 0:
-        return samples
-    gain_db = np.clip(TARGET_SPEECH_DBFS - speech_rms_db(samples, rate), -MAX_GAIN_DB, MAX_GAIN_DB)
-    out = samples * np.float32(10 ** (gain_db / 20))
-    peak = float(np.max(np.abs(out)))
-    if peak > PEAK_LIMIT:
-        out *= np.float32(PEAK_LIMIT / peak)
-    return out
+class Leveller:
+    """Brings each clip to the target loudness (integrated, BS.1770, on the clip alone), at most
+    MAX_GAIN_DB up or down. A clip too short to measure (under 400 ms: "Oui.") is measured by
+    its speech RMS, corrected by how far loudness and RMS stood apart on the clips before it.
+    Peaks are left to the limiter that follows.
+
+    Clips at the target do not make an episode at the target: the pauses' edges enter the
+    episode's gating, and the limiter takes its share (together about 1 LU on espeak-ng speech).
+    With `measured` (the loudness of the finished episode so far), each clip's gain is corrected
+    by what the episode still misses, accumulated: the correction settles within a few clips and
+    the episode lands on the target."""
+
+    def __init__(self, target_lufs: float = TARGET_LUFS, measured: Callable[[], float] | None = None):
+        self.target_lufs = target_lufs
+        self.measured = measured
+        self.correction = 0.0
+        self._offsets: list[float] = []  # LUFS - speech RMS dB of the clips measured
+
+    def __call__(self, samples: np.ndarray, rate: int) -> np.ndarray:
+        if samples.size == 0:
+            return samples
+        if self.measured is not None:
+            so_far = self.measured()
+            if np.isfinite(so_far):
+                self.correction = float(
+                    np.clip(self.correction + self.target_lufs - so_far, -_MAX_CORRECTION_DB, _MAX_CORRECTION_DB)
+                )
+        rms = speech_rms_db(samples, rate)
+        lufs = integrated_lufs(samples, rate)
+        if np.isfinite(lufs):
+            self._offsets.append(lufs - rms)
+        else:
+            lufs = rms + (float(np.median(self._offsets)) if self._offsets else 0.0)
+        gain_db = float(np.clip(self.target_lufs + self.correction - lufs, -MAX_GAIN_DB, MAX_GAIN_DB))
+        return samples * np.float32(10 ** (gain_db / 20))
 
 
 def fade(samples: np.ndarray, rate: int, ms: int = FADE_MS) -> np.ndarray:
@@ -84,22 +113,30 @@ def fade(samples: np.ndarray, rate: int, ms: int = FADE_MS) -> np.ndarray:
     return samples
 
 
-def assemble(script: Script, clips: Iterable[Clip], path: Path, rate: int = EPISODE_RATE) -> Episode:
-    """Write every clip to the raw file `path` so that exactly the previous segment's pause
-    separates the end of its sound from the start of the next; cues mark each segment's sound."""
+def assemble(
+    script: Script, clips: Iterable[Clip], path: Path, rate: int = EPISODE_RATE, master: Master | None = None
+) -> Episode:
+    """Place every clip so that exactly the previous segment's pause separates the end of its
+    sound from the start of the next; cues mark each segment's sound. The samples go to the raw
+    file `path`, or, with `master`, through it (finished, and written to its sinks: `path` must
+    be one of them for the Episode to hold the samples). The master is not closed here."""
     cues: list[Cue] = []
     gap = int(rate * LEAD_IN_MS / 1000)  # silence owed before the next sound
-    with pcm.PcmWriter(path) as out:
+    leveller = Leveller(master.target_lufs, lambda: master.lufs) if master is not None else Leveller()
+    with contextlib.ExitStack() as stack:
+        out = master if master is not None else stack.enter_context(pcm.PcmWriter(path))
         for clip in clips:
             with timings.stage("clip processing (resample, trim, level)"):
                 audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
                 if audio.size:
-                    audio = fade(level(audio, rate), rate)
+                    audio = fade(leveller(audio, rate), rate)
             if audio.size == 0:
                 continue  # a clip of pure silence: its pause still comes after the previous sound
             out.silence(max(0, gap - head))  # the clip's own quiet margin counts towards the pause
             cues.append(Cue(clip.index, ms(out.n + head, rate), ms(out.n + len(audio) - tail, rate)))
             out.write(audio)
+            if master is not None:
+                master.flush()  # a segment is done: out with it, for a listener waiting on a stream
             gap = max(0, int(rate * script.segments[clip.index].pause_ms / 1000) - tail)
             release()  # what this segment freed goes back to the system: the peak stays flat
         out.silence(gap)

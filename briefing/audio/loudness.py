@@ -256,6 +256,7 @@ _PROBE_CHUNKS = 16  # the gain is searched on at least this many chunks (all of 
 _PROBE_EVERY = 8  # and on at most one chunk in this many of a long one
 _SEARCH_TOLERANCE = 0.05  # LU: the search stops this close to the target (on the probe)
 _TOLERANCE = 0.15  # LU: the whole episode must land this close, else another pass
+_PROMISE = 0.5  # LU: what an episode may miss the target by without a warning
 _MAX_MAKEUP_DB = 6.0  # the limiter makes up for at most this much gain beyond the unlimited estimate
 _LEAST_SLOPE = 0.25  # LU per dB: under this, the limiter takes nearly all of any more gain
 
@@ -379,12 +380,12 @@ def _finish_loudness(episode: Episode, work: Path, target_lufs: float, sink: Cal
                 gain_db, slope = found.db, found.slope
             else:
                 gain_db += (target_lufs - lufs) / slope
-    if lufs < target_lufs - _TOLERANCE:
+    if lufs < target_lufs - _PROMISE:
         log.warning(
-            "the episode is %.1f LUFS, not %.0f: its peaks stand too far above its loudness to go "
-            "higher under %.0f dBTP without crushing them",
-            lufs,
-            target_lufs,
+            "the episode is %.1f LU under the target of %.0f LUFS: its peaks stand too far above its "
+            "loudness to go higher under %.0f dBTP without crushing them",
+            target_lufs - lufs,
+            TARGET_LUFS,
             TRUE_PEAK_DBTP,
         )
     return Episode(episode.title, dst, rate, pcm.length(dst), episode.cues)

@@ -9,7 +9,7 @@ import numpy as np
 
 from briefing.audio import pcm
 from briefing.audio.assembly import ms, resample
-from briefing.audio.loudness import loudness_to
+from briefing.audio.loudness import TARGET_LUFS, loudness_to
 from briefing.errors import InputError
 from briefing.model import Cue, Episode
 
@@ -17,7 +17,9 @@ MUSIC_LEAD_MS = 4000  # music alone before the first word
 MUSIC_DUCK_DB = -20.0  # music level under speech, relative to its own level
 MUSIC_DUCK_MS = 600  # ramp into the duck
 MUSIC_FADE_MS = 3000  # fade-out after the intro
-MUSIC_LUFS = -20.0  # music is brought to this loudness before mixing (speech is levelled at -20 dBFS RMS)
+# Music is brought to this loudness before mixing: 1 LU under the speech, whose clips are levelled
+# at the target (it was -20 beside speech at -20 dBFS RMS, about -19 LUFS).
+MUSIC_LUFS = TARGET_LUFS - 1.0
 
 
 def add_music(episode: Episode, music: np.ndarray, until_ms: int, path: Path) -> Episode:

@@ -38,6 +38,11 @@ class PcmWriter:
     def close(self) -> None:
         self._file.close()
 
+    def abort(self) -> None:
+        """Close and remove the file (a pass that will not be kept, or a failure)."""
+        self._file.close()
+        self.path.unlink(missing_ok=True)
+
     def __enter__(self) -> PcmWriter:
         return self
 
