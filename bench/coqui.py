@@ -380,6 +380,7 @@ BREAKDOWN = (
     ("VITS flow+decoder", "vits flow+decoder"),
     ("VITS on torch", "vits (torch)"),
     ("clip processing", "clip processing (resample, trim, level)"),
+    ("finishing (limiter, meter, to LAME)", "finishing (limiter, meter, to the encoder)"),
     ("loudness: gain search", "loudness: gain search"),
     ("limiting, MP3 encoding beside it", "loudness: limiting, MP3 encoding beside it"),
     ("other files", None),

@@ -465,7 +465,7 @@ def test_split_graphs_compute_the_back_half_exactly(tiny, kind, monkeypatch):
     g = torch.randn(1, vits.embedded_speaker_dim, 1, generator=gen) if kind == "multi" else None
     with torch.inference_mode():
         whole = VitsBackEnd(vits)(z_p, y_mask, g)
-        parts = tail(head(flow(z_p, y_mask, g), g))
+        parts = tail(head(flow(z_p, y_mask, g), None, g))
     assert parts.shape == whole.shape and torch.equal(parts, whole)
 
 
@@ -497,6 +497,45 @@ def test_bf16_path_is_the_default_here_and_sounds_like_float32(tiny, monkeypatch
     a, b = fast.synthesize(TEXT, ana).samples, fast.synthesize(TEXT, bruno).samples
     n = min(len(a), len(b))
     assert fast.model(ana).onnx.conditioned and (len(a) != len(b) or not np.allclose(a[:n], b[:n], atol=1e-3))
+
+
+@needs_bf16
+def test_bf16_back_half_runs_on_windows_of_one_shape_whatever_the_segment_s_length(tiny, monkeypatch, tmp_path):
+    """OpenVINO compiles kernels for each new shape and keeps them (a process grew to 4.2 GB on
+    an article's distinct lengths): every call has the same shape, and a segment of several
+    windows sounds like the float32 path all along, its cuts included."""
+    from briefing.engines.coqui import vits_onnx
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    slow = torch_engine(monkeypatch)
+    monkeypatch.setenv(PRECISION_ENV, "bf16")
+    monkeypatch.setattr(vits_onnx, "WINDOW_FRAMES", 24)  # tiny models speak few frames: cut them often
+    monkeypatch.setattr(vits_onnx, "CONTEXT_FRAMES", 48)
+    fast = CoquiEngine.load("cpu")
+    preset = tiny_preset(tiny, "multi", speaker="chloe")
+    shapes = set()
+
+    class Recorded:
+        """An infer request that notes the shapes it is given."""
+
+        def __init__(self, part, request):
+            self.part, self.request = part, request
+
+        def infer(self, inputs):
+            shapes.add((self.part, *sorted((k, v.shape) for k, v in inputs.items())))
+            return self.request.infer(inputs)
+
+    back = fast.model(preset).onnx
+    back.flow, back.head, back.tail = (
+        Recorded(n, r) for n, r in zip("fht", (back.flow, back.head, back.tail), strict=True)
+    )
+    frames = []
+    for text in ("Oui.", TEXT, TEXT * 4):
+        a, b = fast.synthesize(text, preset), slow.synthesize(text, preset)
+        assert a.samples.shape == b.samples.shape, text
+        assert snr_db(b.samples, a.samples) > 40, text
+        frames.append(len(a.samples))
+    assert len(set(frames)) == 3 and len(shapes) == 3  # three lengths, one shape for each graph
 
 
 @needs_bf16
