@@ -73,7 +73,9 @@ def _lame_command(rate: int, source: str, bitrate: str, path: Path | str) -> lis
         "1",
         "-id3v2_version",
         "0",
-        *(["-write_xing", "0"] if pipe else []),
+        # A stream: no Xing frame to go back to, and each packet out as LAME makes it (ffmpeg
+        # would otherwise hold 32 KB, nearly 3 s at 96 kbit/s, before a listener hears anything).
+        *(["-write_xing", "0", "-flush_packets", "1"] if pipe else []),
         "-f",
         "mp3",
         str(path),
