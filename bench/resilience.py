@@ -110,6 +110,7 @@ def post_processing(folder: Path, minutes: float) -> None:
     per_min = warm["audio"] / 60
     parts = {
         "clip processing": stages.get("clip processing (resample, trim, level)", 0.0),
+        "finishing, MP3 beside it": stages.get("finishing (limiter, meter, to the encoder)", 0.0),
         "loudness: gain search": stages.get("loudness: gain search", 0.0),
         "limiting, MP3 beside it": stages.get("loudness: limiting, MP3 encoding beside it", 0.0),
     }
