@@ -185,3 +185,24 @@ def test_debug_shows_the_traceback(runner, tmp_path):
     result = runner.invoke(app, ["script", str(tmp_path / "absent.txt"), "--debug"])
     assert result.exit_code == 2
     assert "Traceback" in result.stderr
+
+
+def test_the_process_ends_without_tearing_torch_down_but_runs_its_exit_handlers():
+    """Once torch is loaded the command ends with os._exit (its teardown cost up to a second
+    after the episode was on disk): what waits in the output buffers still goes out, the exit
+    handlers still run (Ray's shutdown, temporary folders), the status is the command's."""
+    import subprocess
+    import sys
+
+    program = (
+        "import atexit, sys, torch\n"
+        "atexit.register(lambda: print('exit handler ran'))\n"
+        "sys.stdout.write('buffered, no newline')\n"
+        "from briefing.cli import leave\n"
+        "leave(int(sys.argv[1]) if sys.argv[1].isdigit() else sys.argv[1])\n"
+    )
+    for code, status in (("0", 0), ("3", 3), ("a message", 1)):
+        done = subprocess.run([sys.executable, "-c", program, code], capture_output=True, text=True, timeout=120)
+        assert done.returncode == status, done.stderr
+        assert done.stdout.startswith("buffered, no newline") and "exit handler ran" in done.stdout
+        assert ("a message" in done.stderr) == (code == "a message")
