@@ -490,21 +490,35 @@ def feed(
 
 
 @app.command()
+@with_options(("engine", "voices", "device", "jobs"))
 def serve(
     folder: Path = typer.Argument(..., metavar="DIR", help="The folder of episodes to serve.", show_default=False),
     host: str = typer.Option(
         "127.0.0.1", "--host", help="Address to listen on; 0.0.0.0 (or ::) opens it to the network."
     ),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="Port to listen on; 0 picks a free one."),
+    api: bool = typer.Option(
+        False,
+        "--api",
+        help="Also serve the JSON API under /v1 (episodes made from text, URLs or scripts; keys from "
+        "`briefing api-key`), with uvicorn.",
+    ),
+    workers: int = typer.Option(1, "--workers", min=1, max=64, help="With --api: episodes rendered at once."),
+    allow_private_urls: bool = AllowPrivateOpt,
     debug: bool = DebugOpt,
+    **options,
 ) -> None:
     """Serve DIR over HTTP: an index of the episodes, their listening pages, MP3s (seekable),
-    transcripts and feed.xml."""
+    transcripts and feed.xml; with --api, a JSON API that renders episodes into DIR."""
 
     def action():
         import signal
 
         from briefing.publish.serve import ServeOptions, make_server
+
+        if api:
+            _serve_api(folder, host, port, workers, allow_private_urls, settings(options))
+            return
 
         server = make_server(ServeOptions(folder=folder, host=host, port=port))
         signal.signal(signal.SIGTERM, _interrupt)  # a service manager or `kill` stops it like Ctrl-C
@@ -520,6 +534,70 @@ def serve(
             server.server_close()
 
     _run(debug, False, action)
+
+
+def _serve_api(folder: Path, host: str, port: int, workers: int, allow_private: bool, speak: SpeakOptions) -> None:
+    import uvicorn
+
+    from briefing.api.app import Api
+    from briefing.api.jobs import Settings
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder")
+    api = Api(folder, Settings(speak=speak, allow_private_urls=allow_private, workers=workers))
+    config = uvicorn.Config(api.app(), host=host, port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    typer.echo(f"briefing: serving {folder} with its API on http://{host}:{port}/v1/ (Ctrl-C to stop)", err=True)
+    server.run()
+
+
+api_key_app = typer.Typer(help="The keys of `serve --api`: add, list, revoke.", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+KeyDirOpt = typer.Option(..., "--dir", help="The DIR given to `briefing serve --api`.", show_default=False)
+
+
+@api_key_app.command("add")
+def api_key_add(
+    name: str = typer.Argument(..., help="What the key is for (a site, a CMS)."), folder: Path = KeyDirOpt
+) -> None:
+    """Make a key: printed once, alone on the last line; only its hash is kept."""
+
+    def action():
+        from briefing.api.store import Store
+
+        store = Store(folder)
+        secret = store.add_key(name)
+        typer.echo(f"briefing: key {name!r} added to {store.path}; it is shown this once:", err=True)
+        typer.echo(secret)
+
+    _run(False, False, action)
+
+
+@api_key_app.command("list")
+def api_key_list(folder: Path = KeyDirOpt) -> None:
+    """The keys: name, when made, whether revoked (never the secrets)."""
+
+    def action():
+        from briefing.api.store import Store
+
+        for key in Store(folder).keys():
+            state = f"revoked {key.revoked}" if key.revoked else "active"
+            typer.echo(f"{key.name}\t{key.created}\t{state}")
+
+    _run(False, False, action)
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(name: str = typer.Argument(..., help="The key's name."), folder: Path = KeyDirOpt) -> None:
+    """Revoke a key: its calls get 403 from now on."""
+
+    def action():
+        from briefing.api.store import Store
+
+        Store(folder).revoke(name)
+        typer.echo(f"briefing: key {name!r} revoked", err=True)
+
+    _run(False, False, action)
 
 
 def _interrupt(signum, frame) -> None:

@@ -32,7 +32,8 @@ LAYERS = {
     "briefing.audio": 4,
     "briefing.publish": 5,
     "briefing.pipeline": 6,
-    "briefing.daily": 6,  # many episodes: batch manifests, and briefing publish (a show's configuration, state, run)
+    "briefing.daily": 6,
+    "briefing.api": 6,  # serve --api: the HTTP API, its keys and jobs (SQLite), its workers  # many episodes: batch manifests, and briefing publish (a show's configuration, state, run)
     "briefing.cli": 7,
     "briefing.__main__": 8,
 }

@@ -1,0 +1,239 @@
+"""`briefing serve DIR --api`: the folder's files as `serve` gives them, and a versioned JSON API
+that a CMS calls when an article is published (Starlette on uvicorn).
+
+    POST /v1/episodes        {"text": ...} | {"url": ...} | {"script": {...}}, optional "title",
+                             "epub"; 202 {"id", "status", "status_url"}. An Idempotency-Key
+                             header makes a retried POST give the same job (200).
+    GET  /v1/episodes/{id}   {"id", "status": queued|running|done|failed, "progress": 0..1,
+                             "files": {"mp3": URL, "vtt": ...}, "error"}
+    GET  /v1/openapi.json    the OpenAPI description
+
+Every /v1 call but the description needs `Authorization: Bearer KEY` (401 without or with an
+unknown key, 403 with a revoked one); a key sees its own jobs only (404 for another's). A body
+over MAX_BODY is refused with 413, malformed JSON and unknown fields with 400; errors are JSON
+`{"error": "..."}`, never a 500 for bad input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from briefing.api.jobs import Settings, Workers
+from briefing.api.store import Key, Store
+from briefing.inputs.fetch import is_url
+from briefing.limits import MAX_ARTICLE_BYTES
+from briefing.publish.serve import content_type, episode_index, servable
+
+MAX_BODY = MAX_ARTICLE_BYTES + 64 * 1024  # an article at its limit, and the JSON around it
+MAX_ACTIVE_JOBS = 16  # queued or running jobs of one key at once
+_FIELDS = {"text", "url", "script", "title", "epub"}
+_LATER = {"voices", "callback_url"}  # in the API's design (issue 31), not served yet
+
+
+def error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+
+
+class Api:
+    def __init__(self, folder: Path, settings: Settings | None = None):
+        self.folder = Path(folder).resolve()
+        self.store = Store(self.folder)
+        self.settings = settings = settings or Settings()
+        self.workers = Workers(self.store, self.folder, settings)
+
+    def app(self) -> Starlette:
+        routes = [
+            Route("/v1/openapi.json", self.openapi, methods=["GET"]),
+            Route("/v1/episodes", self.create, methods=["POST"]),
+            Route("/v1/episodes/{job_id}", self.status, methods=["GET"]),
+            Route("/", self.index, methods=["GET", "HEAD"]),
+            Route("/{name}", self.file, methods=["GET", "HEAD"]),
+        ]
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            self.workers.start()
+            try:
+                yield
+            finally:
+                self.workers.stop()
+
+        return Starlette(routes=routes, lifespan=lifespan)
+
+    # -- keys --
+
+    def key(self, request: Request) -> Key | JSONResponse:
+        header = request.headers.get("authorization", "")
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return error(401, "an API key is needed: Authorization: Bearer KEY", **{"WWW-Authenticate": "Bearer"})
+        key = self.store.key_for(secret.strip())
+        if key is None:
+            return error(401, "unknown API key", **{"WWW-Authenticate": "Bearer"})
+        if key.revoked is not None:
+            return error(403, "this API key was revoked")
+        return key
+
+    # -- routes --
+
+    async def create(self, request: Request) -> Response:
+        key = self.key(request)
+        if isinstance(key, Response):
+            return key
+        body = await _body(request)
+        if isinstance(body, Response):
+            return body
+        problem = _check(body)
+        if problem:
+            return error(400, problem)
+        if self.store.active(key) >= MAX_ACTIVE_JOBS:
+            return error(
+                429, f"{MAX_ACTIVE_JOBS} jobs of this key are queued or running; retry later", **{"Retry-After": "30"}
+            )
+        idempotency = request.headers.get("idempotency-key")
+        if idempotency is not None and not 1 <= len(idempotency) <= 200:
+            return error(400, "Idempotency-Key: 1 to 200 characters")
+        job, created = self.store.submit(key, body, idempotency)
+        if created:
+            self.workers.wake()
+        payload = {"id": job.id, "status": job.status, "status_url": str(request.url_for("status", job_id=job.id))}
+        return JSONResponse(payload, status_code=202 if created else 200)
+
+    async def status(self, request: Request) -> Response:
+        key = self.key(request)
+        if isinstance(key, Response):
+            return key
+        job = self.store.job(request.path_params["job_id"])
+        if job is None or job.key_id != key.id:
+            return error(404, "no such episode")
+        base = str(request.base_url)
+        files = {kind: base + name for kind, name in (job.files or {}).items()}
+        return JSONResponse(
+            {"id": job.id, "status": job.status, "progress": round(job.progress, 3), "files": files, "error": job.error}
+        )
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(OPENAPI)
+
+    async def index(self, request: Request) -> Response:
+        return Response(episode_index(self.folder), media_type="text/html; charset=utf-8")
+
+    async def file(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        path = servable(self.folder, name)
+        if path is None:
+            return Response("not found\n", status_code=404, media_type="text/plain; charset=utf-8")
+        return FileResponse(path, media_type=content_type(name))
+
+
+async def _body(request: Request) -> dict | Response:
+    if "application/json" not in request.headers.get("content-type", ""):
+        return error(415, "send JSON: Content-Type: application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
+        return error(413, f"the body is over {MAX_BODY} bytes")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            return error(413, f"the body is over {MAX_BODY} bytes")
+    try:
+        body = json.loads(bytes(raw).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return error(400, "the body is not JSON")
+    if not isinstance(body, dict):
+        return error(400, "the body must be a JSON object")
+    return body
+
+
+def _check(body: dict) -> str | None:
+    later = sorted(set(body) & _LATER)
+    if later:
+        return f"{', '.join(later)}: not served by this version yet"
+    unknown = sorted(set(body) - _FIELDS)
+    if unknown:
+        return f"unknown field(s) {', '.join(map(repr, unknown))}; fields: {', '.join(sorted(_FIELDS))}"
+    given = [f for f in ("text", "url", "script") if f in body]
+    if len(given) != 1:
+        return "give exactly one of text, url, script"
+    if "text" in body and (not isinstance(body["text"], str) or not body["text"].strip()):
+        return "text must be a non-empty string"
+    if "url" in body and (not isinstance(body["url"], str) or not is_url(body["url"])):
+        return "url must be an http(s) URL"
+    if "script" in body and not isinstance(body["script"], dict):
+        return "script must be a JSON object (as `briefing script --json` prints it)"
+    if "title" in body and body["title"] is not None and not isinstance(body["title"], str):
+        return "title must be a string"
+    if "epub" in body and not isinstance(body["epub"], bool):
+        return "epub must be true or false"
+    return None
+
+
+OPENAPI = {
+    "openapi": "3.1.0",
+    "info": {"title": "briefing", "version": "1"},
+    "components": {
+        "securitySchemes": {"key": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Request": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "text": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"},
+                    "script": {"type": "object"},
+                    "title": {"type": "string"},
+                    "epub": {"type": "boolean"},
+                },
+                "oneOf": [{"required": ["text"]}, {"required": ["url"]}, {"required": ["script"]}],
+            },
+            "Job": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": {"enum": ["queued", "running", "done", "failed"]},
+                    "progress": {"type": "number", "minimum": 0, "maximum": 1},
+                    "files": {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}},
+                    "error": {"type": ["string", "null"]},
+                },
+            },
+            "Error": {"type": "object", "properties": {"error": {"type": "string"}}},
+        },
+    },
+    "security": [{"key": []}],
+    "paths": {
+        "/v1/episodes": {
+            "post": {
+                "summary": "Queue an episode",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Request"}}}},
+                "responses": {
+                    "202": {"description": "queued"},
+                    "200": {"description": "the job this Idempotency-Key made before"},
+                    "400": {"description": "bad request"},
+                    "401": {"description": "no or unknown key"},
+                    "403": {"description": "revoked key"},
+                    "413": {"description": "body too large"},
+                    "429": {"description": "too many active jobs for this key"},
+                },
+            }
+        },
+        "/v1/episodes/{id}": {
+            "get": {
+                "summary": "An episode's job",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Job"}}}},
+                    "404": {"description": "no such episode for this key"},
+                },
+            }
+        },
+    },
+}

@@ -1,0 +1,117 @@
+"""The workers of `serve --api`: a bounded pool of threads, each claiming the oldest queued job
+(one at a time, atomically, from the Store) and rendering it into the served folder as
+`<job id>.mp3` with its transcripts and page, through the same `make_episode` as `briefing speak`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefing.api.store import Job, Store
+from briefing.errors import BriefingError
+from briefing.inputs.fetch import NetworkPolicy, network_policy
+from briefing.options import SpeakOptions
+from briefing.pipeline import Options, make_episode
+from briefing.publish.files import episode_paths
+
+log = logging.getLogger("briefing")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the server renders with: `speak`'s options (engine, voices, ...) for every job, and
+    whether URLs may reach private addresses."""
+
+    speak: SpeakOptions = SpeakOptions()
+    allow_private_urls: bool = False
+    workers: int = 1
+
+
+class Workers:
+    def __init__(self, store: Store, folder: Path, settings: Settings):
+        self.store, self.folder, self.settings = store, Path(folder), settings
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._threads = [
+            threading.Thread(target=self._loop, name=f"briefing-worker-{i}", daemon=True)
+            for i in range(settings.workers)
+        ]
+
+    def start(self) -> None:
+        requeued = self.store.requeue_running()
+        if requeued:
+            log.info("%d job(s) left running by a stopped server: queued again", requeued)
+        for thread in self._threads:
+            thread.start()
+
+    def wake(self) -> None:
+        """A job was queued."""
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+            job = self.store.claim()
+            if job is None:
+                with self._wake:
+                    if not self._stopping:
+                        self._wake.wait(timeout=1.0)
+                continue
+            self.run(job)
+
+    def run(self, job: Job) -> None:
+        try:
+            files = render(job, self.folder, self.settings, lambda done: self.store.progress(job.id, done))
+        except BriefingError as exc:
+            self.store.fail(job.id, str(exc))
+        except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
+            log.exception("job %s failed", job.id)
+            self.store.fail(job.id, f"internal error: {type(exc).__name__}")
+        else:
+            self.store.finish(job.id, files)
+
+
+def render(job: Job, folder: Path, settings: Settings, progress) -> dict[str, str]:
+    """Render `job` into `folder`; the names of its files by kind ("mp3", "vtt", ...)."""
+    request = job.request
+    options = SpeakOptions.from_mapping(
+        {
+            **{k: getattr(settings.speak, k) for k in settings.speak.__dataclass_fields__},
+            "title": request.get("title"),
+            "epub": bool(request.get("epub", False)),
+        }
+    )
+    out = folder / f"{job.id}.mp3"
+    with tempfile.TemporaryDirectory(prefix=".briefing-job-", dir=folder) as tmp:
+        if "text" in request:
+            source = Path(tmp) / "article.txt"
+            source.write_text(request["text"], encoding="utf-8")
+            sources = [str(source)]
+        elif "script" in request:
+            source = Path(tmp) / "script.json"
+            source.write_text(json.dumps(request["script"], ensure_ascii=False), encoding="utf-8")
+            sources = [str(source)]
+        else:
+            sources = [request["url"]]
+        with network_policy(NetworkPolicy(allow_private=settings.allow_private_urls)):
+            result = make_episode(
+                sources, out, Options.from_speak(options), progress=lambda stats: progress(stats.done / stats.total)
+            )
+    paths = episode_paths(result.path)
+    names = {"html": "page"}  # the API's names of the files, where they differ from the kinds'
+    return {names.get(kind.key, kind.key): paths[kind].name for kind in paths if paths[kind] in result.files}

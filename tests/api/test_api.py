@@ -1,0 +1,187 @@
+"""`briefing serve DIR --api` and `briefing api-key` (issue 31, first part): keys kept as hashes,
+Bearer authentication, jobs queued in SQLite and rendered by the workers into DIR, idempotent
+POSTs, JSON errors for bad requests, and jobs left running by a killed server finished after a
+restart. Served in process with Starlette's TestClient (no socket), espeak-ng voices."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+from starlette.testclient import TestClient
+
+from briefing.api.app import MAX_BODY, Api
+from briefing.api.jobs import Settings
+from briefing.api.store import DATABASE, Store
+from briefing.cli import app as cli
+from briefing.options import SpeakOptions
+
+TEXT = "Un port rouvre\n\nLe port de Brest a rouvert lundi après deux jours de tempête, a indiqué la préfecture."
+SETTINGS = Settings(speak=SpeakOptions(engine="espeak", jobs=1))
+
+
+@pytest.fixture
+def served(tmp_path):
+    """(client, folder, key) of an API server on an empty folder."""
+    key = Store(tmp_path).add_key("site")
+    with TestClient(Api(tmp_path, SETTINGS).app()) as client:
+        yield client, tmp_path, key
+
+
+def auth(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def wait_done(client, url: str, key: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(url, headers=auth(key)).json()
+        if job["status"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job not finished in {timeout} s: {job}")
+
+
+def test_api_keys_are_shown_once_kept_as_hashes_listed_and_revoked(runner, tmp_path):
+    added = runner.invoke(cli, ["api-key", "add", "cms", "--dir", str(tmp_path)])
+    assert added.exit_code == 0, added.output
+    secret = added.stdout.strip().splitlines()[-1]
+    assert secret.startswith("brf_") and len(secret) > 40 and added.stdout.strip() == secret
+    assert secret.encode() not in (tmp_path / DATABASE).read_bytes()  # only its hash is kept
+    listed = runner.invoke(cli, ["api-key", "list", "--dir", str(tmp_path)])
+    assert listed.exit_code == 0 and listed.stdout.startswith("cms\t") and "active" in listed.stdout
+    assert secret not in listed.stdout
+    again = runner.invoke(cli, ["api-key", "add", "cms", "--dir", str(tmp_path)])
+    assert again.exit_code == 2 and "exists already" in again.stderr
+    revoked = runner.invoke(cli, ["api-key", "revoke", "cms", "--dir", str(tmp_path)])
+    assert (
+        revoked.exit_code == 0 and "revoked" in runner.invoke(cli, ["api-key", "list", "--dir", str(tmp_path)]).stdout
+    )
+    missing = runner.invoke(cli, ["api-key", "list", "--dir", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "no such folder" in missing.stderr
+
+
+def test_every_call_needs_a_valid_key(served):
+    client, folder, key = served
+    body = {"text": TEXT}
+    assert client.post("/v1/episodes", json=body).status_code == 401
+    assert client.post("/v1/episodes", json=body, headers=auth("brf_nothing")).status_code == 401
+    other = Store(folder).add_key("other")
+    Store(folder).revoke("other")
+    refused = client.post("/v1/episodes", json=body, headers=auth(other))
+    assert refused.status_code == 403 and refused.json() == {"error": "this API key was revoked"}
+    assert client.get("/v1/openapi.json").json()["paths"]["/v1/episodes"]["post"]
+
+
+def test_an_article_posted_is_rendered_into_the_folder_and_its_files_served(served):
+    client, folder, key = served
+    posted = client.post("/v1/episodes", json={"text": TEXT, "title": "Brest"}, headers=auth(key))
+    assert posted.status_code == 202
+    job = wait_done(client, posted.json()["status_url"], key)
+    assert job["status"] == "done" and job["progress"] == 1 and job["error"] is None
+    assert set(job["files"]) >= {"mp3", "vtt", "srt", "chapters", "page"}
+    mp3 = job["files"]["mp3"]
+    assert mp3.endswith(f"/{job['id']}.mp3") and (folder / f"{job['id']}.mp3").is_file()
+    part = client.get(mp3, headers={"Range": "bytes=0-99"})
+    assert part.status_code == 206 and len(part.content) == 100 and part.headers["content-type"] == "audio/mpeg"
+    assert client.get(f"/{DATABASE}").status_code == 404  # the keys' and jobs' database is never served
+    other = Store(folder).add_key("other")
+    assert client.get(posted.json()["status_url"], headers=auth(other)).status_code == 404  # not its job
+
+
+def test_a_retried_post_with_the_same_idempotency_key_gives_the_same_job(served):
+    client, _folder, key = served
+    headers = {**auth(key), "Idempotency-Key": "article-42"}
+    first = client.post("/v1/episodes", json={"text": TEXT}, headers=headers)
+    second = client.post("/v1/episodes", json={"text": TEXT}, headers=headers)
+    assert (first.status_code, second.status_code) == (202, 200) and first.json()["id"] == second.json()["id"]
+    third = client.post("/v1/episodes", json={"text": TEXT}, headers={**auth(key), "Idempotency-Key": "article-43"})
+    assert third.json()["id"] != first.json()["id"]
+
+
+@pytest.mark.parametrize(
+    ("content", "headers", "status", "fragment"),
+    [
+        (b"{not json", {}, 400, "not JSON"),
+        (b"[1, 2]", {}, 400, "a JSON object"),
+        (b'{"text": "a", "url": "https://example.org/"}', {}, 400, "exactly one of text, url, script"),
+        (b'{"text": "a", "voix": "x"}', {}, 400, "unknown field(s) 'voix'"),
+        (b'{"text": "   "}', {}, 400, "text must be a non-empty string"),
+        (b'{"url": "file:///etc/passwd"}', {}, 400, "url must be an http(s) URL"),
+        (b'{"text": "a", "callback_url": "https://example.org/"}', {}, 400, "not served by this version yet"),
+        (b'{"text": "a"}', {"Content-Type": "text/plain"}, 415, "Content-Type: application/json"),
+        (b'{"text": "' + b"a" * MAX_BODY + b'"}', {}, 413, "over"),
+    ],
+)
+def test_bad_requests_get_a_json_error_never_a_500(served, content, headers, status, fragment):
+    client, _folder, key = served
+    sent = client.post(
+        "/v1/episodes", content=content, headers={"Content-Type": "application/json", **auth(key), **headers}
+    )
+    assert sent.status_code == status and fragment in sent.json()["error"]
+
+
+def test_a_job_left_running_by_a_killed_server_is_finished_after_a_restart(tmp_path):
+    store = Store(tmp_path)
+    key = store.add_key("site")
+    job, _ = store.submit(store.key_for(key), {"text": TEXT})
+    assert store.claim().id == job.id  # a worker took it, then the server was killed
+    store.close()
+    with TestClient(Api(tmp_path, SETTINGS).app()) as client:  # started again
+        done = wait_done(client, f"/v1/episodes/{job.id}", key)
+    assert done["status"] == "done" and (tmp_path / f"{job.id}.mp3").is_file()
+    rows = sqlite3.connect(tmp_path / DATABASE).execute("SELECT count(*), min(status) FROM jobs").fetchone()
+    assert rows == (1, "done")  # not lost, not run twice
+
+
+def test_a_failed_render_is_a_failed_job_with_its_reason(served):
+    client, _folder, key = served
+    posted = client.post("/v1/episodes", json={"script": {"title": "x", "segments": []}}, headers=auth(key))
+    job = wait_done(client, posted.json()["status_url"], key)
+    assert job["status"] == "failed" and "segments" in job["error"] and job["files"] == {}
+
+
+def test_serve_api_runs_on_uvicorn_and_stops_on_sigterm(tmp_path):
+    """The command as a user runs it: a real socket on 127.0.0.1, a job through it, SIGTERM."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    key = Store(tmp_path).add_key("site")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    args = ["serve", str(tmp_path), "--api", "--engine", "espeak", "--port", str(port)]
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / ".cache"))
+    server = subprocess.Popen([sys.executable, "-m", "briefing", *args], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(base + "/v1/openapi.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and server.poll() is None, server.stderr.read()
+                time.sleep(0.2)
+        posted = httpx.post(base + "/v1/episodes", json={"text": TEXT}, headers=auth(key), timeout=10)
+        assert posted.status_code == 202
+        deadline = time.monotonic() + 120
+        while (job := httpx.get(posted.json()["status_url"], headers=auth(key), timeout=10).json())["status"] not in (
+            "done",
+            "failed",
+        ):
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+        assert job["status"] == "done", job
+        assert httpx.get(job["files"]["mp3"], timeout=10).content[:3] in (b"ID3", b"\xff\xfb")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then raises the signal again: the status says SIGTERM
+        assert server.wait(timeout=30) in (0, -signal.SIGTERM), server.stderr.read()
+        assert "Traceback" not in server.stderr.read()
