@@ -1,6 +1,7 @@
 """Benchmark: how soon `briefing speak ... -o -` gives a listener something to play (issue 30).
 
     .venv/bin/python bench/stream.py [--coqui] [--runs 3]
+    .venv/bin/python bench/stream.py --api [--runs 5]    # POST /v1/listen to `serve --api` (espeak-ng)
 
 Each run is one `briefing speak ARTICLE -o -` process reading the bundled example
 `examples/orage-bretagne.txt` (the first feed item a listener would press play on), with no
@@ -87,11 +88,74 @@ def first_segment_s(args: list[str], env: dict[str, str]) -> float:
         return stages.get("engine", 0.0)
 
 
+def api_runs(runs: int) -> None:
+    """POST /v1/listen to a `briefing serve --api` on loopback: the first run loads what the
+    process needs (spaCy, the engine), the next ones are what a reader pressing play waits for."""
+    import socket
+
+    import httpx
+
+    from briefing.api.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp, socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+        probe.close()
+        key = Store(Path(tmp)).add_key("bench")
+        env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / ".cache"))
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "briefing"),
+                "serve",
+                tmp,
+                "--api",
+                "--engine",
+                "espeak",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    httpx.get(base + "/v1/openapi.json", timeout=1)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            body = {"text": ARTICLE.read_text(encoding="utf-8")}
+            print(f"POST /v1/listen {ARTICLE.name} to serve --api --no-cache (espeak-ng): every segment synthesised")
+            print(f"{'run':<4} {'first byte s':>12} {'first audio s':>13} {'end s':>7} {'MP3 bytes':>10}")
+            for i in range(runs):
+                started = time.perf_counter()
+                data, first_byte, first_audio = b"", None, None
+                headers = {"Authorization": f"Bearer {key}"}
+                with httpx.stream("POST", base + "/v1/listen", json=body, headers=headers, timeout=120) as answer:
+                    for chunk in answer.iter_raw():
+                        now = time.perf_counter() - started
+                        data += chunk
+                        first_byte = first_byte if first_byte is not None else now
+                        if first_audio is None and first_frame(data) is not None:
+                            first_audio = now
+                end = time.perf_counter() - started
+                print(f"{i + 1:<4} {first_byte:>12.2f} {first_audio:>13.2f} {end:>7.2f} {len(data):>10}")
+            print("goal (issue 31): first audio bytes within 1 s with espeak-ng")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--coqui", action="store_true", help="the full-size VITS of bench/coqui.py")
+    parser.add_argument("--api", action="store_true", help="POST /v1/listen to serve --api instead")
     parser.add_argument("--runs", type=int, default=3)
     parsed = parser.parse_args()
+    if parsed.api:
+        api_runs(parsed.runs)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "cache"))
         args = ["--engine", "espeak"]

@@ -286,13 +286,15 @@ def check_output(out: Path, sources: list[str]) -> None:
 STDOUT = "-"  # -o -: the MP3 to standard output, as it is made, and nothing else
 
 
-def _to_stdout(data: bytes) -> None:
-    """Bytes straight to file descriptor 1, after whatever Python holds for it: ffmpeg writes
-    the stream's frames to the same descriptor, so nothing may wait in a buffer."""
-    sys.stdout.flush()
+def _write_fd(fd: int, data: bytes) -> None:
+    """Bytes straight to the file descriptor `fd` (after whatever Python holds for standard
+    output): ffmpeg writes the stream's frames to the same descriptor, so nothing may wait in a
+    buffer."""
+    if fd == 1:
+        sys.stdout.flush()
     view = memoryview(data)
     while view:
-        view = view[os.write(1, view) :]
+        view = view[os.write(fd, view) :]
 
 
 def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
@@ -306,8 +308,11 @@ def make_episode(
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
     articles: list[Article] | None = None,
+    stream_fd: int = 1,
 ) -> Result:
-    """Read, script, synthesise, mix and write one episode; return where it went.
+    """Read, script, synthesise, mix and write one episode; return where it went. With `out`
+    "-" the MP3 is streamed, as it is made, to the file descriptor `stream_fd` (standard output
+    by default; the API's /v1/listen gives a pipe), and no file is written.
 
     `progress` is called after each segment with the running RenderStats. `executor` (made
     from the options when None, and closed at the end) lets a batch share its workers.
@@ -378,8 +383,8 @@ def make_episode(
             encoder = partial(Mp3Stream, mp3, EPISODE_RATE, options.bitrate)
             final = [PcmWriter(work / "final.f32")]  # for another pass, should the stream miss the target
             if streaming and music is None:
-                _to_stdout(id3_header(info, guid_for(out, info)))
-                encoder, final = partial(Mp3Stream, None, EPISODE_RATE, options.bitrate), []
+                _write_fd(stream_fd, id3_header(info, guid_for(out, info)))
+                encoder, final = partial(Mp3Stream, None, EPISODE_RATE, options.bitrate, stream_fd), []
             # Without a music bed, the samples are finished and encoded as they are placed: the
             # MP3 is done moments after the last segment. A music bed is laid under the intro
             # once its length is known, then the whole episode is levelled in passes.
@@ -416,7 +421,7 @@ def make_episode(
                     tag_mp3(mp3, info, chapters_of(shown, episode), guid_for(out, info))
                     with open(mp3, "rb") as f:
                         while block := f.read(1 << 20):
-                            _to_stdout(block)
+                            _write_fd(stream_fd, block)
                 files = []
             else:
                 with timings.stage("files (MP3 and the rest)"):

@@ -6,6 +6,7 @@ that a CMS calls when an article is published (Starlette on uvicorn).
                              header makes a retried POST give the same job (200).
     GET  /v1/episodes/{id}   {"id", "status": queued|running|done|failed, "progress": 0..1,
                              "files": {"mp3": URL, "vtt": ...}, "error"}
+    POST /v1/listen          the same body: audio/mpeg while it is synthesised, nothing kept
     GET  /v1/openapi.json    the OpenAPI description
 
 Every /v1 call but the description needs `Authorization: Bearer KEY` (401 without or with an
@@ -18,21 +19,30 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import os
+import threading
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from briefing.api.jobs import Settings, Workers
+from briefing.api.jobs import Settings, Workers, stream
 from briefing.api.store import Key, Store
+from briefing.errors import BriefingError
 from briefing.inputs.fetch import is_url
 from briefing.limits import MAX_ARTICLE_BYTES
 from briefing.publish.serve import content_type, episode_index, servable
 
+log = logging.getLogger("briefing")
+
 MAX_BODY = MAX_ARTICLE_BYTES + 64 * 1024  # an article at its limit, and the JSON around it
 MAX_ACTIVE_JOBS = 16  # queued or running jobs of one key at once
+MAX_LISTENING = 4  # streams (/v1/listen) made at once, beside the workers' jobs
+_CHUNK = 64 * 1024
 _FIELDS = {"text", "url", "script", "title", "epub"}
 _LATER = {"voices", "callback_url"}  # in the API's design (issue 31), not served yet
 
@@ -47,12 +57,14 @@ class Api:
         self.store = Store(self.folder)
         self.settings = settings = settings or Settings()
         self.workers = Workers(self.store, self.folder, settings)
+        self._listening = threading.BoundedSemaphore(MAX_LISTENING)
 
     def app(self) -> Starlette:
         routes = [
             Route("/v1/openapi.json", self.openapi, methods=["GET"]),
             Route("/v1/episodes", self.create, methods=["POST"]),
             Route("/v1/episodes/{job_id}", self.status, methods=["GET"]),
+            Route("/v1/listen", self.listen, methods=["POST"]),
             Route("/", self.index, methods=["GET", "HEAD"]),
             Route("/{name}", self.file, methods=["GET", "HEAD"]),
         ]
@@ -105,6 +117,50 @@ class Api:
             self.workers.wake()
         payload = {"id": job.id, "status": job.status, "status_url": str(request.url_for("status", job_id=job.id))}
         return JSONResponse(payload, status_code=202 if created else 200)
+
+    async def listen(self, request: Request) -> Response:
+        """The episode of the body as audio/mpeg while it is synthesised, segment by segment."""
+        key = self.key(request)
+        if isinstance(key, Response):
+            return key
+        body = await _body(request)
+        if isinstance(body, Response):
+            return body
+        problem = _check(body)
+        if problem:
+            return error(400, problem)
+        if not self._listening.acquire(blocking=False):
+            return error(429, f"{MAX_LISTENING} streams are being made; retry later", **{"Retry-After": "10"})
+        readable, writable = os.pipe()
+        failure: list[str] = []
+
+        def work() -> None:
+            try:
+                stream(body, self.settings, writable)
+            except BriefingError as exc:
+                failure.append(str(exc))
+            except Exception as exc:  # noqa: BLE001 - a stream's failure must not reach the server
+                log.exception("a stream failed")
+                failure.append(f"internal error: {type(exc).__name__}")
+            finally:
+                os.close(writable)
+                self._listening.release()
+
+        threading.Thread(target=work, name="briefing-listen", daemon=True).start()
+        first = await run_in_threadpool(os.read, readable, _CHUNK)
+        if not first:  # it failed before its first byte: an answer, not an empty stream
+            os.close(readable)
+            return error(422, failure[0] if failure else "nothing was made")
+
+        async def chunks():
+            try:
+                yield first
+                while data := await run_in_threadpool(os.read, readable, _CHUNK):
+                    yield data
+            finally:
+                os.close(readable)  # a listener gone: the encoder's next write fails, the render stops
+
+        return StreamingResponse(chunks(), media_type="audio/mpeg", headers={"Cache-Control": "no-store"})
 
     async def status(self, request: Request) -> Response:
         key = self.key(request)
@@ -222,6 +278,18 @@ OPENAPI = {
                     "403": {"description": "revoked key"},
                     "413": {"description": "body too large"},
                     "429": {"description": "too many active jobs for this key"},
+                },
+            }
+        },
+        "/v1/listen": {
+            "post": {
+                "summary": "The episode as audio/mpeg while it is synthesised",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Request"}}}},
+                "responses": {
+                    "200": {"content": {"audio/mpeg": {}}},
+                    "400": {"description": "bad request"},
+                    "422": {"description": "failed before its first byte"},
+                    "429": {"description": "too many streams at once"},
                 },
             }
         },

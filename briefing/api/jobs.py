@@ -86,32 +86,50 @@ class Workers:
             self.store.finish(job.id, files)
 
 
-def render(job: Job, folder: Path, settings: Settings, progress) -> dict[str, str]:
-    """Render `job` into `folder`; the names of its files by kind ("mp3", "vtt", ...)."""
-    request = job.request
-    options = SpeakOptions.from_mapping(
+def _options(request: dict, settings: Settings) -> Options:
+    speak = SpeakOptions.from_mapping(
         {
             **{k: getattr(settings.speak, k) for k in settings.speak.__dataclass_fields__},
             "title": request.get("title"),
             "epub": bool(request.get("epub", False)),
         }
     )
+    return Options.from_speak(speak)
+
+
+def _sources(request: dict, folder: Path) -> list[str]:
+    """What make_episode reads for `request`: its text or script in a file of `folder`, or its URL."""
+    if "text" in request:
+        source = folder / "article.txt"
+        source.write_text(request["text"], encoding="utf-8")
+        return [str(source)]
+    if "script" in request:
+        source = folder / "script.json"
+        source.write_text(json.dumps(request["script"], ensure_ascii=False), encoding="utf-8")
+        return [str(source)]
+    return [request["url"]]
+
+
+def render(job: Job, folder: Path, settings: Settings, progress) -> dict[str, str]:
+    """Render `job` into `folder`; the names of its files by kind ("mp3", "vtt", ...)."""
+    request = job.request
     out = folder / f"{job.id}.mp3"
     with tempfile.TemporaryDirectory(prefix=".briefing-job-", dir=folder) as tmp:
-        if "text" in request:
-            source = Path(tmp) / "article.txt"
-            source.write_text(request["text"], encoding="utf-8")
-            sources = [str(source)]
-        elif "script" in request:
-            source = Path(tmp) / "script.json"
-            source.write_text(json.dumps(request["script"], ensure_ascii=False), encoding="utf-8")
-            sources = [str(source)]
-        else:
-            sources = [request["url"]]
         with network_policy(NetworkPolicy(allow_private=settings.allow_private_urls)):
             result = make_episode(
-                sources, out, Options.from_speak(options), progress=lambda stats: progress(stats.done / stats.total)
+                _sources(request, Path(tmp)),
+                out,
+                _options(request, settings),
+                progress=lambda stats: progress(stats.done / stats.total),
             )
     paths = episode_paths(result.path)
     names = {"html": "page"}  # the API's names of the files, where they differ from the kinds'
     return {names.get(kind.key, kind.key): paths[kind].name for kind in paths if paths[kind] in result.files}
+
+
+def stream(request: dict, settings: Settings, fd: int) -> None:
+    """Render `request` as a stream: the MP3 written to the file descriptor `fd` as it is made
+    (the same chain and loudness as a file), nothing kept on disk."""
+    with tempfile.TemporaryDirectory(prefix="briefing-listen-") as tmp:
+        with network_policy(NetworkPolicy(allow_private=settings.allow_private_urls)):
+            make_episode(_sources(request, Path(tmp)), Path("-"), _options(request, settings), stream_fd=fd)

@@ -112,16 +112,16 @@ class Mp3Stream:
 
     _QUEUED = 4  # chunks waiting for the encoder: a few 10-second chunks of memory at most
 
-    def __init__(self, path: Path | None, rate: int, bitrate: str):
-        """Into the file `path`, or with None into this process's standard output (`-o -`):
-        ffmpeg writes its frames to the same descriptor, as LAME makes them."""
+    def __init__(self, path: Path | None, rate: int, bitrate: str, fd: int = 1):
+        """Into the file `path`, or with None into the file descriptor `fd` (standard output for
+        `-o -`, a pipe for the API's stream): ffmpeg writes its frames there as LAME makes them."""
         self.path = Path(path) if path is not None else None
         self._errors = tempfile.TemporaryFile()
         try:
             self._proc = subprocess.Popen(
                 _lame_command(rate, "pipe:0", bitrate, self.path if self.path is not None else "pipe:1"),
                 stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL if self.path is not None else None,
+                stdout=subprocess.DEVNULL if self.path is not None else (None if fd == 1 else fd),
                 stderr=self._errors,
             )
         except OSError as exc:

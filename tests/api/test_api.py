@@ -185,3 +185,37 @@ def test_serve_api_runs_on_uvicorn_and_stops_on_sigterm(tmp_path):
         # uvicorn shuts down gracefully, then raises the signal again: the status says SIGTERM
         assert server.wait(timeout=30) in (0, -signal.SIGTERM), server.stderr.read()
         assert "Traceback" not in server.stderr.read()
+
+
+def test_listen_streams_the_episode_as_it_is_made_at_the_files_loudness(served, tmp_path):
+    """POST /v1/listen answers audio/mpeg at once and goes on while the segments are made: the
+    tags first, then frames; decoded, -16 LUFS like a file (within 1 LU), and nothing stays in DIR."""
+    import re
+    import subprocess
+
+    client, folder, key = served
+    before = sorted(p.name for p in folder.iterdir())
+    with client.stream("POST", "/v1/listen", json={"text": TEXT, "title": "Brest"}, headers=auth(key)) as answer:
+        assert answer.status_code == 200 and answer.headers["content-type"] == "audio/mpeg"
+        data = b"".join(answer.iter_bytes())
+    assert data[:3] == b"ID3" and len(data) > 20_000
+    assert sorted(p.name for p in folder.iterdir()) == before  # a stream keeps nothing
+    path = tmp_path / "heard.mp3"
+    path.write_bytes(data)
+    done = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128", "-f", "null", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lufs = float(re.findall(r"I:\s+(-?[\d.]+) LUFS", done.stderr)[-1])
+    assert abs(lufs - (-16)) <= 1.0
+
+
+def test_listen_says_why_when_nothing_can_be_made(served):
+    client, _folder, key = served
+    refused = client.post("/v1/listen", json={"text": "x", "epub": True}, headers=auth(key))
+    assert refused.status_code == 422 and "--epub needs a file" in refused.json()["error"]
+    assert client.post("/v1/listen", json={"text": TEXT}).status_code == 401
+    bad = client.post("/v1/listen", json={"texte": TEXT}, headers=auth(key))
+    assert bad.status_code == 400 and "unknown field(s) 'texte'" in bad.json()["error"]
