@@ -504,6 +504,16 @@ def serve(
         "`briefing api-key`), with uvicorn.",
     ),
     workers: int = typer.Option(1, "--workers", min=1, max=64, help="With --api: episodes rendered at once."),
+    rate_limit: int = typer.Option(
+        60, "--rate-limit", min=1, max=100_000, help="With --api: calls a minute for one key (429 beyond)."
+    ),
+    cors_origins: list[str] = typer.Option(
+        [],
+        "--cors-origin",
+        help="With --api: a site whose pages may call the API from a browser (https://www.exemple.fr); repeat it "
+        "for several. None by default.",
+        show_default=False,
+    ),
     allow_private_urls: bool = AllowPrivateOpt,
     debug: bool = DebugOpt,
     **options,
@@ -517,7 +527,20 @@ def serve(
         from briefing.publish.serve import ServeOptions, make_server
 
         if api:
-            _serve_api(folder, host, port, workers, allow_private_urls, settings(options))
+            from briefing.api.jobs import Settings
+
+            _serve_api(
+                folder,
+                host,
+                port,
+                Settings(
+                    speak=settings(options),
+                    allow_private_urls=allow_private_urls,
+                    workers=workers,
+                    rate_per_minute=rate_limit,
+                    cors_origins=tuple(_origin(o) for o in cors_origins),
+                ),
+            )
             return
 
         server = make_server(ServeOptions(folder=folder, host=host, port=port))
@@ -536,15 +559,21 @@ def serve(
     _run(debug, False, action)
 
 
-def _serve_api(folder: Path, host: str, port: int, workers: int, allow_private: bool, speak: SpeakOptions) -> None:
+def _origin(value: str) -> str:
+    """A CORS origin as browsers send it: scheme, host and port, nothing after."""
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", value):
+        raise UsageError(f"--cors-origin {value!r}: give a site's origin, like https://www.exemple.fr (no path)")
+    return value.lower()
+
+
+def _serve_api(folder: Path, host: str, port: int, settings) -> None:
     import uvicorn
 
     from briefing.api.app import Api
-    from briefing.api.jobs import Settings
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
-    api = Api(folder, Settings(speak=speak, allow_private_urls=allow_private, workers=workers))
+    api = Api(folder, settings)
     config = uvicorn.Config(api.app(), host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     typer.echo(f"briefing: serving {folder} with its API on http://{host}:{port}/v1/ (Ctrl-C to stop)", err=True)

@@ -10,7 +10,8 @@ that a CMS calls when an article is published (Starlette on uvicorn).
     GET  /v1/openapi.json    the OpenAPI description
 
 Every /v1 call but the description needs `Authorization: Bearer KEY` (401 without or with an
-unknown key, 403 with a revoked one); a key sees its own jobs only (404 for another's). A body
+unknown key, 403 with a revoked one, 429 over its rate); a key sees its own jobs only (404 for
+another's). Browsers may call it from the origins `--cors-origin` names, none by default. A body
 over MAX_BODY is refused with 413, malformed JSON and unknown fields with 400; errors are JSON
 `{"error": "..."}`, never a 500 for bad input.
 """
@@ -20,12 +21,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import threading
+import time
 from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -47,6 +52,27 @@ _FIELDS = {"text", "url", "script", "title", "epub"}
 _LATER = {"voices", "callback_url"}  # in the API's design (issue 31), not served yet
 
 
+class RateLimit:
+    """A token bucket per key: `per_minute` calls a minute, as a burst or spread out."""
+
+    def __init__(self, per_minute: int):
+        self.capacity, self.rate = float(per_minute), per_minute / 60.0
+        self._buckets: dict[int, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def take(self, key_id: int) -> float:
+        """0 when the call may go on, else the seconds until it may."""
+        with self._lock:
+            now = time.monotonic()
+            tokens, last = self._buckets.get(key_id, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[key_id] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key_id] = (tokens, now)
+            return (1.0 - tokens) / self.rate
+
+
 def error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers or None)
 
@@ -58,6 +84,7 @@ class Api:
         self.settings = settings = settings or Settings()
         self.workers = Workers(self.store, self.folder, settings)
         self._listening = threading.BoundedSemaphore(MAX_LISTENING)
+        self.rate = RateLimit(settings.rate_per_minute)
 
     def app(self) -> Starlette:
         routes = [
@@ -77,7 +104,19 @@ class Api:
             finally:
                 self.workers.stop()
 
-        return Starlette(routes=routes, lifespan=lifespan)
+        middleware = []
+        if self.settings.cors_origins:  # only the sites named: a browser on any other page is refused
+            middleware.append(
+                Middleware(
+                    CORSMiddleware,
+                    allow_origins=list(self.settings.cors_origins),
+                    allow_methods=["GET", "POST"],
+                    allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                    expose_headers=["Retry-After"],
+                    max_age=600,
+                )
+            )
+        return Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
 
     # -- keys --
 
@@ -91,6 +130,10 @@ class Api:
             return error(401, "unknown API key", **{"WWW-Authenticate": "Bearer"})
         if key.revoked is not None:
             return error(403, "this API key was revoked")
+        wait = self.rate.take(key.id)
+        if wait > 0:
+            limit = self.settings.rate_per_minute
+            return error(429, f"over {limit} calls a minute for this key", **{"Retry-After": str(math.ceil(wait))})
         return key
 
     # -- routes --

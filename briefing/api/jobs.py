@@ -30,6 +30,8 @@ class Settings:
     speak: SpeakOptions = SpeakOptions()
     allow_private_urls: bool = False
     workers: int = 1
+    rate_per_minute: int = 60  # /v1 calls of one key
+    cors_origins: tuple[str, ...] = ()  # the sites whose pages may call the API from a browser
 
 
 class Workers:

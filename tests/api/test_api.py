@@ -219,3 +219,33 @@ def test_listen_says_why_when_nothing_can_be_made(served):
     assert client.post("/v1/listen", json={"text": TEXT}).status_code == 401
     bad = client.post("/v1/listen", json={"texte": TEXT}, headers=auth(key))
     assert bad.status_code == 400 and "unknown field(s) 'texte'" in bad.json()["error"]
+
+
+def test_a_key_over_its_rate_is_told_when_to_come_back(tmp_path):
+    key = Store(tmp_path).add_key("site")
+    with TestClient(Api(tmp_path, Settings(speak=SETTINGS.speak, rate_per_minute=3)).app()) as client:
+        answers = [client.get("/v1/episodes/none", headers=auth(key)) for _ in range(4)]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert int(answers[-1].headers["Retry-After"]) in (19, 20) and "3 calls a minute" in answers[-1].json()["error"]
+
+
+def test_cors_answers_only_the_sites_named(tmp_path):
+    settings = Settings(speak=SETTINGS.speak, cors_origins=("https://www.exemple.fr",))
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
+    with TestClient(Api(tmp_path, settings).app()) as client:
+        named = client.options("/v1/listen", headers={"Origin": "https://www.exemple.fr", **preflight})
+        other = client.options("/v1/listen", headers={"Origin": "https://evil.example", **preflight})
+    assert named.status_code == 200 and named.headers["access-control-allow-origin"] == "https://www.exemple.fr"
+    assert other.status_code == 400 and "access-control-allow-origin" not in other.headers
+    (tmp_path / "plain").mkdir()
+    with TestClient(Api(tmp_path / "plain", SETTINGS).app()) as client:  # none named: no CORS at all
+        plain = client.get("/v1/openapi.json", headers={"Origin": "https://www.exemple.fr"})
+    assert "access-control-allow-origin" not in plain.headers
+
+
+def test_a_cors_origin_must_be_an_origin(runner, tmp_path):
+    result = runner.invoke(cli, ["serve", str(tmp_path), "--api", "--cors-origin", "https://exemple.fr/page"])
+    assert result.exit_code == 2 and "give a site's origin" in result.stderr
