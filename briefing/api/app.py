@@ -48,8 +48,8 @@ MAX_BODY = MAX_ARTICLE_BYTES + 64 * 1024  # an article at its limit, and the JSO
 MAX_ACTIVE_JOBS = 16  # queued or running jobs of one key at once
 MAX_LISTENING = 4  # streams (/v1/listen) made at once, beside the workers' jobs
 _CHUNK = 64 * 1024
-_FIELDS = {"text", "url", "script", "title", "epub"}
-_LATER = {"voices", "callback_url"}  # in the API's design (issue 31), not served yet
+_FIELDS = {"text", "url", "script", "title", "epub", "callback_url"}
+_LATER = {"voices"}  # in the API's design (issue 31), not served yet
 
 
 class RateLimit:
@@ -85,6 +85,8 @@ class Api:
         self.workers = Workers(self.store, self.folder, settings)
         self._listening = threading.BoundedSemaphore(MAX_LISTENING)
         self.rate = RateLimit(settings.rate_per_minute)
+        self.base_url = ""  # as the first request saw it: the webhooks' file URLs start with it
+        self.workers.describe = self.describe
 
     def app(self) -> Starlette:
         routes = [
@@ -155,6 +157,7 @@ class Api:
         idempotency = request.headers.get("idempotency-key")
         if idempotency is not None and not 1 <= len(idempotency) <= 200:
             return error(400, "Idempotency-Key: 1 to 200 characters")
+        self.base_url = str(request.base_url)
         job, created = self.store.submit(key, body, idempotency)
         if created:
             self.workers.wake()
@@ -169,7 +172,7 @@ class Api:
         body = await _body(request)
         if isinstance(body, Response):
             return body
-        problem = _check(body)
+        problem = _check(body) or ("a stream has no callback_url" if "callback_url" in body else None)
         if problem:
             return error(400, problem)
         if not self._listening.acquire(blocking=False):
@@ -212,11 +215,19 @@ class Api:
         job = self.store.job(request.path_params["job_id"])
         if job is None or job.key_id != key.id:
             return error(404, "no such episode")
-        base = str(request.base_url)
-        files = {kind: base + name for kind, name in (job.files or {}).items()}
-        return JSONResponse(
-            {"id": job.id, "status": job.status, "progress": round(job.progress, 3), "files": files, "error": job.error}
-        )
+        self.base_url = str(request.base_url)
+        return JSONResponse(self.describe(job))
+
+    def describe(self, job) -> dict:
+        """A job as GET /v1/episodes/{id} and its webhook give it."""
+        files = {kind: self.base_url + name for kind, name in (job.files or {}).items()}
+        return {
+            "id": job.id,
+            "status": job.status,
+            "progress": round(job.progress, 3),
+            "files": files,
+            "error": job.error,
+        }
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(OPENAPI)
@@ -272,6 +283,8 @@ def _check(body: dict) -> str | None:
         return "title must be a string"
     if "epub" in body and not isinstance(body["epub"], bool):
         return "epub must be true or false"
+    if "callback_url" in body and (not isinstance(body["callback_url"], str) or not is_url(body["callback_url"])):
+        return "callback_url must be an http(s) URL"
     return None
 
 
@@ -290,6 +303,7 @@ OPENAPI = {
                     "script": {"type": "object"},
                     "title": {"type": "string"},
                     "epub": {"type": "boolean"},
+                    "callback_url": {"type": "string", "format": "uri"},
                 },
                 "oneOf": [{"required": ["text"]}, {"required": ["url"]}, {"required": ["script"]}],
             },

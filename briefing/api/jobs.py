@@ -5,16 +5,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.api.store import Job, Store
 from briefing.errors import BriefingError
-from briefing.inputs.fetch import NetworkPolicy, network_policy
+from briefing.inputs.fetch import NetworkPolicy, RefusedAddress, network_policy, post
 from briefing.options import SpeakOptions
 from briefing.pipeline import Options, make_episode
 from briefing.publish.files import episode_paths
@@ -37,6 +40,7 @@ class Settings:
 class Workers:
     def __init__(self, store: Store, folder: Path, settings: Settings):
         self.store, self.folder, self.settings = store, Path(folder), settings
+        self.describe = None  # job -> its JSON as GET /v1/episodes/{id} gives it (set by the app)
         self._wake = threading.Condition()
         self._stopping = False
         self._threads = [
@@ -86,6 +90,15 @@ class Workers:
             self.store.fail(job.id, f"internal error: {type(exc).__name__}")
         else:
             self.store.finish(job.id, files)
+        url = job.request.get("callback_url")
+        if url:
+            ended = self.store.job(job.id)
+            payload = self.describe(ended) if self.describe is not None else {"id": job.id, "status": ended.status}
+            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            key = self.store.signing_key(job.key_id)
+            threading.Thread(
+                target=deliver, args=(url, body, key, self.settings), name="briefing-webhook", daemon=True
+            ).start()
 
 
 def _options(request: dict, settings: Settings) -> Options:
@@ -135,3 +148,34 @@ def stream(request: dict, settings: Settings, fd: int) -> None:
     with tempfile.TemporaryDirectory(prefix="briefing-listen-") as tmp:
         with network_policy(NetworkPolicy(allow_private=settings.allow_private_urls)):
             make_episode(_sources(request, Path(tmp)), Path("-"), _options(request, settings), stream_fd=fd)
+
+
+WEBHOOK_DELAYS = (1.0, 4.0, 16.0, 60.0, 240.0)  # seconds before each retry: five, over about 5 minutes
+SIGNATURE_HEADER = "X-Briefing-Signature"
+
+
+def signature(body: bytes, key: bytes) -> str:
+    """The webhook's signature header value: HMAC-SHA256 of the body under the key's digest."""
+    return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+def deliver(url: str, body: bytes, key: bytes, settings: Settings) -> bool:
+    """POST a finished job's JSON to its callback_url, signed, under the network policy; retried
+    after WEBHOOK_DELAYS while the receiver cannot be reached or answers other than 2xx."""
+    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(body, key)}
+    policy = NetworkPolicy(allow_private=settings.allow_private_urls)
+    for attempt, delay in enumerate((0.0, *WEBHOOK_DELAYS)):
+        time.sleep(delay)
+        try:
+            status = post(url, body, headers, policy)
+        except BriefingError as exc:
+            if isinstance(exc, RefusedAddress):
+                log.warning("webhook %s: %s", url, exc)
+                return False
+            log.info("webhook %s, attempt %d: %s", url, attempt + 1, exc)
+            continue
+        if 200 <= status < 300:
+            return True
+        log.info("webhook %s, attempt %d: HTTP %d", url, attempt + 1, status)
+    log.warning("webhook %s: not delivered after %d attempts", url, len(WEBHOOK_DELAYS) + 1)
+    return False

@@ -133,6 +133,11 @@ class Store:
             known = {k.name: k for k in self.keys()}
             raise UsageError(f"no key named {name!r}" if name not in known else f"the key {name!r} is revoked already")
 
+    def signing_key(self, key_id: int) -> bytes:
+        """What a key's webhooks are signed with: the SHA-256 digest of its secret (all that is kept
+        of it; the receiver, who holds the secret, computes the same)."""
+        return bytes.fromhex(self._run("SELECT hash FROM keys WHERE id = ?", (key_id,))[0][0])
+
     def key_for(self, secret: str) -> Key | None:
         rows = self._run("SELECT id, name, created, revoked FROM keys WHERE hash = ?", (_hash(secret),))
         return Key(*rows[0]) if rows else None

@@ -437,3 +437,37 @@ def _short(exc: object) -> str:
     if isinstance(exc, http.client.RemoteDisconnected):
         return "the server closed the connection without answering"
     return (text.split(": ", 1)[-1] or type(exc).__name__)[:160]
+
+
+def post(url: str, body: bytes, headers: dict[str, str], policy: NetworkPolicy | None = None) -> int:
+    """POST `body` to `url` under the same rules as `fetch` (its addresses checked against the
+    policy, its timeouts and deadline; no redirect followed) and return the status code, or
+    raise InputError. For the API's webhooks: what the answer says is not read."""
+    policy = policy or current_policy()
+    timeout, deadline = timeouts(), _Deadline(policy.deadline_s)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host = port = None
+    if scheme not in ("http", "https") or not host:
+        raise InputError(f"{url}: only http:// and https:// URLs can be called")
+    port = port or (443 if scheme == "https" else 80)
+    try:
+        addresses = resolve(url, host, port, policy)
+        kind = _TLSConnection if scheme == "https" else _Connection
+        conn = kind(host, port, addresses, timeout, deadline)
+        try:
+            conn.request("POST", _target(parts), body=body, headers={"User-Agent": USER_AGENT, **headers})
+            response = conn.getresponse()
+            response.read(64 * 1024)
+            return response.status
+        except _ConnectTimeout:
+            raise InputError(f"{url}: no connection within {timeout[0]:.0f} s") from None
+        except (OSError, http.client.HTTPException) as exc:
+            raise InputError(f"{url}: {_short(exc)}") from None
+        finally:
+            conn.close()
+    finally:
+        deadline.close()

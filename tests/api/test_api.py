@@ -109,7 +109,8 @@ def test_a_retried_post_with_the_same_idempotency_key_gives_the_same_job(served)
         (b'{"text": "a", "voix": "x"}', {}, 400, "unknown field(s) 'voix'"),
         (b'{"text": "   "}', {}, 400, "text must be a non-empty string"),
         (b'{"url": "file:///etc/passwd"}', {}, 400, "url must be an http(s) URL"),
-        (b'{"text": "a", "callback_url": "https://example.org/"}', {}, 400, "not served by this version yet"),
+        (b'{"text": "a", "voices": "maison"}', {}, 400, "not served by this version yet"),
+        (b'{"text": "a", "callback_url": "ftp://example.org/"}', {}, 400, "callback_url must be an http(s) URL"),
         (b'{"text": "a"}', {"Content-Type": "text/plain"}, 415, "Content-Type: application/json"),
         (b'{"text": "' + b"a" * MAX_BODY + b'"}', {}, 413, "over"),
     ],
@@ -249,3 +250,79 @@ def test_cors_answers_only_the_sites_named(tmp_path):
 def test_a_cors_origin_must_be_an_origin(runner, tmp_path):
     result = runner.invoke(cli, ["serve", str(tmp_path), "--api", "--cors-origin", "https://exemple.fr/page"])
     assert result.exit_code == 2 and "give a site's origin" in result.stderr
+
+
+class Receiver:
+    """A CMS's webhook endpoint on 127.0.0.1: answers with the statuses given, in turn (then 200),
+    and keeps what it was sent."""
+
+    def __init__(self, statuses=()):
+        import http.server
+        import threading
+
+        received, statuses = [], list(statuses)
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), body))
+                self.send_response(statuses.pop(0) if statuses else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.received = received
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count: int, timeout: float = 30) -> list:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.received
+
+
+def test_a_finished_job_is_posted_to_its_callback_signed_and_retried(tmp_path, monkeypatch):
+    """The webhook carries the job's JSON, signed with HMAC-SHA256 under the SHA-256 of the key
+    (the receiver holds the key: it computes the same); a 500 is retried after a delay."""
+    import hashlib
+    import hmac
+    import json
+
+    from briefing.api import jobs
+
+    monkeypatch.setattr(jobs, "WEBHOOK_DELAYS", (0.05, 0.05))
+    receiver = Receiver(statuses=[500])
+    key = Store(tmp_path).add_key("site")
+    settings = Settings(speak=SETTINGS.speak, allow_private_urls=True)  # the receiver is on loopback
+    try:
+        with TestClient(Api(tmp_path, settings).app()) as client:
+            posted = client.post("/v1/episodes", json={"text": TEXT, "callback_url": receiver.url}, headers=auth(key))
+            (first_headers, first), (headers, body) = receiver.wait(2)
+    finally:
+        receiver.server.shutdown()
+    assert first == body  # the retry sends the same bytes
+    payload = json.loads(body)
+    assert payload["id"] == posted.json()["id"] and payload["status"] == "done" and payload["files"]["mp3"]
+    digest = hashlib.sha256(key.encode()).digest()
+    expected = "sha256=" + hmac.new(digest, body, hashlib.sha256).hexdigest()
+    assert headers["X-Briefing-Signature"] == expected and headers["Content-Type"] == "application/json"
+
+
+def test_a_callback_to_a_private_address_is_refused_unless_allowed(tmp_path, monkeypatch):
+    from briefing.api import jobs
+
+    monkeypatch.setattr(jobs, "WEBHOOK_DELAYS", (0.05,))
+    receiver = Receiver()
+    key = Store(tmp_path).add_key("site")
+    try:
+        with TestClient(Api(tmp_path, SETTINGS).app()) as client:  # the default policy: no private address
+            posted = client.post("/v1/episodes", json={"text": TEXT, "callback_url": receiver.url}, headers=auth(key))
+            job = wait_done(client, posted.json()["status_url"], key)
+            time.sleep(0.5)
+    finally:
+        receiver.server.shutdown()
+    assert job["status"] == "done" and receiver.received == []
