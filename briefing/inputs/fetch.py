@@ -308,18 +308,13 @@ def _get(
 ) -> Fetched | str:
     """One request: the Fetched answer, or the URL it redirects to."""
     parts = urlsplit(current)
-    scheme = parts.scheme.lower()
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host = port = None
-    if scheme not in ("http", "https") or not host:
+    endpoint = _endpoint(parts)
+    if endpoint is None:
         if via:
             raise InputError(f"{url}: it redirects to {current}; only http:// and https:// URLs can be read")
         raise InputError(f"{url}: only http:// and https:// URLs can be read")
-    port = port or (443 if scheme == "https" else 80)
+    kind, host, port = endpoint
     addresses = resolve(url, host, port, policy, via)
-    kind = _TLSConnection if scheme == "https" else _Connection
     conn = kind(host, port, addresses, timeout, deadline)
     response = None
 
@@ -418,6 +413,18 @@ def _read_body(response: http.client.HTTPResponse, limit: int, too_big: InputErr
     return b"".join(chunks)
 
 
+def _endpoint(parts) -> tuple[type[_Connection], str, int] | None:
+    """(connection class, host, port) of an http(s) URL's parts; None for any other URL."""
+    scheme = parts.scheme.lower()
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number
+        return None
+    if scheme not in ("http", "https") or not host:
+        return None
+    return (_TLSConnection if scheme == "https" else _Connection), host, port or (443 if scheme == "https" else 80)
+
+
 def _target(parts) -> str:
     """The request target of a URL: its path and query, percent-encoded where they are not ASCII."""
     path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=~")
@@ -446,17 +453,12 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: NetworkPolicy |
     policy = policy or current_policy()
     timeout, deadline = timeouts(), _Deadline(policy.deadline_s)
     parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host = port = None
-    if scheme not in ("http", "https") or not host:
+    endpoint = _endpoint(parts)
+    if endpoint is None:
         raise InputError(f"{url}: only http:// and https:// URLs can be called")
-    port = port or (443 if scheme == "https" else 80)
+    kind, host, port = endpoint
     try:
         addresses = resolve(url, host, port, policy)
-        kind = _TLSConnection if scheme == "https" else _Connection
         conn = kind(host, port, addresses, timeout, deadline)
         try:
             conn.request("POST", _target(parts), body=body, headers={"User-Agent": USER_AGENT, **headers})
