@@ -26,7 +26,7 @@ AXE := .tools/node_modules/axe-core/axe.min.js
 ACE_VERSION := 1.4.6
 ACE := .tools/ace/node_modules/@daisy/ace/bin/ace-puppeteer.js
 
-.PHONY: run test lint format docs sysdeps testdeps bench clean constraints
+.PHONY: run test lint format docs sysdeps testdeps diskcheck bench clean constraints
 
 run: sysdeps $(VENV)/.stamp-run
 	@# Once per machine; offline it says why and the voices fall back to espeak-ng.
@@ -91,13 +91,28 @@ $(ACE): | testdeps
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# torch's CUDA build with coqui-tts fills about 8.6 GB of .venv, and pip unpacks through the
+# temporary folder: when torch is not there yet, stop at once with a clear line if the disk cannot
+# hold it, rather than with an OSError deep into the install (CI once failed so, on a disk filled
+# by old clones).
+NEED_GB := 10
+diskcheck:
+	@compgen -G '$(VENV)/lib/python3*/site-packages/torch' >/dev/null && exit 0; \
+	free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); \
+	if [ "$$free" -lt $(NEED_GB) ]; then \
+		echo "error: $$free GB free on the disk of $$(pwd); the set-up needs $(NEED_GB) GB (torch and coqui-tts)" >&2; \
+		exit 2; \
+	fi
+
 # torch first and pinned, so that coqui-tts cannot pull another build of it.
 $(VENV)/.stamp-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	@$(MAKE) --no-print-directory diskcheck
 	$(PIP) torch==2.9.1 torchaudio==2.9.1
 	$(PIP) -e '.[coqui]'
 	touch $@
 
 $(VENV)/.stamp-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	@$(MAKE) --no-print-directory diskcheck
 	$(PIP) torch==2.9.1 torchaudio==2.9.1
 	$(PIP) -e '.[dev,coqui,ray,c2pa]'
 	touch $@ $(VENV)/.stamp-run
