@@ -4,6 +4,7 @@
     .venv/bin/python bench/coqui.py --whole [--runs N]     # the whole commands, as a user waits for them
     .venv/bin/python bench/coqui.py --batch 1,2,4,8,16,32,64 [--device cuda]   # VITS in batches
     .venv/bin/python bench/coqui.py --roofline   # float32: how near the CPU's ceiling the back half runs
+    .venv/bin/python bench/coqui.py --cores      # the back half on all cores: three ways compared
 
 A full-size VITS (Coqui's default VitsArgs without the training discriminator: 36 M
 parameters, 22.05 kHz, French characters) with random weights, its length_scale calibrated so
@@ -591,6 +592,159 @@ def print_roofline(r: dict) -> None:
     )
 
 
+def cores(model_path: str, config_path: str) -> dict:
+    """The engine's back half (OpenVINO where the CPU has bfloat16, else ONNX Runtime) over the
+    article's segments, on all the cores, three ways, each after one warm-up pass:
+      intra      one segment at a time, its windows one after the other, every core inside each
+                 operator (intra-op threads): what the engine does
+      parallel   one core each, as many at a time as there are cores: on OpenVINO the windows of
+                 all segments (streams of one thread), on ONNX Runtime (no windows) the segments
+                 (sessions of one thread)
+      pipelined  intra, with the torch half of the next segment computed while the back half runs
+    Every way includes the torch half, drawn with the same seeds, so every way gets the same
+    input; the audio of each way is compared with intra's."""
+    import queue
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+    import torch
+
+    from briefing.engines.coqui import CoquiEngine, vits_onnx
+    from briefing.model import VoicePreset
+
+    preset = VoicePreset.of(name="bench", engine="coqui", model_path=model_path, config_path=config_path)
+    loaded = CoquiEngine.load("cpu").model(preset)
+    vits, back = loaded.model, loaded.onnx
+    if back is None:
+        raise SystemExit("the engine's back half stays on torch here (no onnxruntime or openvino)")
+    vits.length_scale, kwargs = loaded.settings(preset, None)
+    texts = segments()
+    threads = torch.get_num_threads()
+
+    def front(i):
+        torch.manual_seed(i)
+        with torch.inference_mode():
+            return vits_onnx.front_end(vits, texts[i], **kwargs)
+
+    fronts = [front(i) for i in range(len(texts))]
+    frames = sum(f[0].shape[2] for f in fronts)
+
+    def intra():
+        return [back(*front(i)[:2]) for i in range(len(texts))]
+
+    def pipelined():
+        out, pool = [], ThreadPoolExecutor(1)
+        ahead = pool.submit(front, 0)
+        for i in range(len(texts)):
+            z_p, y_mask, _ = ahead.result()
+            if i + 1 < len(texts):
+                ahead = pool.submit(front, i + 1)
+            out.append(back(z_p, y_mask))
+        pool.shutdown()
+        return out
+
+    # two workers of one thread each, every worker with its own requests (or sessions)
+    if back.runtime.startswith("openvino"):
+        import openvino as ov
+
+        core = ov.Core()
+        precisions = ("f32", "bf16", "f32")
+        compiled = [
+            core.compile_model(
+                core.read_model(str(p)),
+                "CPU",
+                {"INFERENCE_PRECISION_HINT": q, "INFERENCE_NUM_THREADS": threads, "NUM_STREAMS": threads},
+            )
+            for p, q in zip(back.paths, precisions, strict=True)
+        ]
+        workers = [
+            vits_onnx.OpenVinoVits([c.create_infer_request() for c in compiled], back.conditioned, back.paths, None)
+            for _ in range(threads)
+        ]
+    else:
+        import onnxruntime as ort
+
+        workers = [
+            vits_onnx.OnnxVits(
+                ort.InferenceSession(str(back.path), vits_onnx.session_options(1), providers=["CPUExecutionProvider"]),
+                back.conditioned,
+                back.path,
+                None,
+            )
+            for _ in range(threads)
+        ]
+    free = queue.Queue()
+    for w in workers:
+        free.put(w)
+
+    def on_free_worker(z_p, y_mask):
+        worker = free.get()
+        try:
+            return worker(z_p, y_mask)
+        finally:
+            free.put(worker)
+
+    windowed = back.runtime.startswith("openvino")
+
+    def cuts(frames):
+        # a window computed alone is the same computation as inside its segment (vits_onnx.windows),
+        # so the pieces join into the same audio; ONNX Runtime takes a segment whole
+        return vits_onnx.windows(frames) if windowed else [(0, 0, frames)]
+
+    def parallel():
+        # each window goes to a worker as soon as its segment's torch half is drawn
+        jobs, pool = [], ThreadPoolExecutor(threads)
+        for i in range(len(texts)):
+            z_p, y_mask, _ = front(i)
+            size = z_p.shape[2]
+            if windowed:
+                size = min(vits_onnx.WINDOW_FRAMES + 2 * vits_onnx.CONTEXT_FRAMES, size)
+            for start, lo, hi in cuts(z_p.shape[2]):
+                z, m = z_p[:, :, start : start + size], y_mask[:, :, start : start + size]
+                jobs.append((i, pool.submit(on_free_worker, z, m), size, lo - start, hi - start))
+        out = [[] for _ in texts]
+        for i, job, size, lo, hi in jobs:
+            piece = job.result()
+            hop = piece.shape[-1] // size
+            out[i].append(piece[..., lo * hop : hi * hop])
+        pool.shutdown()
+        return [np.concatenate(pieces, axis=-1) for pieces in out]
+
+    result = {"runtime": back.runtime, "threads": threads, "segments": len(texts), "frames": frames, "ways": {}}
+    reference = None
+    for name, way in (("intra", intra), ("parallel", parallel), ("pipelined", pipelined)):
+        way()  # warm-up: every shape compiled
+        started = time.perf_counter()
+        audio = way()
+        seconds = time.perf_counter() - started
+        flat = np.concatenate([np.asarray(a).reshape(-1) for a in audio])
+        if reference is None:
+            reference = flat
+        same = flat.shape == reference.shape
+        diff = (flat - reference) if same else None
+        result["ways"][name] = {
+            "seconds": seconds,
+            "identical": bool(same and not diff.any()),
+            "max_diff": float(np.abs(diff).max()) if same else None,
+        }
+    result["threads_alive"] = threading.active_count()
+    return result
+
+
+def print_cores(r: dict) -> None:
+    print(
+        f"back half on {r['runtime']}, {r['threads']} threads, {r['segments']} segments, {r['frames']} frames "
+        "(times after one warm-up pass of each way)"
+    )
+    print("| way | s | x intra | audio against intra |")
+    print("|---|---|---|---|")
+    base = r["ways"]["intra"]["seconds"]
+    for name, w in r["ways"].items():
+        audio = "identical" if w["identical"] else f"max difference {w['max_diff']:.2g}"
+        print(f"| {name} | {w['seconds']:.2f} | {base / w['seconds']:.2f} | {audio} |")
+
+
 def child(args: list[str]) -> dict:
     proc = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -628,6 +782,12 @@ def main() -> None:
         action="store_true",
         help="the float32 back half's GFLOP/s (ONNX Runtime, torch) against a large matrix product's",
     )
+    parser.add_argument(
+        "--cores",
+        action="store_true",
+        help="the back half on all cores: intra-op threads, windows in parallel, pipelined with the torch half",
+    )
+    parser.add_argument("--_cores", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_roofline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--_variant", help=argparse.SUPPRESS)
     parser.add_argument("--_check", action="store_true", help=argparse.SUPPRESS)
@@ -639,6 +799,9 @@ def main() -> None:
         return
     if args._roofline:
         print(json.dumps(roofline(*args._model, args.threads)))
+        return
+    if args._cores:
+        print(json.dumps(cores(*args._model)))
         return
     if args._check:
         print(json.dumps(check_equivalence(*args._model, args.device)))
@@ -666,6 +829,9 @@ def main() -> None:
         if args.roofline:
             extra = ["--threads", str(args.threads)] if args.threads else []
             print_roofline(child(["--_roofline", "--_model", str(model_path), str(config_path), *extra]))
+            return
+        if args.cores:
+            print_cores(child(["--_cores", "--_model", str(model_path), str(config_path)]))
             return
         if args.batch:
             batches(model_path, config_path, args.device, [int(b) for b in args.batch.split(",")], args.threads)
