@@ -514,6 +514,12 @@ def serve(
         "for several. None by default.",
         show_default=False,
     ),
+    voice_sets: Path | None = typer.Option(
+        None,
+        "--voice-sets",
+        help='With --api: a folder of voices folders (each like voices/); a request\'s "voices" names one.',
+        show_default=False,
+    ),
     allow_private_urls: bool = AllowPrivateOpt,
     debug: bool = DebugOpt,
     **options,
@@ -539,6 +545,7 @@ def serve(
                     workers=workers,
                     rate_per_minute=rate_limit,
                     cors_origins=tuple(_origin(o) for o in cors_origins),
+                    voice_sets=_voice_sets(voice_sets),
                 ),
             )
             return
@@ -557,6 +564,18 @@ def serve(
             server.server_close()
 
     _run(debug, False, action)
+
+
+def _voice_sets(folder: Path | None) -> Path | None:
+    if folder is None:
+        return None
+    if not folder.is_dir():
+        raise UsageError(f"--voice-sets {folder}: no such folder")
+    from briefing.engines.presets import load_voices
+
+    for each in sorted(p for p in folder.iterdir() if p.is_dir() and any(p.glob("*.toml"))):
+        load_voices(each)  # a broken preset fails at start, not in a job
+    return folder.resolve()
 
 
 def _origin(value: str) -> str:

@@ -2,11 +2,13 @@
 that a CMS calls when an article is published (Starlette on uvicorn).
 
     POST /v1/episodes        {"text": ...} | {"url": ...} | {"script": {...}}, optional "title",
-                             "epub"; 202 {"id", "status", "status_url"}. An Idempotency-Key
+                             "epub", "voices", "callback_url"; 202 {"id", "status", "status_url"}. An Idempotency-Key
                              header makes a retried POST give the same job (200).
     GET  /v1/episodes/{id}   {"id", "status": queued|running|done|failed, "progress": 0..1,
                              "files": {"mp3": URL, "vtt": ...}, "error"}
     POST /v1/listen          the same body: audio/mpeg while it is synthesised, nothing kept
+    GET  /v1/voices          {"voices": [...]}: the voice sets a body's "voices" may name (the
+                             folders of `serve --voice-sets`); without it, the server's voices
     GET  /v1/openapi.json    the OpenAPI description
 
 Every /v1 call but the description needs `Authorization: Bearer KEY` (401 without or with an
@@ -48,8 +50,7 @@ MAX_BODY = MAX_ARTICLE_BYTES + 64 * 1024  # an article at its limit, and the JSO
 MAX_ACTIVE_JOBS = 16  # queued or running jobs of one key at once
 MAX_LISTENING = 4  # streams (/v1/listen) made at once, beside the workers' jobs
 _CHUNK = 64 * 1024
-_FIELDS = {"text", "url", "script", "title", "epub", "callback_url"}
-_LATER = {"voices"}  # in the API's design (issue 31), not served yet
+_FIELDS = {"text", "url", "script", "title", "epub", "callback_url", "voices"}
 
 
 class RateLimit:
@@ -94,6 +95,7 @@ class Api:
             Route("/v1/episodes", self.create, methods=["POST"]),
             Route("/v1/episodes/{job_id}", self.status, methods=["GET"]),
             Route("/v1/listen", self.listen, methods=["POST"]),
+            Route("/v1/voices", self.voices, methods=["GET"]),
             Route("/", self.index, methods=["GET", "HEAD"]),
             Route("/{name}", self.file, methods=["GET", "HEAD"]),
         ]
@@ -147,7 +149,7 @@ class Api:
         body = await _body(request)
         if isinstance(body, Response):
             return body
-        problem = _check(body)
+        problem = _check(body, self.settings)
         if problem:
             return error(400, problem)
         if self.store.active(key) >= MAX_ACTIVE_JOBS:
@@ -172,7 +174,7 @@ class Api:
         body = await _body(request)
         if isinstance(body, Response):
             return body
-        problem = _check(body) or ("a stream has no callback_url" if "callback_url" in body else None)
+        problem = _check(body, self.settings) or ("a stream has no callback_url" if "callback_url" in body else None)
         if problem:
             return error(400, problem)
         if not self._listening.acquire(blocking=False):
@@ -229,6 +231,13 @@ class Api:
             "error": job.error,
         }
 
+    async def voices(self, request: Request) -> Response:
+        """The voice sets a request may name: the folders of `serve --voice-sets`."""
+        key = self.key(request)
+        if isinstance(key, Response):
+            return key
+        return JSONResponse({"voices": self.settings.voice_set_names()})
+
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(OPENAPI)
 
@@ -263,10 +272,7 @@ async def _body(request: Request) -> dict | Response:
     return body
 
 
-def _check(body: dict) -> str | None:
-    later = sorted(set(body) & _LATER)
-    if later:
-        return f"{', '.join(later)}: not served by this version yet"
+def _check(body: dict, settings: Settings) -> str | None:
     unknown = sorted(set(body) - _FIELDS)
     if unknown:
         return f"unknown field(s) {', '.join(map(repr, unknown))}; fields: {', '.join(sorted(_FIELDS))}"
@@ -285,6 +291,14 @@ def _check(body: dict) -> str | None:
         return "epub must be true or false"
     if "callback_url" in body and (not isinstance(body["callback_url"], str) or not is_url(body["callback_url"])):
         return "callback_url must be an http(s) URL"
+    if "voices" in body:
+        if not isinstance(body["voices"], str):
+            return "voices must be the name of one of the server's voice sets (GET /v1/voices)"
+        if settings.voice_set(body["voices"]) is None:
+            offered = settings.voice_set_names()
+            return f"no voice set {body['voices']!r} on this server; " + (
+                f"it offers: {', '.join(offered)}" if offered else "it offers none (serve --voice-sets)"
+            )
     return None
 
 
@@ -304,6 +318,7 @@ OPENAPI = {
                     "title": {"type": "string"},
                     "epub": {"type": "boolean"},
                     "callback_url": {"type": "string", "format": "uri"},
+                    "voices": {"type": "string", "description": "a voice set of the server (GET /v1/voices)"},
                 },
                 "oneOf": [{"required": ["text"]}, {"required": ["url"]}, {"required": ["script"]}],
             },
@@ -347,6 +362,23 @@ OPENAPI = {
                     "400": {"description": "bad request"},
                     "422": {"description": "failed before its first byte"},
                     "429": {"description": "too many streams at once"},
+                },
+            }
+        },
+        "/v1/voices": {
+            "get": {
+                "summary": "The voice sets a request may name",
+                "responses": {
+                    "200": {
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"voices": {"type": "array", "items": {"type": "string"}}},
+                                }
+                            }
+                        }
+                    }
                 },
             }
         },

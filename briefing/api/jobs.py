@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import tempfile
 import threading
 import time
@@ -35,6 +36,26 @@ class Settings:
     workers: int = 1
     rate_per_minute: int = 60  # /v1 calls of one key
     cors_origins: tuple[str, ...] = ()  # the sites whose pages may call the API from a browser
+    voice_sets: Path | None = None  # a folder of voices folders: a request's "voices" names one
+
+    def voice_set(self, name: str) -> Path | None:
+        """The voices folder a request's "voices" names, or None when the server has no such set."""
+        if self.voice_sets is None or not VOICE_SET_NAME.fullmatch(name):
+            return None
+        folder = self.voice_sets / name
+        return folder if folder.is_dir() and any(folder.glob("*.toml")) else None
+
+    def voice_set_names(self) -> list[str]:
+        if self.voice_sets is None:
+            return []
+        return sorted(
+            p.name
+            for p in self.voice_sets.iterdir()
+            if p.is_dir() and VOICE_SET_NAME.fullmatch(p.name) and any(p.glob("*.toml"))
+        )
+
+
+VOICE_SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a folder's name, never a path
 
 
 class Workers:
@@ -107,6 +128,7 @@ def _options(request: dict, settings: Settings) -> Options:
             **{k: getattr(settings.speak, k) for k in settings.speak.__dataclass_fields__},
             "title": request.get("title"),
             "epub": bool(request.get("epub", False)),
+            **({"voices": settings.voice_set(request["voices"])} if request.get("voices") else {}),
         }
     )
     return Options.from_speak(speak)

@@ -5,8 +5,12 @@ restart. Served in process with Starlette's TestClient (no socket), espeak-ng vo
 
 from __future__ import annotations
 
+import dataclasses
+import re
+import shutil
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
@@ -15,6 +19,7 @@ from briefing.api.app import MAX_BODY, Api
 from briefing.api.jobs import Settings
 from briefing.api.store import DATABASE, Store
 from briefing.cli import app as cli
+from briefing.engines.presets import DEFAULT_VOICES_DIR
 from briefing.options import SpeakOptions
 
 TEXT = "Un port rouvre\n\nLe port de Brest a rouvert lundi après deux jours de tempête, a indiqué la préfecture."
@@ -109,7 +114,8 @@ def test_a_retried_post_with_the_same_idempotency_key_gives_the_same_job(served)
         (b'{"text": "a", "voix": "x"}', {}, 400, "unknown field(s) 'voix'"),
         (b'{"text": "   "}', {}, 400, "text must be a non-empty string"),
         (b'{"url": "file:///etc/passwd"}', {}, 400, "url must be an http(s) URL"),
-        (b'{"text": "a", "voices": "maison"}', {}, 400, "not served by this version yet"),
+        (b'{"text": "a", "voices": "maison"}', {}, 400, "no voice set 'maison' on this server; it offers none"),
+        (b'{"text": "a", "voices": ["maison"]}', {}, 400, "voices must be the name of one of"),
         (b'{"text": "a", "callback_url": "ftp://example.org/"}', {}, 400, "callback_url must be an http(s) URL"),
         (b'{"text": "a"}', {"Content-Type": "text/plain"}, 415, "Content-Type: application/json"),
         (b'{"text": "' + b"a" * MAX_BODY + b'"}', {}, 413, "over"),
@@ -121,6 +127,57 @@ def test_bad_requests_get_a_json_error_never_a_500(served, content, headers, sta
         "/v1/episodes", content=content, headers={"Content-Type": "application/json", **auth(key), **headers}
     )
     assert sent.status_code == status and fragment in sent.json()["error"]
+
+
+def voice_sets(root, **speeds) -> Path:
+    """A folder of voice sets: for each name, the bundled voices with the narrator at that speed."""
+    for name, speed in speeds.items():
+        folder = root / name
+        shutil.copytree(DEFAULT_VOICES_DIR, folder, ignore=shutil.ignore_patterns("optional"))
+        narrator = folder / "espeak-narrator.toml"
+        narrator.write_text(narrator.read_text(encoding="utf-8").replace("speed = 1.0", f"speed = {speed}"))
+    return root
+
+
+def last_cue_s(vtt: str) -> float:
+    h, m, s = re.findall(r"--> (\d+):(\d+):(\d+\.\d+)", vtt)[-1]
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def test_a_request_names_one_of_the_servers_voice_sets(tmp_path):
+    sets = voice_sets(tmp_path / "sets", lente=0.7, rapide=1.3)
+    (sets / "vide").mkdir()  # no preset in it: not a set
+    folder = tmp_path / "served"
+    folder.mkdir()
+    key = Store(folder).add_key("site")
+    settings = dataclasses.replace(SETTINGS, voice_sets=sets)
+    with TestClient(Api(folder, settings).app()) as client:
+        assert client.get("/v1/voices").status_code == 401
+        assert client.get("/v1/voices", headers=auth(key)).json() == {"voices": ["lente", "rapide"]}
+        lengths = {}
+        for voices in ("lente", "rapide", None):
+            body = {"text": TEXT, **({"voices": voices} if voices else {})}
+            posted = client.post("/v1/episodes", json=body, headers=auth(key))
+            assert posted.status_code == 202, posted.json()
+            job = wait_done(client, posted.json()["status_url"], key)
+            assert job["status"] == "done", job
+            lengths[voices] = last_cue_s(client.get(job["files"]["vtt"]).text)
+        # the narrator reads the whole text: slower in "lente", faster in "rapide" than the server's own
+        assert lengths["lente"] > lengths[None] * 1.2 and lengths["rapide"] < lengths[None] / 1.1, lengths
+        for name in ("vide", "../sets/lente", "autre"):
+            refused = client.post("/v1/episodes", json={"text": TEXT, "voices": name}, headers=auth(key))
+            assert refused.status_code == 400, name
+            assert refused.json()["error"] == f"no voice set {name!r} on this server; it offers: lente, rapide"
+
+
+def test_serve_checks_its_voice_sets_at_start(runner, tmp_path):
+    missing = runner.invoke(cli, ["serve", str(tmp_path), "--api", "--voice-sets", str(tmp_path / "nope")])
+    assert missing.exit_code == 2 and "--voice-sets" in missing.stderr and "no such folder" in missing.stderr
+    broken = tmp_path / "sets" / "cassee"
+    broken.mkdir(parents=True)
+    (broken / "narrateur.toml").write_text('role = "narrator"\nengine = "nulle-part"\n', encoding="utf-8")
+    refused = runner.invoke(cli, ["serve", str(tmp_path), "--api", "--voice-sets", str(tmp_path / "sets")])
+    assert refused.exit_code == 2 and "narrateur.toml" in refused.stderr, refused.output
 
 
 def test_a_job_left_running_by_a_killed_server_is_finished_after_a_restart(tmp_path):
