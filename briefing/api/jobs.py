@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import re
 import tempfile
 import threading
@@ -151,7 +152,8 @@ def render(job: Job, folder: Path, settings: Settings, progress) -> dict[str, st
     """Render `job` into `folder`; the names of its files by kind ("mp3", "vtt", ...)."""
     request = job.request
     out = folder / f"{job.id}.mp3"
-    with tempfile.TemporaryDirectory(prefix=".briefing-job-", dir=folder) as tmp:
+    # named as make_episode's work folders: one a killed server leaves is removed by the next render
+    with tempfile.TemporaryDirectory(prefix=f".briefing-work-{os.getpid()}-job-", dir=folder) as tmp:
         with network_policy(NetworkPolicy(allow_private=settings.allow_private_urls)):
             result = make_episode(
                 _sources(request, Path(tmp)),

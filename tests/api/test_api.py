@@ -193,6 +193,120 @@ def test_a_job_left_running_by_a_killed_server_is_finished_after_a_restart(tmp_p
     assert rows == (1, "done")  # not lost, not run twice
 
 
+class Server:
+    """`briefing serve DIR --api` as a user runs it: its own process, a real socket on 127.0.0.1."""
+
+    def __init__(self, folder: Path, cache: Path):
+        import os
+        import socket
+        import subprocess
+        import sys
+
+        import httpx
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        args = ["serve", str(folder), "--api", "--engine", "espeak", "--port", str(port)]
+        env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "briefing", *args], env=env, stderr=subprocess.PIPE, text=True
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(self.base + "/v1/openapi.json", timeout=1)
+                return
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and self.process.poll() is None, self.process.stderr.read()
+                time.sleep(0.1)
+
+    def post(self, key: str, body: dict) -> str:
+        import httpx
+
+        posted = httpx.post(self.base + "/v1/episodes", json=body, headers=auth(key), timeout=10)
+        assert posted.status_code == 202, posted.text
+        return posted.json()["id"]
+
+    def job(self, key: str, job_id: str) -> dict:
+        import httpx
+
+        return httpx.get(f"{self.base}/v1/episodes/{job_id}", headers=auth(key), timeout=10).json()
+
+    def finish(self, key: str, ids: list[str], timeout: float = 300) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [self.job(key, i) for i in ids]
+            if all(j["status"] in ("done", "failed") for j in jobs):
+                return jobs
+            assert time.monotonic() < deadline, jobs
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def audio_frames(mp3: Path) -> bytes:
+    """The MP3 without its ID3 tag (which holds the job's own id in its GUID)."""
+    data = mp3.read_bytes()
+    assert data[:3] == b"ID3"
+    size = 0
+    for byte in data[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    return data[10 + size :]
+
+
+def test_kill_9_mid_job_then_a_restart_finishes_every_job_as_an_uninterrupted_run_would(tmp_path):
+    """issue 31: the server killed with SIGKILL while it renders; started again, it finishes every
+    accepted job, each once, into the files an uninterrupted server makes of the same requests."""
+    import os
+    import signal
+
+    # long enough to be caught mid-render: about 40 s of speech each
+    texts = [f"Article {n}\n\n" + " ".join([TEXT.split("\n\n")[1]] * (6 + n)) for n in range(3)]
+    killed, calm = tmp_path / "killed", tmp_path / "calm"
+    outputs = {}
+    for folder in (killed, calm):
+        folder.mkdir()
+        key = Store(folder).add_key("site")
+        server = Server(folder, tmp_path / f"cache-{folder.name}")
+        ids = [server.post(key, {"text": t, "title": f"Article {n}"}) for n, t in enumerate(texts)]
+        if folder is killed:
+            deadline = time.monotonic() + 120
+            while not 0 < server.job(key, ids[1])["progress"] < 1:  # the second job half made
+                assert time.monotonic() < deadline and server.job(key, ids[1])["status"] != "done"
+                time.sleep(0.01)
+            os.kill(server.process.pid, signal.SIGKILL)
+            server.process.wait(timeout=10)
+            states = [server_state(folder, i) for i in ids]
+            assert states == ["done", "running", "queued"], states
+            assert any(p.name.startswith(".briefing-work-") for p in folder.iterdir())  # its work, left behind
+            server = Server(folder, tmp_path / f"cache-{folder.name}")  # started again
+        try:
+            jobs = server.finish(key, ids)
+        finally:
+            server.stop()
+        assert [j["status"] for j in jobs] == ["done"] * 3, jobs
+        outputs[folder.name] = [
+            (audio_frames(folder / f"{i}.mp3"), (folder / f"{i}.vtt").read_text(encoding="utf-8")) for i in ids
+        ]
+        rows = sqlite3.connect(folder / DATABASE).execute("SELECT count(*), min(status), max(status) FROM jobs")
+        assert rows.fetchone() == (3, "done", "done")  # none lost, none twice
+        leftovers = [p.name for p in folder.iterdir() if p.name.startswith(".") and not p.name.startswith(DATABASE)]
+        assert leftovers == [], leftovers  # no work folder, no partial file (the database keeps its WAL files)
+        assert len(list(folder.glob("*.mp3"))) == 3
+    assert outputs["killed"] == outputs["calm"]
+
+
+def server_state(folder: Path, job_id: str) -> str:
+    with sqlite3.connect(folder / DATABASE) as db:
+        return db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+
+
 def test_a_failed_render_is_a_failed_job_with_its_reason(served):
     client, _folder, key = served
     posted = client.post("/v1/episodes", json={"script": {"title": "x", "segments": []}}, headers=auth(key))
