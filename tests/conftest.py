@@ -237,3 +237,11 @@ def episode_folder(tmp_path_factory):
     (folder / "fuite.html").symlink_to(work / "secret.html")
     (folder / "lien.vtt").symlink_to(folder / "briefing-2026-11-24.vtt")
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (tests/browser.py), one per test module."""
+    from browser import chromium
+
+    yield from chromium()
