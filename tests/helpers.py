@@ -3,6 +3,7 @@ builders. Fixtures are in conftest.py; measurements on audio in audio_checks.py.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from briefing.publish.page import Page, PageChapter, PageCue
@@ -129,3 +130,64 @@ Interrogée par la radio locale, Camille Roux, urbaniste, a jugé : « Le plan e
 
 « Les travaux commenceront au printemps », a assuré M. Vidal. « Les riverains seront consultés », a promis Thomas Petit, directeur des services techniques.
 """
+
+
+class ApiServer:
+    """`briefing serve DIR --api` as a user runs it: its own process, a real socket on 127.0.0.1."""
+
+    def __init__(self, folder: Path, cache: Path, *extra: str):
+        import os
+        import socket
+        import subprocess
+        import sys
+
+        import httpx
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        args = ["serve", str(folder), "--api", "--engine", "espeak", "--port", str(port), *extra]
+        env = dict(os.environ, XDG_CACHE_HOME=str(cache))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "briefing", *args], env=env, stderr=subprocess.PIPE, text=True
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(self.base + "/v1/openapi.json", timeout=1)
+                return
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and self.process.poll() is None, self.process.stderr.read()
+                time.sleep(0.1)
+
+    def post(self, key: str, body: dict) -> str:
+        import httpx
+
+        posted = httpx.post(
+            self.base + "/v1/episodes", json=body, headers={"Authorization": f"Bearer {key}"}, timeout=10
+        )
+        assert posted.status_code == 202, posted.text
+        return posted.json()["id"]
+
+    def job(self, key: str, job_id: str) -> dict:
+        import httpx
+
+        return httpx.get(
+            f"{self.base}/v1/episodes/{job_id}", headers={"Authorization": f"Bearer {key}"}, timeout=10
+        ).json()
+
+    def finish(self, key: str, ids: list[str], timeout: float = 300) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = [self.job(key, i) for i in ids]
+            if all(j["status"] in ("done", "failed") for j in jobs):
+                return jobs
+            assert time.monotonic() < deadline, jobs
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)

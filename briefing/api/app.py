@@ -10,8 +10,10 @@ that a CMS calls when an article is published (Starlette on uvicorn).
     GET  /v1/voices          {"voices": [...]}: the voice sets a body's "voices" may name (the
                              folders of `serve --voice-sets`); without it, the server's voices
     GET  /v1/openapi.json    the OpenAPI description
+    GET  /v1/embed.js        <briefing-player src=".../v1/episodes/ID">, the player for article
+                             pages (templates/embed.js): it plays the episode's public files
 
-Every /v1 call but the description needs `Authorization: Bearer KEY` (401 without or with an
+Every /v1 call but the description and the player's script needs `Authorization: Bearer KEY` (401 without or with an
 unknown key, 403 with a revoked one, 429 over its rate); a key sees its own jobs only (404 for
 another's). Browsers may call it from the origins `--cors-origin` names, none by default. A body
 over MAX_BODY is refused with 413, malformed JSON and unknown fields with 400; errors are JSON
@@ -21,12 +23,14 @@ over MAX_BODY is refused with 413, malformed JSON and unknown fields with 400; e
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
 import os
 import threading
 import time
+from importlib import resources
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -96,6 +100,7 @@ class Api:
             Route("/v1/episodes/{job_id}", self.status, methods=["GET"]),
             Route("/v1/listen", self.listen, methods=["POST"]),
             Route("/v1/voices", self.voices, methods=["GET"]),
+            Route("/v1/embed.js", self.embed, methods=["GET", "HEAD"]),
             Route("/", self.index, methods=["GET", "HEAD"]),
             Route("/{name}", self.file, methods=["GET", "HEAD"]),
         ]
@@ -238,6 +243,14 @@ class Api:
             return key
         return JSONResponse({"voices": self.settings.voice_set_names()})
 
+    async def embed(self, request: Request) -> Response:
+        """The <briefing-player> web component for article pages (no key: it reads public files)."""
+        return Response(
+            _embed_script(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        )
+
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(OPENAPI)
 
@@ -250,6 +263,11 @@ class Api:
         if path is None:
             return Response("not found\n", status_code=404, media_type="text/plain; charset=utf-8")
         return FileResponse(path, media_type=content_type(name))
+
+
+@functools.cache
+def _embed_script() -> bytes:
+    return (resources.files("briefing.publish") / "templates" / "embed.js").read_bytes()
 
 
 async def _body(request: Request) -> dict | Response:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import ApiServer
 from starlette.testclient import TestClient
 
 from briefing.api.app import MAX_BODY, Api
@@ -93,6 +94,14 @@ def test_an_article_posted_is_rendered_into_the_folder_and_its_files_served(serv
     assert client.get(f"/{DATABASE}").status_code == 404  # the keys' and jobs' database is never served
     other = Store(folder).add_key("other")
     assert client.get(posted.json()["status_url"], headers=auth(other)).status_code == 404  # not its job
+
+
+def test_the_players_script_is_public_cached_and_javascript(served):
+    client, _folder, _key = served
+    script = client.get("/v1/embed.js")  # no key: an article page has none to give
+    assert script.status_code == 200 and script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert script.headers["x-content-type-options"] == "nosniff" and "max-age" in script.headers["cache-control"]
+    assert 'customElements.define("briefing-player"' in script.text
 
 
 def test_a_retried_post_with_the_same_idempotency_key_gives_the_same_job(served):
@@ -193,63 +202,6 @@ def test_a_job_left_running_by_a_killed_server_is_finished_after_a_restart(tmp_p
     assert rows == (1, "done")  # not lost, not run twice
 
 
-class Server:
-    """`briefing serve DIR --api` as a user runs it: its own process, a real socket on 127.0.0.1."""
-
-    def __init__(self, folder: Path, cache: Path):
-        import os
-        import socket
-        import subprocess
-        import sys
-
-        import httpx
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        args = ["serve", str(folder), "--api", "--engine", "espeak", "--port", str(port)]
-        env = dict(os.environ, XDG_CACHE_HOME=str(cache))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "briefing", *args], env=env, stderr=subprocess.PIPE, text=True
-        )
-        self.base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(self.base + "/v1/openapi.json", timeout=1)
-                return
-            except httpx.TransportError:
-                assert time.monotonic() < deadline and self.process.poll() is None, self.process.stderr.read()
-                time.sleep(0.1)
-
-    def post(self, key: str, body: dict) -> str:
-        import httpx
-
-        posted = httpx.post(self.base + "/v1/episodes", json=body, headers=auth(key), timeout=10)
-        assert posted.status_code == 202, posted.text
-        return posted.json()["id"]
-
-    def job(self, key: str, job_id: str) -> dict:
-        import httpx
-
-        return httpx.get(f"{self.base}/v1/episodes/{job_id}", headers=auth(key), timeout=10).json()
-
-    def finish(self, key: str, ids: list[str], timeout: float = 300) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while True:
-            jobs = [self.job(key, i) for i in ids]
-            if all(j["status"] in ("done", "failed") for j in jobs):
-                return jobs
-            assert time.monotonic() < deadline, jobs
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        import signal
-
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
-
-
 def audio_frames(mp3: Path) -> bytes:
     """The MP3 without its ID3 tag (which holds the job's own id in its GUID)."""
     data = mp3.read_bytes()
@@ -273,7 +225,7 @@ def test_kill_9_mid_job_then_a_restart_finishes_every_job_as_an_uninterrupted_ru
     for folder in (killed, calm):
         folder.mkdir()
         key = Store(folder).add_key("site")
-        server = Server(folder, tmp_path / f"cache-{folder.name}")
+        server = ApiServer(folder, tmp_path / f"cache-{folder.name}")
         ids = [server.post(key, {"text": t, "title": f"Article {n}"}) for n, t in enumerate(texts)]
         if folder is killed:
             deadline = time.monotonic() + 120
@@ -285,7 +237,7 @@ def test_kill_9_mid_job_then_a_restart_finishes_every_job_as_an_uninterrupted_ru
             states = [server_state(folder, i) for i in ids]
             assert states == ["done", "running", "queued"], states
             assert any(p.name.startswith(".briefing-work-") for p in folder.iterdir())  # its work, left behind
-            server = Server(folder, tmp_path / f"cache-{folder.name}")  # started again
+            server = ApiServer(folder, tmp_path / f"cache-{folder.name}")  # started again
         try:
             jobs = server.finish(key, ids)
         finally:
