@@ -3,6 +3,8 @@ builders. Fixtures are in conftest.py; measurements on audio in audio_checks.py.
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from pathlib import Path
 
@@ -191,3 +193,29 @@ class ApiServer:
 
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
+
+
+def concurrently(calls, width: int | None = None) -> list[tuple[object, float]]:
+    """Run every call at once (`width` threads, all of them by default): (what it returned or the
+    exception it raised, its seconds), in the calls' order."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = threading.Barrier(min(len(calls), width or len(calls)))
+
+    def timed(call):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            start.wait(timeout=30)  # leave together, so that they are concurrent
+        began = time.perf_counter()
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001 - reported as the call's result
+            result = exc
+        return result, time.perf_counter() - began
+
+    with ThreadPoolExecutor(width or len(calls)) as pool:
+        return list(pool.map(timed, calls))
+
+
+def percentile(values, p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]

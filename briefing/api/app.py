@@ -107,6 +107,8 @@ class Api:
 
         @contextlib.asynccontextmanager
         async def lifespan(app):
+            if self.settings.warm:
+                await run_in_threadpool(self.workers.warm)
             self.workers.start()
             try:
                 yield
