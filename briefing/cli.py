@@ -490,7 +490,7 @@ def feed(
 
 
 @app.command()
-@with_options(("engine", "voices", "device", "jobs", "cache"))
+@with_options(("engine", "voices", "device", "jobs", "cache", "executor", "ray_address", "ray_cpus"))
 def serve(
     folder: Path = typer.Argument(..., metavar="DIR", help="The folder of episodes to serve.", show_default=False),
     host: str = typer.Option(

@@ -219,3 +219,13 @@ def concurrently(calls, width: int | None = None) -> list[tuple[object, float]]:
 def percentile(values, p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+def audio_frames(mp3: Path) -> bytes:
+    """The MP3 without its ID3 tag (which holds the job's own id in its GUID)."""
+    data = mp3.read_bytes()
+    assert data[:3] == b"ID3"
+    size = 0
+    for byte in data[6:10]:
+        size = (size << 7) | (byte & 0x7F)
+    return data[10 + size :]

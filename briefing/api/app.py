@@ -191,7 +191,7 @@ class Api:
 
         def work() -> None:
             try:
-                stream(body, self.settings, writable)
+                stream(body, self.settings, writable, self.workers.executor)
             except BriefingError as exc:
                 failure.append(str(exc))
             except Exception as exc:  # noqa: BLE001 - a stream's failure must not reach the server

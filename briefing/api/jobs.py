@@ -69,6 +69,7 @@ class Workers:
         self.describe = None  # job -> its JSON as GET /v1/episodes/{id} gives it (set by the app)
         self._wake = threading.Condition()
         self._stopping = False
+        self.executor = None  # with --executor ray, one set of actors for every job (`start`)
         self._threads = [
             threading.Thread(target=self._loop, name=f"briefing-worker-{i}", daemon=True)
             for i in range(settings.workers)
@@ -81,15 +82,26 @@ class Workers:
         they hold the interpreter, so does every call the server answers meanwhile (50 POSTs at
         once on a cold server: 1.6 s each at the median)."""
         started = time.perf_counter()
+        self.open_executor()
         try:
             with open(os.devnull, "wb") as sink:
-                stream({"text": WARM_TEXT}, self.settings, sink.fileno())
+                stream({"text": WARM_TEXT}, self.settings, sink.fileno(), self.executor)
         except Exception as exc:  # noqa: BLE001 - a failed warm-up is not fatal: the first job says why
             log.warning("warm-up failed (%s: %s); the first request will load what it needs", type(exc).__name__, exc)
             return
         log.info("warm: ready in %.1f s", time.perf_counter() - started)
 
+    def open_executor(self) -> None:
+        speak = self.settings.speak
+        if speak.executor == "ray" and self.executor is None:
+            from briefing.synthesis.executors import make_executor
+
+            # made once: a job each starting (and stopping) a Ray instance would cost seconds and
+            # leave no actor warm; the jobs of all the workers and the streams share these actors
+            self.executor = make_executor("ray", speak.jobs, speak.device, speak.ray_address, speak.ray_cpus)
+
     def start(self) -> None:
+        self.open_executor()
         requeued = self.store.requeue_running()
         if requeued:
             log.info("%d job(s) left running by a stopped server: queued again", requeued)
@@ -107,6 +119,9 @@ class Workers:
             self._wake.notify_all()
         for thread in self._threads:
             thread.join(timeout)
+        if self.executor is not None:
+            self.executor.close()
+            self.executor = None
 
     def _loop(self) -> None:
         while True:
@@ -123,7 +138,9 @@ class Workers:
 
     def run(self, job: Job) -> None:
         try:
-            files = render(job, self.folder, self.settings, lambda done: self.store.progress(job.id, done))
+            files = render(
+                job, self.folder, self.settings, lambda done: self.store.progress(job.id, done), self.executor
+            )
         except BriefingError as exc:
             self.store.fail(job.id, str(exc))
         except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
@@ -167,8 +184,9 @@ def _sources(request: dict, folder: Path) -> list[str]:
     return [request["url"]]
 
 
-def render(job: Job, folder: Path, settings: Settings, progress) -> dict[str, str]:
-    """Render `job` into `folder`; the names of its files by kind ("mp3", "vtt", ...)."""
+def render(job: Job, folder: Path, settings: Settings, progress, executor=None) -> dict[str, str]:
+    """Render `job` into `folder`; the names of its files by kind ("mp3", "vtt", ...). `executor`:
+    shared by the jobs (Ray actors), else one made for this job as `speak` does."""
     request = job.request
     out = folder / f"{job.id}.mp3"
     # named as make_episode's work folders: one a killed server leaves is removed by the next render
@@ -179,18 +197,21 @@ def render(job: Job, folder: Path, settings: Settings, progress) -> dict[str, st
                 out,
                 _options(request, settings),
                 progress=lambda stats: progress(stats.done / stats.total),
+                executor=executor,
             )
     paths = episode_paths(result.path)
     names = {"html": "page"}  # the API's names of the files, where they differ from the kinds'
     return {names.get(kind.key, kind.key): paths[kind].name for kind in paths if paths[kind] in result.files}
 
 
-def stream(request: dict, settings: Settings, fd: int) -> None:
+def stream(request: dict, settings: Settings, fd: int, executor=None) -> None:
     """Render `request` as a stream: the MP3 written to the file descriptor `fd` as it is made
     (the same chain and loudness as a file), nothing kept on disk."""
     with tempfile.TemporaryDirectory(prefix="briefing-listen-") as tmp:
         with network_policy(NetworkPolicy(allow_private=settings.allow_private_urls)):
-            make_episode(_sources(request, Path(tmp)), Path("-"), _options(request, settings), stream_fd=fd)
+            make_episode(
+                _sources(request, Path(tmp)), Path("-"), _options(request, settings), stream_fd=fd, executor=executor
+            )
 
 
 WEBHOOK_DELAYS = (1.0, 4.0, 16.0, 60.0, 240.0)  # seconds before each retry: five, over about 5 minutes

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 from briefing.engines import Audio
 from briefing.engines.registry import engine_class
@@ -96,13 +97,17 @@ class RayExecutor(Executor):
         self.address = address
         self.actors: list = []
         self._next = 0
+        self._lock = threading.Lock()  # the API's workers share one executor: actors started once
 
     def _start(self, presets: list[VoicePreset] | None = None) -> None:
         """Start the actors, once. They ask Ray for a GPU only with --device cuda and when a voice
         of the run can use one (`presets`; None: not known yet): an espeak-only run on a cluster
         without GPUs must not wait for ever for a GPU it would not use."""
-        if self.actors:
-            return
+        with self._lock:
+            if not self.actors:
+                self._start_actors(presets)
+
+    def _start_actors(self, presets: list[VoicePreset] | None) -> None:
         ray = self.ray
         gpus = 0
         if self.device == "cuda" and (
@@ -141,8 +146,9 @@ class RayExecutor(Executor):
 
     def submit(self, index: int, text: str, preset: VoicePreset):
         self._start([preset])
-        actor = self.actors[self._next % len(self.actors)]
-        self._next += 1
+        with self._lock:
+            actor = self.actors[self._next % len(self.actors)]
+            self._next += 1
         return index, text, actor.synthesize.remote(index, text, preset)
 
     def result(self, handle) -> Audio:

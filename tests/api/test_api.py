@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import ApiServer
+from helpers import ApiServer, audio_frames
 from starlette.testclient import TestClient
 
 from briefing.api.app import MAX_BODY, Api
@@ -200,16 +200,6 @@ def test_a_job_left_running_by_a_killed_server_is_finished_after_a_restart(tmp_p
     assert done["status"] == "done" and (tmp_path / f"{job.id}.mp3").is_file()
     rows = sqlite3.connect(tmp_path / DATABASE).execute("SELECT count(*), min(status) FROM jobs").fetchone()
     assert rows == (1, "done")  # not lost, not run twice
-
-
-def audio_frames(mp3: Path) -> bytes:
-    """The MP3 without its ID3 tag (which holds the job's own id in its GUID)."""
-    data = mp3.read_bytes()
-    assert data[:3] == b"ID3"
-    size = 0
-    for byte in data[6:10]:
-        size = (size << 7) | (byte & 0x7F)
-    return data[10 + size :]
 
 
 def test_kill_9_mid_job_then_a_restart_finishes_every_job_as_an_uninterrupted_run_would(tmp_path):

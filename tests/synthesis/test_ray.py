@@ -13,7 +13,7 @@ ray = (
     else __import__("ray")
 )
 
-from helpers import write_preset  # noqa: E402
+from helpers import audio_frames, write_preset  # noqa: E402
 
 from briefing.audio.assembly import assemble  # noqa: E402
 from briefing.cli import app  # noqa: E402
@@ -168,3 +168,42 @@ def test_more_cpus_per_actor_than_the_cluster_has_is_a_one_line_error(runner, ar
     )
     assert result.exit_code == 2 and "has 2 CPUs in all" in result.output, result.output
     assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_serve_api_renders_its_jobs_on_shared_ray_actors(tmp_path):
+    """`serve --api --executor ray`: the workers' jobs and the streams go to one set of actors,
+    made once; a job's audio is the same as on the local executor."""
+    import time
+
+    from starlette.testclient import TestClient
+
+    from briefing.api.app import Api
+    from briefing.api.jobs import Settings
+    from briefing.api.store import Store
+    from briefing.options import SpeakOptions
+
+    text = "Un port rouvre\n\nLe port de Brest a rouvert lundi, « après deux jours de tempête », a dit la préfète."
+    frames = {}
+    for executor in ("ray", "local"):
+        folder = tmp_path / executor
+        folder.mkdir()
+        key = Store(folder).add_key("site")
+        settings = Settings(speak=SpeakOptions(engine="espeak", executor=executor, jobs=2, cache=False), workers=2)
+        api = Api(folder, settings)
+        with TestClient(api.app()) as client:
+            if executor == "ray":
+                actors = list(api.workers.executor.actors)  # made at start, for the warm-up
+                assert len(actors) == 2
+            auth = {"Authorization": f"Bearer {key}"}
+            ids = [client.post("/v1/episodes", json={"text": text}, headers=auth).json()["id"] for _ in range(3)]
+            deadline = time.monotonic() + 120
+            while any(client.get(f"/v1/episodes/{i}", headers=auth).json()["status"] != "done" for i in ids):
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+            listened = client.post("/v1/listen", json={"text": text}, headers=auth)
+            assert listened.status_code == 200 and len(listened.content) > 10_000
+            if executor == "ray":
+                assert api.workers.executor.actors == actors  # the same actors for every job and stream
+        assert api.workers.executor is None  # closed with the server (the module's Ray stays up)
+        frames[executor] = {audio_frames(folder / f"{i}.mp3") for i in ids}
+    assert len(frames["ray"]) == 1 and frames["ray"] == frames["local"]
