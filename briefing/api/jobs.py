@@ -70,6 +70,7 @@ class Workers:
         self._wake = threading.Condition()
         self._stopping = False
         self.executor = None  # with --executor ray, one set of actors for every job (`start`)
+        self.deliveries = Deliveries(store, settings)
         self._threads = [
             threading.Thread(target=self._loop, name=f"briefing-worker-{i}", daemon=True)
             for i in range(settings.workers)
@@ -102,6 +103,7 @@ class Workers:
 
     def start(self) -> None:
         self.open_executor()
+        self.deliveries.start()
         requeued = self.store.requeue_running()
         if requeued:
             log.info("%d job(s) left running by a stopped server: queued again", requeued)
@@ -119,6 +121,7 @@ class Workers:
             self._wake.notify_all()
         for thread in self._threads:
             thread.join(timeout)
+        self.deliveries.stop(timeout)
         if self.executor is not None:
             self.executor.close()
             self.executor = None
@@ -137,26 +140,80 @@ class Workers:
             self.run(job)
 
     def run(self, job: Job) -> None:
+        announce = self._announce
         try:
             files = render(
                 job, self.folder, self.settings, lambda done: self.store.progress(job.id, done), self.executor
             )
         except BriefingError as exc:
-            self.store.fail(job.id, str(exc))
+            self.store.fail(job.id, str(exc), announce)
         except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
             log.exception("job %s failed", job.id)
-            self.store.fail(job.id, f"internal error: {type(exc).__name__}")
+            self.store.fail(job.id, f"internal error: {type(exc).__name__}", announce)
         else:
-            self.store.finish(job.id, files)
-        url = job.request.get("callback_url")
-        if url:
-            ended = self.store.job(job.id)
-            payload = self.describe(ended) if self.describe is not None else {"id": job.id, "status": ended.status}
-            body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-            key = self.store.signing_key(job.key_id)
-            threading.Thread(
-                target=deliver, args=(url, body, key, self.settings), name="briefing-webhook", daemon=True
-            ).start()
+            self.store.finish(job.id, files, announce)
+        if job.request.get("callback_url"):
+            self.deliveries.wake()
+
+    def _announce(self, job: Job) -> bytes:
+        """The webhook's body: the job's JSON as GET /v1/episodes/{id} gives it."""
+        payload = self.describe(job) if self.describe is not None else {"id": job.id, "status": job.status}
+        return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+class Deliveries:
+    """The webhooks: rows of the database (queued with the job's end, in the same transaction),
+    POSTed by one thread, retried after WEBHOOK_DELAYS, and taken up again by a restarted
+    server where it left them: a webhook is lost neither by a failing receiver nor by a restart."""
+
+    def __init__(self, store: Store, settings: Settings):
+        self.store, self.settings = store, settings
+        self._wake = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="briefing-webhooks", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify_all()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._wake:
+            self._stopping = True
+            self._wake.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while True:
+            with self._wake:
+                if self._stopping:
+                    return
+            for delivery in self.store.due_deliveries(time.time()):
+                self.attempt(delivery)
+                with self._wake:
+                    if self._stopping:
+                        return
+            due = self.store.next_delivery_at()
+            with self._wake:
+                if not self._stopping:
+                    self._wake.wait(timeout=1.0 if due is None else min(1.0, max(0.0, due - time.time())))
+
+    def attempt(self, delivery) -> None:
+        attempts = delivery.attempts + 1
+        ok, error, final = send(delivery.url, delivery.body, self.store.signing_key(delivery.key_id), self.settings)
+        if ok:
+            self.store.delivered(delivery.id, attempts)
+            return
+        delays = WEBHOOK_DELAYS
+        if final or attempts > len(delays):
+            log.warning("webhook %s: not delivered after %d attempt(s): %s", delivery.url, attempts, error)
+            self.store.retry_delivery(delivery.id, attempts, None, error)
+        else:
+            log.info("webhook %s, attempt %d: %s", delivery.url, attempts, error)
+            self.store.retry_delivery(delivery.id, attempts, time.time() + delays[attempts - 1], error)
 
 
 def _options(request: dict, settings: Settings) -> Options:
@@ -223,23 +280,16 @@ def signature(body: bytes, key: bytes) -> str:
     return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def deliver(url: str, body: bytes, key: bytes, settings: Settings) -> bool:
-    """POST a finished job's JSON to its callback_url, signed, under the network policy; retried
-    after WEBHOOK_DELAYS while the receiver cannot be reached or answers other than 2xx."""
+def send(url: str, body: bytes, key: bytes, settings: Settings) -> tuple[bool, str, bool]:
+    """One signed POST of a webhook under the network policy: (delivered, why not, whether to give
+    up now: a refused address is not retried)."""
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(body, key)}
-    policy = NetworkPolicy(allow_private=settings.allow_private_urls)
-    for attempt, delay in enumerate((0.0, *WEBHOOK_DELAYS)):
-        time.sleep(delay)
-        try:
-            status = post(url, body, headers, policy)
-        except BriefingError as exc:
-            if isinstance(exc, RefusedAddress):
-                log.warning("webhook %s: %s", url, exc)
-                return False
-            log.info("webhook %s, attempt %d: %s", url, attempt + 1, exc)
-            continue
-        if 200 <= status < 300:
-            return True
-        log.info("webhook %s, attempt %d: HTTP %d", url, attempt + 1, status)
-    log.warning("webhook %s: not delivered after %d attempts", url, len(WEBHOOK_DELAYS) + 1)
-    return False
+    try:
+        status = post(url, body, headers, NetworkPolicy(allow_private=settings.allow_private_urls))
+    except RefusedAddress as exc:
+        return False, str(exc), True
+    except BriefingError as exc:
+        return False, str(exc), False
+    if 200 <= status < 300:
+        return True, "", False
+    return False, f"HTTP {status}", False

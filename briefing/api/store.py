@@ -17,6 +17,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,17 @@ CREATE TABLE IF NOT EXISTS jobs (
     UNIQUE (key_id, idempotency)
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, created);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL REFERENCES jobs(id),
+    url TEXT NOT NULL,
+    body BLOB NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,
+    state TEXT NOT NULL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (state, next_at);
 """
 
 
@@ -59,6 +71,16 @@ class Key:
     name: str
     created: str
     revoked: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    job_id: str
+    key_id: int
+    url: str
+    body: bytes
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -159,11 +181,15 @@ class Store:
             return self.job(rows[0][0]), False
 
     def job(self, job_id: str) -> Job | None:
-        rows = self._run(
+        with self._lock:
+            return self._job(job_id)
+
+    def _job(self, job_id: str) -> Job | None:  # with the lock held
+        rows = self._db.execute(
             "SELECT id, key_id, status, request, progress, files, error, created, started, finished "
             "FROM jobs WHERE id = ?",
             (job_id,),
-        )
+        ).fetchall()
         if not rows:
             return None
         row = list(rows[0])
@@ -183,14 +209,74 @@ class Store:
     def progress(self, job_id: str, fraction: float) -> None:
         self._run("UPDATE jobs SET progress = ? WHERE id = ? AND status = 'running'", (fraction, job_id))
 
-    def finish(self, job_id: str, files: dict) -> None:
-        self._run(
+    def finish(self, job_id: str, files: dict, announce=None) -> None:
+        """The job is done. `announce(job) -> bytes`: its webhook's body, queued for delivery in
+        the same transaction when the job has a callback_url (a server killed now loses neither)."""
+        self._end(
+            job_id,
             "UPDATE jobs SET status = 'done', progress = 1, files = ?, finished = ? WHERE id = ?",
             (json.dumps(files), _now(), job_id),
+            announce,
         )
 
-    def fail(self, job_id: str, error: str) -> None:
-        self._run("UPDATE jobs SET status = 'failed', error = ?, finished = ? WHERE id = ?", (error, _now(), job_id))
+    def fail(self, job_id: str, error: str, announce=None) -> None:
+        self._end(
+            job_id,
+            "UPDATE jobs SET status = 'failed', error = ?, finished = ? WHERE id = ?",
+            (error, _now(), job_id),
+            announce,
+        )
+
+    def _end(self, job_id: str, sql: str, args: tuple, announce) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(sql, args)
+                job = self._job(job_id)
+                url = job.request.get("callback_url") if job is not None else None
+                if url and announce is not None:
+                    self._db.execute(
+                        "INSERT INTO deliveries (job_id, url, body, next_at, state) VALUES (?, ?, ?, ?, 'pending')",
+                        (job_id, url, announce(job), time.time()),
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    # -- webhooks --
+
+    def due_deliveries(self, now: float, limit: int = 16) -> list[Delivery]:
+        rows = self._run(
+            "SELECT d.id, d.job_id, j.key_id, d.url, d.body, d.attempts "
+            "FROM deliveries d JOIN jobs j ON j.id = d.job_id "
+            "WHERE d.state = 'pending' AND d.next_at <= ? ORDER BY d.next_at LIMIT ?",
+            (now, limit),
+        )
+        return [Delivery(*row) for row in rows]
+
+    def next_delivery_at(self) -> float | None:
+        return self._run("SELECT min(next_at) FROM deliveries WHERE state = 'pending'")[0][0]
+
+    def delivered(self, delivery_id: int, attempts: int) -> None:
+        self._run("UPDATE deliveries SET state = 'delivered', attempts = ? WHERE id = ?", (attempts, delivery_id))
+
+    def retry_delivery(self, delivery_id: int, attempts: int, next_at: float | None, error: str) -> None:
+        """Tried and failed: again at `next_at`, or given up when it is None."""
+        if next_at is None:
+            self._run(
+                "UPDATE deliveries SET state = 'failed', attempts = ?, error = ? WHERE id = ?",
+                (attempts, error, delivery_id),
+            )
+        else:
+            self._run(
+                "UPDATE deliveries SET attempts = ?, next_at = ?, error = ? WHERE id = ?",
+                (attempts, next_at, error, delivery_id),
+            )
+
+    def deliveries(self, job_id: str) -> list[tuple[str, int, str | None]]:
+        """(state, attempts, last error) of a job's webhooks."""
+        return self._run("SELECT state, attempts, error FROM deliveries WHERE job_id = ? ORDER BY id", (job_id,))
 
     def requeue_running(self) -> int:
         """Jobs a killed server left running go back to the queue (at start, before any worker)."""

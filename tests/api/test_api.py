@@ -435,7 +435,38 @@ def test_a_callback_to_a_private_address_is_refused_unless_allowed(tmp_path, mon
         with TestClient(Api(tmp_path, SETTINGS).app()) as client:  # the default policy: no private address
             posted = client.post("/v1/episodes", json={"text": TEXT, "callback_url": receiver.url}, headers=auth(key))
             job = wait_done(client, posted.json()["status_url"], key)
-            time.sleep(0.5)
+            deadline = time.monotonic() + 30
+            while Store(tmp_path).deliveries(job["id"])[0][0] == "pending":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
     finally:
         receiver.server.shutdown()
     assert job["status"] == "done" and receiver.received == []
+    ((state, attempts, error),) = Store(tmp_path).deliveries(job["id"])
+    assert (state, attempts) == ("failed", 1) and "private" in error  # refused once, never retried
+
+
+def test_a_webhook_waiting_for_its_retry_is_sent_by_the_restarted_server(tmp_path, monkeypatch):
+    """The delivery is a row of the database: a server stopped between two attempts, started again,
+    sends it; the receiver gets the same signed bytes."""
+    from briefing.api import jobs
+
+    monkeypatch.setattr(jobs, "WEBHOOK_DELAYS", (3.0,))
+    receiver = Receiver(statuses=[503])
+    key = Store(tmp_path).add_key("site")
+    settings = Settings(speak=SETTINGS.speak, allow_private_urls=True)
+    try:
+        with TestClient(Api(tmp_path, settings).app()) as client:
+            posted = client.post("/v1/episodes", json={"text": TEXT, "callback_url": receiver.url}, headers=auth(key))
+            receiver.wait(1)
+        job_id = posted.json()["id"]
+        assert len(receiver.received) == 1 and Store(tmp_path).deliveries(job_id) == [("pending", 1, "HTTP 503")]
+        with TestClient(Api(tmp_path, settings).app()):  # started again: the retry is due in 3 s
+            (_, first), (headers, again) = receiver.wait(2)
+            deadline = time.monotonic() + 10
+            while Store(tmp_path).deliveries(job_id)[0][0] != "delivered":
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+    finally:
+        receiver.server.shutdown()
+    assert first == again and Store(tmp_path).deliveries(job_id) == [("delivered", 2, "HTTP 503")]
