@@ -315,7 +315,16 @@ def test_a_wheel_ships_the_templates():
         "package-data"
     ]["briefing"]
     files = sorted(p.name for p in TEMPLATES.iterdir())
-    assert files == ["base.html", "index.html", "index.js", "page.html", "player.html", "script.js", "style.css"]
+    assert files == [
+        "base.html",
+        "embed.js",
+        "index.html",
+        "index.js",
+        "page.html",
+        "player.html",
+        "script.js",
+        "style.css",
+    ]
     for name in files:
         assert any(fnmatch.fnmatch(f"publish/templates/{name}", pattern) for pattern in patterns), name
 
