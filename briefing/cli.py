@@ -571,11 +571,14 @@ def _voice_sets(folder: Path | None) -> Path | None:
         return None
     if not folder.is_dir():
         raise UsageError(f"--voice-sets {folder}: no such folder")
+    from briefing.api.jobs import Settings
     from briefing.engines.presets import load_voices
 
-    for each in sorted(p for p in folder.iterdir() if p.is_dir() and any(p.glob("*.toml"))):
-        load_voices(each)  # a broken preset fails at start, not in a job
-    return folder.resolve()
+    folder = folder.resolve()
+    offered = Settings(voice_sets=folder)
+    for name in offered.voice_set_names():
+        load_voices(offered.voice_set(name))  # a broken preset fails at start, not in a job
+    return folder
 
 
 def _origin(value: str) -> str:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from briefing.api.store import Job, Store
-from briefing.errors import BriefingError
+from briefing.errors import BriefingError, UsageError
 from briefing.inputs.fetch import NetworkPolicy, RefusedAddress, network_policy, post
 from briefing.options import SpeakOptions
 from briefing.pipeline import Options, make_episode
@@ -38,7 +39,6 @@ class Settings:
     rate_per_minute: int = 60  # /v1 calls of one key
     cors_origins: tuple[str, ...] = ()  # the sites whose pages may call the API from a browser
     voice_sets: Path | None = None  # a folder of voices folders: a request's "voices" names one
-    warm: bool = True  # load spaCy, the voices and the chain before serving (Workers.warm)
 
     def voice_set(self, name: str) -> Path | None:
         """The voices folder a request's "voices" names, or None when the server has no such set."""
@@ -85,8 +85,10 @@ class Workers:
         started = time.perf_counter()
         self.open_executor()
         try:
+            # the segment cache off: served from it, the warm-up would load no model at all
+            uncached = dataclasses.replace(self.settings, speak=dataclasses.replace(self.settings.speak, cache=False))
             with open(os.devnull, "wb") as sink:
-                stream({"text": WARM_TEXT}, self.settings, sink.fileno(), self.executor)
+                stream({"text": WARM_TEXT}, uncached, sink.fileno(), self.executor)
         except Exception as exc:  # noqa: BLE001 - a failed warm-up is not fatal: the first job says why
             log.warning("warm-up failed (%s: %s); the first request will load what it needs", type(exc).__name__, exc)
             return
@@ -145,11 +147,16 @@ class Workers:
             files = render(
                 job, self.folder, self.settings, lambda done: self.store.progress(job.id, done), self.executor
             )
-        except BriefingError as exc:
-            self.store.fail(job.id, str(exc), announce)
         except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
-            log.exception("job %s failed", job.id)
-            self.store.fail(job.id, f"internal error: {type(exc).__name__}", announce)
+            if self._stopping:  # cut by the server's stop (its Ray actors closed): not the job's fault
+                self.store.requeue(job.id)
+                log.info("job %s stopped with the server: queued again", job.id)
+                return
+            if isinstance(exc, BriefingError):
+                self.store.fail(job.id, str(exc), announce)
+            else:
+                log.exception("job %s failed", job.id)
+                self.store.fail(job.id, f"internal error: {type(exc).__name__}", announce)
         else:
             self.store.finish(job.id, files, announce)
         if job.request.get("callback_url"):
@@ -192,14 +199,21 @@ class Deliveries:
                 if self._stopping:
                     return
             for delivery in self.store.due_deliveries(time.time()):
-                self.attempt(delivery)
+                try:
+                    self.attempt(delivery)
+                except Exception as exc:  # noqa: BLE001 - one webhook must not stop the others
+                    log.exception("webhook for job %s", delivery.job_id)
+                    self.store.retry_delivery(
+                        delivery.id, delivery.attempts + 1, time.time() + WEBHOOK_DELAYS[-1], type(exc).__name__
+                    )
                 with self._wake:
                     if self._stopping:
                         return
             due = self.store.next_delivery_at()
             with self._wake:
                 if not self._stopping:
-                    self._wake.wait(timeout=1.0 if due is None else min(1.0, max(0.0, due - time.time())))
+                    # woken when a job queues one; else until the next retry is due
+                    self._wake.wait(timeout=60.0 if due is None else min(60.0, max(0.0, due - time.time())))
 
     def attempt(self, delivery) -> None:
         attempts = delivery.attempts + 1
@@ -217,12 +231,17 @@ class Deliveries:
 
 
 def _options(request: dict, settings: Settings) -> Options:
+    voices = None
+    if request.get("voices"):
+        voices = settings.voice_set(request["voices"])
+        if voices is None:  # checked when it was posted; gone since (renamed, or another --voice-sets)
+            raise UsageError(f"the voice set {request['voices']!r} is no longer on this server")
     speak = SpeakOptions.from_mapping(
         {
             **{k: getattr(settings.speak, k) for k in settings.speak.__dataclass_fields__},
             "title": request.get("title"),
             "epub": bool(request.get("epub", False)),
-            **({"voices": settings.voice_set(request["voices"])} if request.get("voices") else {}),
+            **({"voices": voices} if voices is not None else {}),
         }
     )
     return Options.from_speak(speak)

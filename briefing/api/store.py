@@ -241,7 +241,8 @@ class Store:
                     )
                 self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # SQLite may have rolled back by itself (a full disk)
+                    self._db.execute("ROLLBACK")
                 raise
 
     # -- webhooks --
@@ -277,6 +278,13 @@ class Store:
     def deliveries(self, job_id: str) -> list[tuple[str, int, str | None]]:
         """(state, attempts, last error) of a job's webhooks."""
         return self._run("SELECT state, attempts, error FROM deliveries WHERE job_id = ? ORDER BY id", (job_id,))
+
+    def requeue(self, job_id: str) -> None:
+        """A running job back to the queue (its render was cut by the server's stop)."""
+        self._run(
+            "UPDATE jobs SET status = 'queued', started = NULL, progress = 0 WHERE id = ? AND status = 'running'",
+            (job_id,),
+        )
 
     def requeue_running(self) -> int:
         """Jobs a killed server left running go back to the queue (at start, before any worker)."""

@@ -179,6 +179,19 @@ def test_a_request_names_one_of_the_servers_voice_sets(tmp_path):
             assert refused.json()["error"] == f"no voice set {name!r} on this server; it offers: lente, rapide"
 
 
+def test_a_voice_set_gone_before_its_job_runs_fails_the_job_with_the_reason(tmp_path):
+    sets = voice_sets(tmp_path / "sets", lente=0.7)
+    folder = tmp_path / "served"
+    folder.mkdir()
+    store = Store(folder)
+    key = store.add_key("site")
+    job, _ = store.submit(store.key_for(key), {"text": TEXT, "voices": "lente"})  # accepted, then the set goes
+    shutil.rmtree(sets / "lente")
+    with TestClient(Api(folder, dataclasses.replace(SETTINGS, voice_sets=sets)).app()) as client:
+        done = wait_done(client, f"/v1/episodes/{job.id}", key)
+    assert done["status"] == "failed" and done["error"] == "the voice set 'lente' is no longer on this server"
+
+
 def test_serve_checks_its_voice_sets_at_start(runner, tmp_path):
     missing = runner.invoke(cli, ["serve", str(tmp_path), "--api", "--voice-sets", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "--voice-sets" in missing.stderr and "no such folder" in missing.stderr
