@@ -96,11 +96,17 @@ $(BIN)/python:
 # hold it, rather than with an OSError deep into the install (CI once failed so, on a disk filled
 # by old clones).
 NEED_GB := 10
+NEED_TMP_GB := 4
 diskcheck:
 	@compgen -G '$(VENV)/lib/python3*/site-packages/torch' >/dev/null && exit 0; \
 	free=$$(df -Pk . | awk 'NR==2 {print int($$4 / 1048576)}'); \
 	if [ "$$free" -lt $(NEED_GB) ]; then \
 		echo "error: $$free GB free on the disk of $$(pwd); the set-up needs $(NEED_GB) GB (torch and coqui-tts)" >&2; \
+		exit 2; \
+	fi; \
+	tmp=$${TMPDIR:-/tmp}; free=$$(df -Pk "$$tmp" | awk 'NR==2 {print int($$4 / 1048576)}'); \
+	if [ "$$free" -lt $(NEED_TMP_GB) ]; then \
+		echo "error: $$free GB free in $$tmp, where pip unpacks; it needs $(NEED_TMP_GB) GB (set TMPDIR elsewhere)" >&2; \
 		exit 2; \
 	fi
 

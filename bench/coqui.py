@@ -604,7 +604,6 @@ def cores(model_path: str, config_path: str) -> dict:
     Every way includes the torch half, drawn with the same seeds, so every way gets the same
     input; the audio of each way is compared with intra's."""
     import queue
-    import threading
     from concurrent.futures import ThreadPoolExecutor
 
     import numpy as np
@@ -644,7 +643,7 @@ def cores(model_path: str, config_path: str) -> dict:
         pool.shutdown()
         return out
 
-    # two workers of one thread each, every worker with its own requests (or sessions)
+    # one worker of one thread per core, every worker with its own requests (or sessions)
     if back.runtime.startswith("openvino"):
         import openvino as ov
 
@@ -728,7 +727,6 @@ def cores(model_path: str, config_path: str) -> dict:
             "identical": bool(same and not diff.any()),
             "max_diff": float(np.abs(diff).max()) if same else None,
         }
-    result["threads_alive"] = threading.active_count()
     return result
 
 

@@ -107,8 +107,7 @@ class Api:
 
         @contextlib.asynccontextmanager
         async def lifespan(app):
-            if self.settings.warm:
-                await run_in_threadpool(self.workers.warm)
+            await run_in_threadpool(self.workers.warm)
             self.workers.start()
             try:
                 yield
@@ -263,8 +262,14 @@ class Api:
         name = request.path_params["name"]
         path = servable(self.folder, name)
         if path is None:
-            return Response("not found\n", status_code=404, media_type="text/plain; charset=utf-8")
-        return FileResponse(path, media_type=content_type(name))
+            # said to any site too: the player tells "not made yet" (404) from "out of reach"
+            return Response("not found\n", status_code=404, media_type="text/plain; charset=utf-8", headers=_PUBLIC)
+        return FileResponse(path, media_type=content_type(name), headers=_PUBLIC)
+
+
+# The folder's files are public: any site's page may fetch them (the player reads the transcript
+# and the chapters); the API's own calls stay limited to --cors-origin.
+_PUBLIC = {"Access-Control-Allow-Origin": "*"}
 
 
 @functools.cache

@@ -7,9 +7,9 @@
  * least 24 x 24 px by their own size (2.5.8), a visible focus, no single-letter shortcut (2.1.4),
  * French labels and spoken times, light and dark, a transcript that follows the reading in its own
  * box (never scrolling the article) and stops following as soon as the reader scrolls or moves
- * into it, until "Reprendre le suivi". The page's site must be allowed by `serve --cors-origin`
- * (the transcript and chapters are fetched). Attributes: src (required), label (the region's
- * name; "Écouter l'article" by default).
+ * into it, until "Reprendre le suivi". The server lets any site fetch an episode's files (they
+ * are public), so no configuration is needed on its side. Attributes: src (required), label (the
+ * region's name; "Écouter l'article" by default).
  */
 (function () {
   "use strict";
@@ -92,12 +92,12 @@
   function load(key) { try { return localStorage.getItem(key); } catch (e) { return null; } }
   function save(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* not kept, still applied */ } }
 
-  var count = 0;
-
   class BriefingPlayer extends HTMLElement {
     connectedCallback() {
-      if (this._root) return;
-      this._n = ++count;
+      if (this._root) {  // moved in the page: look again if it was still waiting for the episode
+        if (!this._audio && this._tries) this._start();
+        return;
+      }
       this._root = this.attachShadow({ mode: "open" });
       var style = el("style");
       style.textContent = STYLE;
@@ -131,12 +131,20 @@
         return;
       }
       this._message.textContent = "Chargement de l'audio de l'article…";
+      // 404: not made yet (or no such episode). A failed fetch (the server out of reach, a proxy
+      // refusing the site) leaves the transcript out; the audio may still play.
+      var unread = {};
       Promise.all([
-        fetch(files.vtt, { credentials: "omit" }).then(function (r) { return r.ok ? r.text() : null; }),
+        fetch(files.vtt, { credentials: "omit" }).then(function (r) { return r.ok ? r.text() : null; }, function () { return unread; }),
         fetch(files.chapters, { credentials: "omit" }).then(function (r) { return r.ok ? r.json() : { chapters: [] }; }, function () { return { chapters: [] }; }),
       ]).then(function (got) {
         if (got[0] === null) return self._later();
-        self._build(files, parseVtt(got[0]), (got[1] && got[1].chapters) || []);
+        var cues = got[0] === unread ? null : parseVtt(got[0]);
+        self._build(files, cues || [], cues ? (got[1] && got[1].chapters) || [] : []);
+        if (!cues) {
+          self._message.hidden = false;
+          self._message.textContent = "La transcription n'a pas pu être chargée ; l'audio reste disponible.";
+        }
       }, function () { self._later(); });
     }
 
@@ -163,7 +171,7 @@
       var slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0", "aria-label": "Position dans l'article" });
       seekRow.appendChild(slider);
       var settings = el("div", { class: "row" });
-      var speedId = "vitesse-" + this._n;
+      var speedId = "vitesse";  // ids are the shadow root's own
       var speedLabel = el("label", { for: speedId }, "Vitesse");
       var speed = el("select", { id: speedId });
       var kept = parseFloat(load(SPEED_KEY));
@@ -269,9 +277,9 @@
       resume.addEventListener("click", function () { resumeFollowing(); play.focus(); });
       follow.addEventListener("change", function () { if (follow.checked) resumeFollowing(); else resume.hidden = true; });
 
-      var current = -1;
+      var current = -1, cueStarts = cues.map(function (c) { return c.start; });
       function show(force) {
-        var t = audio.currentTime, i = lastAtOrBefore(cues.map(function (c) { return c.start; }), t);
+        var t = audio.currentTime, i = lastAtOrBefore(cueStarts, t);
         if (i !== current) {
           if (current >= 0) paragraphs[current].removeAttribute("aria-current");
           if (i >= 0) paragraphs[i].setAttribute("aria-current", "true");
