@@ -596,6 +596,7 @@ def _serve_api(folder: Path, host: str, port: int, settings) -> None:
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder")
     api = Api(folder, settings)
+    api.claim_folder()  # a second server of the folder: a clear error now, before uvicorn starts
     config = uvicorn.Config(api.app(), host=host, port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     typer.echo(f"briefing: serving {folder} with its API on http://{host}:{port}/v1/ (Ctrl-C to stop)", err=True)

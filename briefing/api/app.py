@@ -42,8 +42,8 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from briefing.api.jobs import Settings, Workers, stream
-from briefing.api.store import Key, Store
-from briefing.errors import BriefingError
+from briefing.api.store import DATABASE, Key, Store
+from briefing.errors import BriefingError, UsageError
 from briefing.inputs.fetch import is_url
 from briefing.limits import MAX_ARTICLE_BYTES
 from briefing.publish.serve import content_type, episode_index, servable
@@ -92,6 +92,36 @@ class Api:
         self.rate = RateLimit(settings.rate_per_minute)
         self.base_url = ""  # as the first request saw it: the webhooks' file URLs start with it
         self.workers.describe = self.describe
+        self._lock_file = None
+
+    def claim_folder(self) -> None:
+        """Be the only server of this folder while it runs: two would take each other's running
+        jobs back at start (`requeue_running`) and render them twice. An advisory lock on a file
+        beside the database, let go when the process ends, however it ends (kill -9 included)."""
+        if self._lock_file is not None:
+            return
+        import fcntl
+
+        handle = open(self.folder / (DATABASE + ".lock"), "a+")  # noqa: SIM115 - held while serving
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise UsageError(
+                f"{self.folder} is served already (by {holder}): one `briefing serve --api` per folder"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    def release_folder(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing lets go of the lock
+            self._lock_file = None
 
     def app(self) -> Starlette:
         routes = [
@@ -107,12 +137,16 @@ class Api:
 
         @contextlib.asynccontextmanager
         async def lifespan(app):
-            await run_in_threadpool(self.workers.warm)
-            self.workers.start()
+            self.claim_folder()
             try:
-                yield
+                await run_in_threadpool(self.workers.warm)
+                self.workers.start()
+                try:
+                    yield
+                finally:
+                    self.workers.stop()
             finally:
-                self.workers.stop()
+                self.release_folder()
 
         middleware = []
         if self.settings.cors_origins:  # only the sites named: a browser on any other page is refused

@@ -262,6 +262,26 @@ def server_state(folder: Path, job_id: str) -> str:
         return db.execute("SELECT status FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
 
 
+def test_one_server_per_folder(runner, tmp_path):
+    """A second server of the same folder would take the first one's running jobs back at its
+    start and render them twice: it is refused, with who serves the folder."""
+    from briefing.errors import UsageError
+
+    with TestClient(Api(tmp_path, SETTINGS).app()):
+        with pytest.raises(UsageError, match="served already .by process"):
+            Api(tmp_path, SETTINGS).claim_folder()
+    Api(tmp_path, SETTINGS).claim_folder()  # let go when the first one stopped
+    live = tmp_path / "live"
+    live.mkdir()
+    server = ApiServer(live, tmp_path / "cache")
+    try:
+        second = runner.invoke(cli, ["serve", str(live), "--api", "--engine", "espeak", "--port", "0"])
+        assert second.exit_code == 2, second.output
+        assert f"served already (by process {server.process.pid})" in second.stderr
+    finally:
+        server.stop()
+
+
 def test_a_failed_render_is_a_failed_job_with_its_reason(served):
     client, _folder, key = served
     posted = client.post("/v1/episodes", json={"script": {"title": "x", "segments": []}}, headers=auth(key))
