@@ -107,15 +107,17 @@ def test_buttons_slider_chapters_and_speed_move_the_audio(browser, site):
     play = shadow(browser, "button.play")
     play.click()
     wait_for(browser, AUDIO + ".currentTime > 0.3")
-    assert play.text == "Pause"
+    wait_for(browser, "return arguments[0].textContent === 'Pause'", play)
     wait_for(browser, SHADOW + ".querySelector('.transcript [aria-current]')")
     play.click()
-    assert audio(browser, "paused") and play.text == "Lire"
+    # the page's answers come with the audio's events (pause, seeked, timeupdate): waited for
+    wait_for(browser, "return arguments[0].textContent === 'Lire'", play)
+    assert audio(browser, "paused")
     buttons = browser.execute_script(SHADOW + ".querySelectorAll('button')")
     by_text = {b.get_attribute("textContent").split(" (")[0]: b for b in buttons}
     by_text["Chapitre suivant"].click()
     wait_for(browser, AUDIO + ".currentTime > 27 && " + AUDIO[7:] + ".currentTime < 28")  # "Trains supprimés"
-    assert shadow(browser, "ol.chapters li:nth-child(2) button").get_attribute("aria-current") == "true"
+    wait_for(browser, SHADOW + ".querySelector('ol.chapters li:nth-child(2) button[aria-current=true]')")
     by_text["+ 15 s"].click()
     wait_for(browser, AUDIO + ".currentTime > 42")
     by_text["− 15 s"].click()
@@ -129,7 +131,8 @@ def test_buttons_slider_chapters_and_speed_move_the_audio(browser, site):
     wait_for(browser, AUDIO + ".currentTime >= arguments[0] + 34.9", before)
     slider.send_keys(Keys.HOME)
     wait_for(browser, AUDIO + ".currentTime === 0")
-    assert slider.get_attribute("aria-valuetext") == "0 seconde sur 50 secondes"  # a time in words, out of the total
+    # a time in words, out of the total
+    wait_for(browser, "return arguments[0].getAttribute('aria-valuetext') === '0 seconde sur 50 secondes'", slider)
     Select(shadow(browser, "select")).select_by_value("1.5")
     assert audio(browser, "playbackRate") == 1.5 and audio(browser, "preservesPitch") is True
     open_article(browser, origin + "/article.html")  # the speed is kept, like the listening page's
@@ -154,8 +157,13 @@ def test_following_scrolls_its_own_box_never_the_article_and_yields_to_the_reade
         + ".querySelectorAll('button')).some(b => b.textContent === 'Reprendre le suivi' && !b.hidden)",
     )
     browser.execute_script(box + ".scrollTop = 0")
+    marked = browser.execute_script(SHADOW + ".querySelector('.transcript [aria-current]')")
     browser.execute_script(AUDIO + ".currentTime = 30")
-    wait_for(browser, AUDIO + ".currentTime > 29 && " + SHADOW[7:] + ".querySelector('.transcript [aria-current]')")
+    wait_for(
+        browser,
+        "var m = " + SHADOW[7:] + ".querySelector('.transcript [aria-current]'); return m && m !== arguments[0]",
+        marked,
+    )
     assert browser.execute_script(box + ".scrollTop") == 0  # not taken back while the reader reads
     resume = browser.execute_script(
         "return Array.from("
