@@ -60,6 +60,29 @@ class Settings:
 VOICE_SET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a folder's name, never a path
 
 
+class Signal:
+    """What a background loop waits on: woken when there is work, told to stop."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self.stopping = False
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self.stopping = True
+            self._cond.notify_all()
+
+    def sleep(self, timeout: float) -> None:
+        """Until woken, told to stop, or `timeout` seconds have passed."""
+        with self._cond:
+            if not self.stopping:
+                self._cond.wait(timeout)
+
+
 WARM_TEXT = "Essai\n\n« Tout est prêt », a dit Jeanne Martin."  # a quotation: the cast is loaded too
 
 
@@ -67,8 +90,7 @@ class Workers:
     def __init__(self, store: Store, folder: Path, settings: Settings):
         self.store, self.folder, self.settings = store, Path(folder), settings
         self.describe = None  # job -> its JSON as GET /v1/episodes/{id} gives it (set by the app)
-        self._wake = threading.Condition()
-        self._stopping = False
+        self._signal = Signal()
         self.executor = None  # with --executor ray, one set of actors for every job (`start`)
         self.deliveries = Deliveries(store, settings)
         self._threads = [
@@ -114,13 +136,10 @@ class Workers:
 
     def wake(self) -> None:
         """A job was queued."""
-        with self._wake:
-            self._wake.notify_all()
+        self._signal.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
-        with self._wake:
-            self._stopping = True
-            self._wake.notify_all()
+        self._signal.stop()
         for thread in self._threads:
             thread.join(timeout)
         self.deliveries.stop(timeout)
@@ -129,15 +148,10 @@ class Workers:
             self.executor = None
 
     def _loop(self) -> None:
-        while True:
-            with self._wake:
-                if self._stopping:
-                    return
+        while not self._signal.stopping:
             job = self.store.claim()
             if job is None:
-                with self._wake:
-                    if not self._stopping:
-                        self._wake.wait(timeout=1.0)
+                self._signal.sleep(1.0)
                 continue
             self.run(job)
 
@@ -148,7 +162,7 @@ class Workers:
                 job, self.folder, self.settings, lambda done: self.store.progress(job.id, done), self.executor
             )
         except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
-            if self._stopping:  # cut by the server's stop (its Ray actors closed): not the job's fault
+            if self._signal.stopping:  # cut by the server's stop (its Ray actors closed): not the job's fault
                 self.store.requeue(job.id)
                 log.info("job %s stopped with the server: queued again", job.id)
                 return
@@ -175,29 +189,23 @@ class Deliveries:
 
     def __init__(self, store: Store, settings: Settings):
         self.store, self.settings = store, settings
-        self._wake = threading.Condition()
-        self._stopping = False
+        self._signal = Signal()
         self._thread = threading.Thread(target=self._loop, name="briefing-webhooks", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def wake(self) -> None:
-        with self._wake:
-            self._wake.notify_all()
+        """A webhook was queued."""
+        self._signal.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
-        with self._wake:
-            self._stopping = True
-            self._wake.notify_all()
+        self._signal.stop()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
     def _loop(self) -> None:
-        while True:
-            with self._wake:
-                if self._stopping:
-                    return
+        while not self._signal.stopping:
             for delivery in self.store.due_deliveries(time.time()):
                 try:
                     self.attempt(delivery)
@@ -206,14 +214,11 @@ class Deliveries:
                     self.store.retry_delivery(
                         delivery.id, delivery.attempts + 1, time.time() + WEBHOOK_DELAYS[-1], type(exc).__name__
                     )
-                with self._wake:
-                    if self._stopping:
-                        return
+                if self._signal.stopping:
+                    return
             due = self.store.next_delivery_at()
-            with self._wake:
-                if not self._stopping:
-                    # woken when a job queues one; else until the next retry is due
-                    self._wake.wait(timeout=60.0 if due is None else min(60.0, max(0.0, due - time.time())))
+            # woken when a job queues one; else until the next retry is due
+            self._signal.sleep(60.0 if due is None else min(60.0, max(0.0, due - time.time())))
 
     def attempt(self, delivery) -> None:
         attempts = delivery.attempts + 1
