@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import importlib
 import logging
 import os
 import re
@@ -13,7 +12,6 @@ import shutil
 import stat
 import sys
 import tempfile
-import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -375,9 +373,6 @@ def make_episode(
         try:
             own = executor is None
             r = options.render
-            # The loudness pass needs scipy.signal, 1.5 s to import: loaded beside the synthesis
-            # (espeak-ng's processes or the engine's threads), not after it.
-            threading.Thread(target=importlib.import_module, args=("scipy.signal",), daemon=True).start()
             runner = executor or make_executor(r.executor, r.jobs, r.device, r.ray_address, r.ray_cpus)
             mp3 = work / "episode.mp3"
             encoder = partial(Mp3Stream, mp3, EPISODE_RATE, options.bitrate)

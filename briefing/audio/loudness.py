@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from briefing.audio import pcm
+from briefing.audio import filters, pcm
 from briefing.model import Episode
 from briefing.system import timings
 
@@ -34,19 +34,15 @@ class LoudnessMeter:
     100 ms. Checked against pyloudnorm in the tests."""
 
     def __init__(self, rate: int):
-        from scipy.signal import sosfilt_zi
-
         self.rate = rate
         self.sos = _k_weighting(rate)
-        self.zi = sosfilt_zi(self.sos) * 0.0
+        self.zi = np.zeros((len(self.sos), 2))
         self.step = int(round(rate * 0.1))
         self._rest = np.zeros(0, dtype=np.float64)
         self._steps: list[float] = []
 
     def feed(self, samples: np.ndarray) -> None:
-        from scipy.signal import sosfilt
-
-        filtered, self.zi = sosfilt(self.sos, samples.astype(np.float64), zi=self.zi)
+        filtered, self.zi = filters.sosfilt(self.sos, samples, self.zi)
         data = np.concatenate([self._rest, filtered]) if self._rest.size else filtered
         whole = len(data) // self.step * self.step
         if whole:
@@ -120,9 +116,7 @@ def _interpolator(beta: float = 7.0) -> np.ndarray:
     sample n - 8 + i, column k gives the signal at n + (k + 1) / 4. A 65-tap Kaiser-windowed
     low-pass at the original Nyquist frequency: within 0.005 dB of a sine's true peak up to
     18 kHz at 44.1 kHz, and of soxr's best resampler on speech (checked in the tests)."""
-    from scipy.signal import firwin
-
-    h = firwin(_TAPS, 1 / _OVERSAMPLE, window=("kaiser", beta)) * _OVERSAMPLE
+    h = filters.kaiser_lowpass(_TAPS, 1 / _OVERSAMPLE, beta) * _OVERSAMPLE
     matrix = np.zeros((2 * _REACH + 1, _OVERSAMPLE - 1), dtype=np.float32)
     for i in range(2 * _REACH + 1):
         for k in range(1, _OVERSAMPLE):
@@ -134,8 +128,7 @@ def _interpolator(beta: float = 7.0) -> np.ndarray:
 
 @functools.cache
 def _between_matrix() -> np.ndarray:
-    """The interpolator, transposed for the product, made on first use (scipy.signal is slow
-    to import: nothing that does not limit audio should pay for it)."""
+    """The interpolator, transposed for the product, made once, on first use."""
     return np.ascontiguousarray(_interpolator().T)
 
 
@@ -196,8 +189,6 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float = _LIMITER_DBTP) -
     """A look-ahead peak limiter on the true (oversampled) peak: gain drops 5 ms before a peak
     and recovers over 5 ms after it, so peaks are caught without audible pumping. Returns the
     limited samples and their true peaks (as `sample_peaks` gives them above the floor)."""
-    from scipy.ndimage import minimum_filter1d, uniform_filter1d
-
     ceiling = np.float32(10 ** (ceiling_dbtp / 20))
     floor = float(ceiling) / 2  # 6 dB under the ceiling
     out = samples.astype(np.float32, copy=True)
@@ -214,8 +205,8 @@ def limit(samples: np.ndarray, rate: int, ceiling_dbtp: float = _LIMITER_DBTP) -
         for start, end in zip(*_runs(over, 2 * margin), strict=True):
             lo, hi = max(0, int(start) - margin), min(len(out), int(end) + margin)
             gain = np.minimum(np.float32(1.0), ceiling / np.maximum(peaks[lo:hi], np.float32(1e-12)))
-            gain = minimum_filter1d(gain, size=2 * window + 1, mode="nearest")
-            gain = uniform_filter1d(gain, size=window + 1, mode="nearest")
+            gain = filters.minimum_filter(gain, 2 * window + 1)
+            gain = filters.moving_average(gain, window + 1)
             out[lo:hi] *= gain
             changed.append((lo, hi))
         # Only the peaks within the interpolation's reach of a changed stretch can change:

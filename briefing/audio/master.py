@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing.audio import loudness
+from briefing.audio import filters, loudness
 from briefing.audio.loudness import _LIMITER_DBTP, _PAD, TARGET_LUFS, LoudnessMeter, Sink, finish_loudness
 from briefing.model import Episode
 from briefing.system import timings
@@ -39,13 +39,11 @@ class Master:
     measure what came out."""
 
     def __init__(self, rate: int, sinks: list[Sink], target_lufs: float = TARGET_LUFS):
-        from scipy.signal import butter, sosfilt_zi
-
         self.rate = rate
         self.sinks = list(sinks)
         self.target_lufs = target_lufs
-        self._sos = butter(_HIGH_PASS_ORDER, HIGH_PASS_HZ, btype="highpass", fs=rate, output="sos")
-        self._zi = sosfilt_zi(self._sos) * 0.0
+        self._sos = filters.butter_highpass(_HIGH_PASS_ORDER, HIGH_PASS_HZ, rate)
+        self._zi = np.zeros((len(self._sos), 2))
         self._meter = LoudnessMeter(rate)
         self._peak = 0.0
         # Input samples not yet out, with up to _PAD already out before them (the limiter's context).
@@ -55,11 +53,9 @@ class Master:
         self.n_out = 0
 
     def write(self, samples: np.ndarray) -> None:
-        from scipy.signal import sosfilt
-
         if samples.size == 0:
             return
-        filtered, self._zi = sosfilt(self._sos, samples.astype(np.float64), zi=self._zi)
+        filtered, self._zi = filters.sosfilt(self._sos, samples, self._zi)
         self._held = np.concatenate([self._held, filtered.astype(np.float32)])
         self.n += samples.size
         if len(self._held) - self._before - _PAD >= int(self.rate * _MIN_WINDOW_S):
