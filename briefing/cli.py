@@ -227,7 +227,7 @@ def speak(
 
         chosen = settings(options)
         with _network(allow_private_urls), _progress(enabled=not quiet and sys.stderr.isatty()) as progress:
-            result = make_episode(inputs, output, Options.from_speak(chosen), progress=progress)
+            result = make_episode(inputs, output, Options.from_speak(chosen), progress=progress, one_shot=True)
         if result.files:  # not for a stream (-o -): standard output holds the MP3 alone
             typer.echo(str(result.path))
         typer.echo(

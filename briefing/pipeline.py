@@ -12,6 +12,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from briefing.audio.assembly import EPISODE_RATE, assemble
+from briefing.audio.assembly import EPISODE_RATE, Assembler, assemble
 from briefing.audio.loudness import TARGET_LUFS, finish_loudness
 from briefing.audio.master import Master, on_target
 from briefing.audio.music import add_music, decode_audio
@@ -29,7 +30,7 @@ from briefing.engines.registry import engine_class
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
 from briefing.inputs.script_file import is_script_file, load_script
 from briefing.inputs.sources import load_sources
-from briefing.model import Article, Cue, Script, VoiceBook
+from briefing.model import Article, Cue, Script, Segment, VoiceBook
 from briefing.options import MB, OPTION_NAMES, SpeakOptions
 from briefing.publish.episode import chapters_of, remove_stale_parts, write_episode
 from briefing.publish.files import written_script
@@ -42,8 +43,9 @@ from briefing.synthesis.executors import make_executor
 from briefing.synthesis.local import Executor
 from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render
 from briefing.system import timings
+from briefing.text.attribution import unload as unload_spacy
 from briefing.text.clean import foreign_script, guess_language
-from briefing.text.script import ScriptOptions, build_script
+from briefing.text.script import INTRO_CHAPTER, ScriptOptions, build_script, chapter_titles, episode_title, head
 
 log = logging.getLogger(__name__)
 
@@ -145,27 +147,18 @@ def make_script(sources: list[str], options: Options = Options(), book: VoiceBoo
     return plan(sources, options, book, strict=False)[0]
 
 
-def plan(
-    sources: list[str],
-    options: Options = Options(),
-    book: VoiceBook | None = None,
-    strict: bool = True,
-    articles: list[Article] | None = None,
-) -> tuple[Script, dict[str, Casted]]:
-    """The Script and the preset that speaks each of its voices.
+@dataclass(frozen=True)
+class _Setup:
+    """What casting starts from: the voices as the engine mode has them, the text options with
+    the lexicons, the articles read, and (auto) whether the episode is neural."""
 
-    The voices folder is cast as the engine mode asks (`--engine coqui` casts quotes only to
-    voices with a Coqui preset; auto never mixes neural and formant voices: `one_kind`); each
-    voice's preset is chosen (`choose_presets`: its engine, or its fallback under auto; a named
-    engine may download); then, when a chosen preset's engine speaks less per call than the
-    segment cap (a Tacotron2 decoder's budget), the Script is built again with that voice's
-    segments cut to fit. `strict=False` leaves the voices that cannot run here uncast instead of
-    failing. `articles`, when given, are read already (a publish run chose them): `sources`
-    only names them.
-    """
-    book = (book or load_voices(options.voices_dir)).for_engine(options.render.engine)
-    if articles is None and any(is_script_file(s) for s in sources):
-        return _plan_edited(sources, options, book, strict)
+    book: VoiceBook
+    script: ScriptOptions
+    articles: list[Article]
+    neural: bool | None
+
+
+def _setup(sources: list[str], options: Options, book: VoiceBook, articles: list[Article] | None) -> _Setup:
     lexicon = dict(book.lexicon)
     if options.lexicon is not None:
         lexicon.update(load_lexicon(options.lexicon))
@@ -177,10 +170,38 @@ def plan(
         book, neural, note = one_kind(book)
         if note:
             log.warning(note)
+    return _Setup(book, script_options, articles, neural)
+
+
+def plan(
+    sources: list[str],
+    options: Options = Options(),
+    book: VoiceBook | None = None,
+    strict: bool = True,
+    articles: list[Article] | None = None,
+    setup: _Setup | None = None,
+) -> tuple[Script, dict[str, Casted]]:
+    """The Script and the preset that speaks each of its voices.
+
+    The voices folder is cast as the engine mode asks (`--engine coqui` casts quotes only to
+    voices with a Coqui preset; auto never mixes neural and formant voices: `one_kind`); each
+    voice's preset is chosen (`choose_presets`: its engine, or its fallback under auto; a named
+    engine may download); then, when a chosen preset's engine speaks less per call than the
+    segment cap (a Tacotron2 decoder's budget), the Script is built again with that voice's
+    segments cut to fit. `strict=False` leaves the voices that cannot run here uncast instead of
+    failing. `articles`, when given, are read already (a publish run chose them): `sources`
+    only names them. `setup`, when given, is all of that done already (a stream's head).
+    """
+    if setup is None:
+        book = (book or load_voices(options.voices_dir)).for_engine(options.render.engine)
+        if articles is None and any(is_script_file(s) for s in sources):
+            return _plan_edited(sources, options, book, strict)
+        setup = _setup(sources, options, book, articles)
+    book, script_options, articles = setup.book, setup.script, setup.articles
     script = build_script(articles, book, script_options)
     voices = {s.voice for s in script.segments}
     try:
-        casting = choose_presets(book, voices, options.render.engine, fetch=strict, neural=neural)
+        casting = choose_presets(book, voices, options.render.engine, fetch=strict, neural=setup.neural)
     except EngineUnavailable:
         if strict:
             raise
@@ -188,10 +209,7 @@ def plan(
     limits = voice_limits(casting)
     if any(limits[v] < script_options.max_chars for v in limits):
         script = build_script(articles, book, dataclasses.replace(script_options, voice_limits=limits))
-    # Each article's own address (a feed gives its items' links), once each; the inputs as given
-    # for articles that have none.
-    found = tuple(dict.fromkeys(a.source for a in articles if a.source)) or tuple(sources)
-    return dataclasses.replace(script, sources=found), casting
+    return dataclasses.replace(script, sources=_sources_of(articles, sources)), casting
 
 
 def _plan_edited(
@@ -295,8 +313,8 @@ def _write_fd(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def default_output(script: Script, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
-    return folder / f"{slugify(script.title)}.mp3"
+def default_output(title: str, folder: Path = DEFAULT_OUTPUT_DIR) -> Path:
+    return folder / f"{slugify(title)}.mp3"
 
 
 def make_episode(
@@ -307,6 +325,7 @@ def make_episode(
     executor: Executor | None = None,
     articles: list[Article] | None = None,
     stream_fd: int = 1,
+    one_shot: bool = False,
 ) -> Result:
     """Read, script, synthesise, mix and write one episode; return where it went. With `out`
     "-" the MP3 is streamed, as it is made, to the file descriptor `stream_fd` (standard output
@@ -314,7 +333,9 @@ def make_episode(
 
     `progress` is called after each segment with the running RenderStats. `executor` (made
     from the options when None, and closed at the end) lets a batch share its workers.
-    `articles`: read already (see `plan`)."""
+    `articles`: read already (see `plan`). `one_shot`: this process makes this episode alone
+    (the CLI's `speak`): a stream speaks its title while the quotations are read (`_Head`), and
+    spaCy is let go once the Script is made, before the voices load."""
     started = time.perf_counter()
     streaming = out is not None and str(out) == STDOUT
     if streaming:
@@ -331,23 +352,31 @@ def make_episode(
         check_cover(Path(options.cover))
     if options.signing is not None:
         check_signing(options.signing)  # a wrong key fails now, not after the synthesis
-    with timings.stage("text (read, clean, script, casting)"):
-        script, casting = plan(sources, options, articles=articles)
-    for casted in casting.values():
-        if casted.note:
-            log.warning(casted.note)
-    if (
-        options.render.device == "cuda"
-        and casting
-        and not any("cuda" in engine_class(c.preset.engine).devices for c in casting.values())
-    ):
-        # Not an error (a manifest may ask cuda of every episode), but never silent.
-        log.warning("--device cuda: no voice of this episode runs on a GPU (espeak-ng); it runs on the CPU")
+    head = None
+    if streaming and one_shot and options.intro_music is None:
+        if options.script.date is None:  # one day for the head and the Script, even at midnight
+            options = dataclasses.replace(options, script=dataclasses.replace(options.script, date=dt.date.today()))
+        with timings.stage("text: the head (read, clean, the title)"):
+            head = _Head.make(sources, options, articles)
+    if head is None:
+        with timings.stage("text (read, clean, script, casting)"):
+            script, casting = plan(sources, options, articles=articles)
+            if one_shot:
+                unload_spacy()
+        _say_casting(casting, options)
+        title, chapters, found, synthetic = (
+            script.title,
+            script.chapters,
+            script.sources,
+            synthetic_voices(script, casting),
+        )
+    else:
+        title, chapters, found, synthetic = head.title, head.chapters, head.sources, head.synthetic
     music = decode_audio(options.intro_music, EPISODE_RATE) if options.intro_music is not None else None
     cache = SegmentCache(options.cache_dir or default_cache_dir(), options.cache_max_bytes) if options.cache else None
     stats = RenderStats()
     if out is None:
-        out = default_output(script)
+        out = default_output(title)
         check_output(out, sources)
     out = Path(out)
 
@@ -358,13 +387,13 @@ def make_episode(
     else:
         date = (options.script.date or dt.date.today()).isoformat()
     info = EpisodeInfo(
-        synthetic=synthetic_voices(script, casting),
-        title=script.title,
+        synthetic=synthetic,
+        title=title,
         podcast=options.podcast,
         date=date,
-        description=_description(script),
+        description=_description(chapters, title),
         cover=Path(options.cover) if options.cover else None,
-        sources=script.sources,
+        sources=found,
     )
     # The episode streams through raw files in a private folder beside the output (same file
     # system, so nothing large goes to a small /tmp), removed whatever happens. A stream to
@@ -386,15 +415,29 @@ def make_episode(
             # The samples are made louder by what LAME will take off, so that the MP3 is on target.
             target = TARGET_LUFS + encoder_loss_db(options.bitrate)
             master = Master(EPISODE_RATE, [encoder(), *final], target) if music is None else None
+            assembler = Assembler(work / ("final.f32" if master else "speech.f32"), master=master)
             try:
+                start = 0
+                if head is not None:
+                    script, casting = head.speak_while_planning(assembler, options, cache, stats, progress, runner)
+                    start = len(head.segments)
+                    _say_casting(casting, options)
                 clips = render(
-                    script, casting, options.render, cache=cache, stats=stats, progress=progress, executor=runner
+                    script,
+                    casting,
+                    options.render,
+                    cache=cache,
+                    stats=stats,
+                    progress=progress,
+                    executor=runner,
+                    start=start,
                 )
                 with timings.stage("synthesis and assembly (wall)"):
-                    episode = assemble(script, clips, work / ("final.f32" if master else "speech.f32"), master=master)
+                    episode = assemble(script, clips, assembler)
                 if master is not None:
                     master.close()
             except BaseException:
+                assembler.abort()
                 if master is not None:
                     master.abort()
                 raise
@@ -447,6 +490,131 @@ def make_episode(
     )
 
 
+def _say_casting(casting: dict[str, Casted], options: Options) -> None:
+    """The casting's notes (fallbacks), and a --device cuda that no voice of the episode uses."""
+    for casted in casting.values():
+        if casted.note:
+            log.warning(casted.note)
+    if (
+        options.render.device == "cuda"
+        and casting
+        and not any("cuda" in engine_class(c.preset.engine).devices for c in casting.values())
+    ):
+        # Not an error (a manifest may ask cuda of every episode), but never silent.
+        log.warning("--device cuda: no voice of this episode runs on a GPU (espeak-ng); it runs on the CPU")
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A stream's first words, spoken while the rest of the text is read.
+
+    Casting an article reads its quotations with spaCy, whose import and load take 1.5 to 2.5 s
+    in a fresh process: a listener of `briefing speak ... -o -` would hear nothing meanwhile.
+    The title (a briefing's greeting) needs none of it: it is made as the Script will make it
+    (`script.head`), in the narrator's voice, and spoken while the Script is built in the main
+    thread. What is known before casting goes in the stream's ID3 tag: the title, the chapters'
+    titles, the sources, and the voices that may speak (`_may_speak`)."""
+
+    setup: _Setup
+    segments: tuple[Segment, ...]
+    casting: dict[str, Casted]  # the narrator's
+    title: str
+    chapters: tuple[str, ...]
+    sources: tuple[str, ...]
+    synthetic: Synthetic
+
+    @classmethod
+    def make(cls, sources: list[str], options: Options, articles: list[Article] | None) -> _Head | None:
+        """The head of these sources, or None when there is none to speak first (an edited
+        Script, a title without words)."""
+        if articles is None and any(is_script_file(s) for s in sources):
+            return None
+        mode = options.render.engine
+        setup = _setup(sources, options, load_voices(options.voices_dir).for_engine(mode), articles)
+        book = setup.book
+        casting = choose_presets(book, {book.narrator}, mode, neural=setup.neural)
+        segments = head(setup.articles, book, dataclasses.replace(setup.script, voice_limits=voice_limits(casting)))
+        if not segments:
+            return None
+        return cls(
+            setup,
+            segments,
+            casting,
+            episode_title(setup.articles, setup.script),
+            chapter_titles(setup.articles, setup.script),
+            _sources_of(setup.articles, sources),
+            _may_speak(book, mode, setup.neural, casting),
+        )
+
+    def speak_while_planning(
+        self,
+        assembler: Assembler,
+        options: Options,
+        cache: SegmentCache | None,
+        stats: RenderStats,
+        progress: ProgressCallback | None,
+        executor: Executor,
+    ) -> tuple[Script, dict[str, Casted]]:
+        """Speak the head into `assembler` in a thread while the Script is planned here; the
+        Script and its casting, the head's segments being its first ones."""
+        failed: list[BaseException] = []
+        mini = Script(self.title, self.segments, self.chapters)
+        last = len(self.segments) - 1
+        ready = threading.Event()
+
+        def speak() -> None:
+            try:
+                for clip in render(
+                    mini, self.casting, options.render, cache, stats, progress, executor, prepared=ready.set
+                ):
+                    assembler.place(clip, mini.segments[clip.index].pause_ms if clip.index < last else None)
+            except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+                failed.append(exc)
+            finally:
+                ready.set()
+
+        thread = threading.Thread(target=speak, name="briefing-head", daemon=True)
+        thread.start()
+        try:
+            # Imports and model loads hold the GIL, spaCy's too: both at once, each takes twice
+            # as long. The narrator's voice is loaded first; spaCy loads while it speaks.
+            ready.wait()
+            with timings.stage("text (read, clean, script, casting)"):
+                script, casting = plan([], options, setup=self.setup)
+                unload_spacy()
+        finally:
+            thread.join()
+        if failed:
+            raise failed[0]
+        said = [(s.text, s.voice, s.chapter) for s in self.segments]
+        if said != [(s.text, s.voice, s.chapter) for s in script.segments[: len(said)]]:
+            # Made by the same code, they cannot differ; should they, the listener has heard the
+            # head: the Script goes on after it rather than saying it twice.
+            log.error("the stream's first words differ from the Script's: a bug, please report it")
+        assembler.pause(script.segments[last].pause_ms)
+        return dataclasses.replace(script, sources=self.sources), casting
+
+
+def _sources_of(articles: list[Article], sources: list[str]) -> tuple[str, ...]:
+    """Each article's own address (a feed gives its items' links), once each; the inputs as
+    given for articles that have none."""
+    return tuple(dict.fromkeys(a.source for a in articles if a.source)) or tuple(sources)
+
+
+def _may_speak(book: VoiceBook, mode: str, neural: bool | None, casting: dict[str, Casted]) -> Synthetic:
+    """What a stream's tag says of its voices before the article is cast: every voice of the
+    book that can speak here (the narrator's as cast, the others as casting would choose them
+    from what is on disk). A file's tags name only the voices that spoke."""
+    names = {book.narrator, book.heading or book.narrator, *book.quote_pool, *book.pinned.values()}
+    may = dict(casting)
+    for name in sorted(names - set(casting)):
+        with contextlib.suppress(EngineUnavailable, UsageError):
+            may.update(choose_presets(book, {name}, mode, fetch=False, neural=neural))
+    presets = [c.preset for c in may.values()]
+    labels = sorted({f"{p.engine} {engine_class(p.engine).label(p)}" for p in presets})
+    return Synthetic(voices=tuple(labels), trained=any(engine_class(p.engine).neural for p in presets))
+
+
 def synthetic_voices(script: Script, casting: dict[str, Casted]) -> Synthetic:
     """What speaks the episode, as its files declare it."""
     presets = [casting[v].preset for v in sorted({s.voice for s in script.segments}) if v in casting]
@@ -454,9 +622,9 @@ def synthetic_voices(script: Script, casting: dict[str, Casted]) -> Synthetic:
     return Synthetic(voices=tuple(labels), trained=any(engine_class(p.engine).neural for p in presets))
 
 
-def _description(script: Script) -> str:
-    chapters = [c for c in script.chapters if c != "Sommaire"]
-    return "Au sommaire : " + " ; ".join(chapters) if len(chapters) > 1 else (chapters[0] if chapters else script.title)
+def _description(chapters: tuple[str, ...], title: str) -> str:
+    chapters = tuple(c for c in chapters if c != INTRO_CHAPTER)
+    return "Au sommaire : " + " ; ".join(chapters) if len(chapters) > 1 else (chapters[0] if chapters else title)
 
 
 @contextlib.contextmanager

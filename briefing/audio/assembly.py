@@ -13,7 +13,6 @@ grow with the length of the episode; with a Master (audio/master.py) the samples
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -113,35 +112,79 @@ def fade(samples: np.ndarray, rate: int, ms: int = FADE_MS) -> np.ndarray:
     return samples
 
 
+class Assembler:
+    """Places clips one after another, so that exactly the previous segment's pause separates
+    the end of its sound from the start of the next; cues mark each segment's sound. The samples
+    go to the raw file `path`, or, with `master`, through it (finished, and written to its sinks:
+    `path` must be one of them for the Episode to hold the samples). The master is not closed here.
+
+    `place(clip, pause_ms)` puts a clip and owes `pause_ms` after its sound; `pause_ms` None
+    leaves that silence to a later `pause` (a stream speaks the title before the Script that
+    says how long its pause is exists). `close` ends with the last pause owed."""
+
+    def __init__(self, path: Path, rate: int = EPISODE_RATE, master: Master | None = None):
+        self.path, self.rate, self.master = Path(path), rate, master
+        self.cues: list[Cue] = []
+        self._gap = int(rate * LEAD_IN_MS / 1000)  # silence owed before the next sound
+        self._tail: int | None = None  # the quiet margin after the last sound, while its pause is not said
+        self._leveller = Leveller(master.target_lufs, lambda: master.lufs) if master is not None else Leveller()
+        self._own = pcm.PcmWriter(path) if master is None else None
+        self._out = master if master is not None else self._own
+
+    def place(self, clip: Clip, pause_ms: int | None) -> None:
+        rate = self.rate
+        with timings.stage("clip processing (resample, trim, level)"):
+            audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
+            if audio.size:
+                audio = fade(self._leveller(audio, rate), rate)
+        if audio.size == 0:
+            return  # a clip of pure silence: its pause still comes after the previous sound
+        out = self._out
+        out.silence(max(0, self._gap - head))  # the clip's own quiet margin counts towards the pause
+        self.cues.append(Cue(clip.index, ms(out.n + head, rate), ms(out.n + len(audio) - tail, rate)))
+        out.write(audio)
+        if self.master is not None:
+            self.master.flush()  # a segment is done: out with it, for a listener waiting on a stream
+        self._tail = tail
+        if pause_ms is not None:
+            self.pause(pause_ms)
+        release()  # what this segment freed goes back to the system: the peak stays flat
+
+    def pause(self, pause_ms: int) -> None:
+        """The silence after the last sound placed, when `place` left it unsaid."""
+        if self._tail is not None:
+            self._gap = max(0, int(self.rate * pause_ms / 1000) - self._tail)
+            self._tail = None
+
+    def close(self, title: str) -> Episode:
+        self._out.silence(self._gap)
+        n = self._out.n
+        if self._own is not None:
+            self._own.close()
+        return Episode(title, self.path, self.rate, n, tuple(self.cues))
+
+    def abort(self) -> None:
+        if self._own is not None:
+            self._own.close()
+
+
 def assemble(
-    script: Script, clips: Iterable[Clip], path: Path, rate: int = EPISODE_RATE, master: Master | None = None
+    script: Script,
+    clips: Iterable[Clip],
+    path: Path | Assembler,
+    rate: int = EPISODE_RATE,
+    master: Master | None = None,
 ) -> Episode:
-    """Place every clip so that exactly the previous segment's pause separates the end of its
-    sound from the start of the next; cues mark each segment's sound. The samples go to the raw
-    file `path`, or, with `master`, through it (finished, and written to its sinks: `path` must
-    be one of them for the Episode to hold the samples). The master is not closed here."""
-    cues: list[Cue] = []
-    gap = int(rate * LEAD_IN_MS / 1000)  # silence owed before the next sound
-    leveller = Leveller(master.target_lufs, lambda: master.lufs) if master is not None else Leveller()
-    with contextlib.ExitStack() as stack:
-        out = master if master is not None else stack.enter_context(pcm.PcmWriter(path))
+    """Every clip of `script` placed by an Assembler (see there): a new one on `path`, or the
+    one given, which may hold the first clips already."""
+    assembler = path if isinstance(path, Assembler) else Assembler(path, rate, master)
+    try:
         for clip in clips:
-            with timings.stage("clip processing (resample, trim, level)"):
-                audio, head, tail = trim(resample(clip.samples, clip.sample_rate, rate), rate)
-                if audio.size:
-                    audio = fade(leveller(audio, rate), rate)
-            if audio.size == 0:
-                continue  # a clip of pure silence: its pause still comes after the previous sound
-            out.silence(max(0, gap - head))  # the clip's own quiet margin counts towards the pause
-            cues.append(Cue(clip.index, ms(out.n + head, rate), ms(out.n + len(audio) - tail, rate)))
-            out.write(audio)
-            if master is not None:
-                master.flush()  # a segment is done: out with it, for a listener waiting on a stream
-            gap = max(0, int(rate * script.segments[clip.index].pause_ms / 1000) - tail)
-            release()  # what this segment freed goes back to the system: the peak stays flat
-        out.silence(gap)
-        n = out.n
-    return Episode(script.title, Path(path), rate, n, tuple(cues))
+            assembler.place(clip, script.segments[clip.index].pause_ms)
+    except BaseException:
+        assembler.abort()
+        raise
+    return assembler.close(script.title)
 
 
 def ms(samples: int, rate: int) -> int:

@@ -63,15 +63,19 @@ def render(
     stats: RenderStats | None = None,
     progress: ProgressCallback | None = None,
     executor: Executor | None = None,
+    start: int = 0,
+    prepared: Callable[[], None] | None = None,
 ) -> Iterator[Clip]:
-    """Synthesise every segment of `script`, yielding Clips in script order.
+    """Synthesise every segment of `script` from index `start` (those before are placed
+    already: a stream's head), yielding Clips in script order.
 
     A segment found in `cache` is not synthesised; every segment synthesised is stored there at
     once, so a run killed halfway and started again redoes only what was not finished. Voices
     with segments to synthesise are prepared first (model loaded, speaker checked), so bad
     settings fail before any work; a render served entirely from the cache loads no model.
     Segments go to `executor` (threads in this process by default, or Ray actors) at most
-    2 x jobs ahead of the one being mixed, so memory stays bounded; order is kept.
+    2 x jobs ahead of the one being mixed, so memory stays bounded; order is kept. `prepared`
+    is called once the voices are ready, before the first segment is synthesised.
     """
     stats = stats if stats is not None else RenderStats()
     stats.total = len(script.segments)
@@ -83,13 +87,19 @@ def render(
     identities = {voice: voice_identity(p) for voice, p in presets.items()}
     keys = [cache_key(seg.text, identities[seg.voice]) for seg in script.segments]
     missing = sorted(
-        {seg.voice for seg, key in zip(script.segments, keys, strict=True) if cache is None or not cache.has(key)}
+        {
+            seg.voice
+            for seg, key in zip(script.segments[start:], keys[start:], strict=True)
+            if cache is None or not cache.has(key)
+        }
     )
 
     own = executor is None
     executor = executor or LocalExecutor(options.jobs, options.device)
     try:
         executor.prepare([presets[v] for v in missing])
+        if prepared is not None:
+            prepared()
 
         def submit(index: int):
             segment = script.segments[index]
@@ -100,7 +110,7 @@ def render(
             return executor.submit(index, segment.text, presets[segment.voice])
 
         ahead: deque = deque()
-        pending = iter(range(len(script.segments)))
+        pending = iter(range(start, len(script.segments)))
         for index in itertools.islice(pending, 2 * executor.jobs):
             ahead.append((index, submit(index)))
         while ahead:

@@ -73,17 +73,16 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     builder.who = Speakers(book.genders)
     builder.attributor = attributor
     builder.heading_voice = book.heading or book.narrator
-    briefing = options.briefing if options.briefing is not None else len(articles) > 1
+    briefing = is_briefing(articles, options)
     if options.disclosure:
         several = bool(demand) or builder.heading_voice != builder.narrator
         builder.disclosure = options.disclosure_text or disclosure_sentence(briefing, several)
         builder.disclosure_auto = options.disclosure_text is None
         builder.briefing = briefing
-    chapters = [a.title for a in articles]
+    chapters = chapter_titles(originals, options)
     if briefing:
         date = options.date or dt.date.today()
         builder.intro(date, articles)
-        chapters.insert(0, INTRO_CHAPTER)
     first = 1 if briefing else 0
     for i, (article, original) in enumerate(zip(articles, originals, strict=True)):
         if briefing:
@@ -92,11 +91,46 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
     if briefing:
         builder.outro(date, first + len(articles) - 1)
     segments = builder.finish()
-    script = Script(title="", segments=tuple(segments), chapters=tuple(chapters))
+    script = Script(title="", segments=tuple(segments), chapters=chapters)
     limits.check_script(script)
-    # The title is read, not heard (ID3, feed, page, EPUB): its date in figures.
-    default_title = f"Briefing du {written_date(date)}" if briefing else (originals[0].title if originals else "")
-    return Script(title=options.title or default_title, segments=tuple(segments), chapters=tuple(chapters))
+    return Script(title=episode_title(originals, options), segments=tuple(segments), chapters=chapters)
+
+
+def is_briefing(articles: list[Article], options: ScriptOptions) -> bool:
+    """Whether the articles are read as a daily briefing (intro, announcements, outro)."""
+    return options.briefing if options.briefing is not None else len(articles) > 1
+
+
+def episode_title(articles: list[Article], options: ScriptOptions) -> str:
+    """The Script's title: read, not heard (ID3, feed, page, EPUB), so a briefing's date is in figures."""
+    if options.title:
+        return options.title
+    if is_briefing(articles, options):
+        return f"Briefing du {written_date(options.date or dt.date.today())}"
+    return articles[0].title if articles else ""
+
+
+def chapter_titles(articles: list[Article], options: ScriptOptions) -> tuple[str, ...]:
+    """The Script's chapters: the intro's when it is a briefing, then each article's title."""
+    titles = tuple(speech_text(a.title) for a in articles)
+    return (INTRO_CHAPTER, *titles) if is_briefing(articles, options) else titles
+
+
+def head(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> tuple[Segment, ...]:
+    """The first segments of build_script's Script, made without reading a quotation (so
+    without spaCy): a briefing's greeting, or a lone article's title. A stream (`speak -o -`)
+    speaks them while the rest is cast. Their texts, voices and chapters are the Script's; the
+    pause after the last one is the Script's to say (what follows can lengthen it)."""
+    if not articles:
+        return ()
+    builder = _Builder(
+        book.narrator, Casting(book), options.max_chars, Normaliser(options.pronunciations), options.voice_limits
+    )
+    if is_briefing(articles, options):
+        builder.greet(options.date or dt.date.today())
+    else:
+        builder.title(spoken_article(articles[0]), 0, articles[0])
+    return tuple(builder.segments)
 
 
 def spoken_article(article: Article) -> Article:
@@ -231,9 +265,13 @@ class _Builder:
     def set_last_pause(self, pause_ms: int) -> None:
         self.segments[-1] = dataclasses.replace(self.segments[-1], pause_ms=pause_ms)
 
-    def intro(self, date: dt.date, articles: list[Article]) -> None:
+    def greet(self, date: dt.date) -> None:
+        """A briefing's first words (`head`)."""
         hello = "Bonjour. Voici votre briefing du {}."
         self.ours("transition", hello.format(spoken_date(date)), PAUSE_SENTENCE, 0, hello.format(written_date(date)))
+
+    def intro(self, date: dt.date, articles: list[Article]) -> None:
+        self.greet(date)
         self.disclose(0, PAUSE_SENTENCE)
         count = cardinal(len(articles)).replace(JOIN, " ")
         subjects = "sujet" if len(articles) == 1 else "sujets"
@@ -276,9 +314,7 @@ class _Builder:
         if not announced:
             self.end_with(PAUSE_CHAPTER)
         self.start_article(article)
-        title = _as_sentence(article.title)
-        self.typesetter = Typesetter(original.title) if original is not None else None
-        self.capped("title", title, self.narrator, None, PAUSE_TITLE, chapter, written=article.title)
+        self.title(article, chapter, original)
         self.disclose(chapter, PAUSE_TITLE)  # a paragraph of its own, between title and text
         for k, block in enumerate(article.blocks):
             self.ahead = _ahead(article, k)
@@ -290,6 +326,13 @@ class _Builder:
             else:
                 self.paragraph(block.text, chapter)
                 self.end_with(PAUSE_PARAGRAPH)
+
+    def title(self, article: Article, chapter: int, original: Article | None = None) -> None:
+        """An article's title, in the narrator's voice (a lone article's first words: `head`)."""
+        self.typesetter = Typesetter(original.title) if original is not None else None
+        self.capped(
+            "title", _as_sentence(article.title), self.narrator, None, PAUSE_TITLE, chapter, written=article.title
+        )
 
     def paragraph(self, text: str, chapter: int) -> None:
         runs = quote_runs(text)
