@@ -347,8 +347,12 @@ def build_mai(folder: Path, stop: str = "natural") -> dict[str, Path]:
         characters=IPA_PHONEMES,
         punctuations=GRAPHEME_PUNCTUATION,
         phonemes=IPA_PHONEMES,
+        # Sorted, as the real model's vocabulary is: it was trained with mozilla TTS, whose
+        # make_symbols sorted the phonemes, and Coqui's CharactersConfig sorts by default.
+        # Unsorted and unique, Coqui builds the vocabulary from a set, in an order that changes
+        # with each process's PYTHONHASHSEED (the same text then gave other speech every run).
         is_unique=True,
-        is_sorted=False,
+        is_sorted=True,
     )
     config = Tacotron2Config(
         run_name="mailabs-fr-ddc",

@@ -576,6 +576,11 @@ def load_model(files: ModelFiles, device: str, runtime_for_vits=None) -> CoquiMo
         vocoder_config = coqui_config(vocoder_data)
         vocoder = setup_vocoder(vocoder_config)
         vocoder.load_checkpoint(vocoder_config, str(files.vocoder.checkpoint), eval=True)
+        # A checkpoint of the old layout (the universal full-band MelGAN's) loads the generator
+        # alone and leaves the GAN's discriminator built, randomly initialised: 4.4 M parameters
+        # that inference never runs.
+        if getattr(vocoder, "model_d", None) is not None:
+            vocoder.model_d = None
         vocoder.to(device)
     model.to(device)
     model.eval()

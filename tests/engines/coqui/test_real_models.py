@@ -7,8 +7,11 @@ No network: the replicas are built here, Coqui's folder and the Hub cache point 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -271,6 +274,34 @@ def test_tacotron2_never_cuts_a_long_text(zoo):
     with torch.inference_mode():
         outputs = model.synthesize(LONG_QUOTE)["outputs"]
     assert outputs["model_outputs"].shape[1] == model.decoder.max_decoder_steps == 500
+
+
+def test_every_bundled_model_speaks_the_same_samples_in_every_process(zoo):
+    """Segments are seeded from their text and voice: two processes (with other hash seeds, so
+    other set orders) give the same samples, and the model's loaded vocoder carries no
+    discriminator (the old checkpoint layout built one that inference never runs)."""
+    code = (
+        "import hashlib, sys\nfrom pathlib import Path\n"
+        "from briefing.engines.coqui import CoquiEngine\n"
+        "from briefing.engines.presets import load_preset\n"
+        "engine = CoquiEngine.load('cpu')\n"
+        "for name in sys.argv[1:]:\n"
+        "    preset = load_preset(Path(name))\n"
+        "    audio = engine.synthesize('Le conseil a voté le budget, a dit la maire.', preset)\n"
+        "    print(hashlib.sha256(audio.samples.tobytes()).hexdigest())\n"
+        "    vocoder = engine.model(preset).vocoder\n"
+        "    assert vocoder is None or getattr(vocoder, 'model_d', None) is None\n"
+    )
+    names = [str(BUNDLED / f"{n}.toml") for n in ("coqui-narrator", "coqui-quote-mai")]
+    runs = []
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        done = subprocess.run(
+            [sys.executable, "-c", code, *names], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(done.stdout.split())
+    assert runs[0] == runs[1] and len(runs[0]) == 2
 
 
 @pytest.fixture(scope="module")
