@@ -245,7 +245,7 @@ def check(name: str, value):
 
 def bounds(name: str) -> tuple[float | None, float | None]:
     """The lowest and highest value option `name` takes (None: no bound)."""
-    metadata = SpeakOptions.__dataclass_fields__[name].metadata
+    metadata = declaration(name).metadata
     return metadata.get("low"), metadata.get("high")
 
 
