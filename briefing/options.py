@@ -167,6 +167,11 @@ class SpeakOptions:
         if (self.c2pa_key is None) != (self.c2pa_cert is None):
             raise UsageError("c2pa_key and c2pa_cert go together: the private key and its certificate chain")
 
+    def updated(self, changes: Mapping[str, object]) -> SpeakOptions:
+        """These options with `changes`, checked as `from_mapping` checks them (a None change is
+        the option's default): a server's or a show's settings with one request's own."""
+        return SpeakOptions.from_mapping({**{k: getattr(self, k) for k in self.__dataclass_fields__}, **changes})
+
     @classmethod
     def from_mapping(
         cls,

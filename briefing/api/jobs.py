@@ -241,9 +241,8 @@ def _options(request: dict, settings: Settings) -> Options:
         voices = settings.voice_set(request["voices"])
         if voices is None:  # checked when it was posted; gone since (renamed, or another --voice-sets)
             raise UsageError(f"the voice set {request['voices']!r} is no longer on this server")
-    speak = SpeakOptions.from_mapping(
+    speak = settings.speak.updated(
         {
-            **{k: getattr(settings.speak, k) for k in settings.speak.__dataclass_fields__},
             "title": request.get("title"),
             "epub": bool(request.get("epub", False)),
             **({"voices": voices} if voices is not None else {}),

@@ -51,7 +51,6 @@ from briefing.daily.state import STATE_FILE, EpisodeRow, State, article_key, art
 from briefing.errors import BriefingError, InputError, RenderError
 from briefing.inputs.sources import load_source
 from briefing.model import Article
-from briefing.options import SpeakOptions
 from briefing.pipeline import Options, Result, make_episode
 from briefing.publish.episode import atomic_path, remove_stale_parts
 from briefing.publish.feed import FeedOptions, write_feed
@@ -242,9 +241,8 @@ def _title(config: ShowConfig, date: dt.date, edition: int) -> str:
 def _render_and_commit(config: ShowConfig, state: State, report: Report) -> None:
     folder, date = config.output_dir, report.date
     name, edition = _name(config, date, state)
-    speak = SpeakOptions.from_mapping(
+    speak = config.speak.updated(
         {
-            **{k: getattr(config.speak, k) for k in config.speak.__dataclass_fields__},
             "title": _title(config, date, edition),
             "date": date,
             "briefing": True,
