@@ -30,7 +30,7 @@ from briefing.engines.registry import engine_class
 from briefing.errors import EngineUnavailable, InputError, RenderError, UsageError
 from briefing.inputs.script_file import is_script_file, load_script
 from briefing.inputs.sources import load_sources
-from briefing.model import Article, Cue, Script, Segment, VoiceBook
+from briefing.model import Article, Cue, Script, Segment, VoiceBook, VoicePreset
 from briefing.options import MB, OPTION_NAMES, SpeakOptions
 from briefing.publish.episode import chapters_of, remove_stale_parts, write_episode
 from briefing.publish.files import written_script
@@ -610,14 +610,16 @@ def _may_speak(book: VoiceBook, mode: str, neural: bool | None, casting: dict[st
     for name in sorted(names - set(casting)):
         with contextlib.suppress(EngineUnavailable, UsageError):
             may.update(choose_presets(book, {name}, mode, fetch=False, neural=neural))
-    presets = [c.preset for c in may.values()]
-    labels = sorted({f"{p.engine} {engine_class(p.engine).label(p)}" for p in presets})
-    return Synthetic(voices=tuple(labels), trained=any(engine_class(p.engine).neural for p in presets))
+    return _declared([c.preset for c in may.values()])
 
 
 def synthetic_voices(script: Script, casting: dict[str, Casted]) -> Synthetic:
     """What speaks the episode, as its files declare it."""
-    presets = [casting[v].preset for v in sorted({s.voice for s in script.segments}) if v in casting]
+    return _declared([casting[v].preset for v in sorted({s.voice for s in script.segments}) if v in casting])
+
+
+def _declared(presets: list[VoicePreset]) -> Synthetic:
+    """The files' declaration of these presets: each engine and voice once, neural or not."""
     labels = sorted({f"{p.engine} {engine_class(p.engine).label(p)}" for p in presets})
     return Synthetic(voices=tuple(labels), trained=any(engine_class(p.engine).neural for p in presets))
 
