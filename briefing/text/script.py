@@ -65,6 +65,8 @@ class ScriptOptions:
 def build_script(articles: list[Article], book: VoiceBook, options: ScriptOptions = ScriptOptions()) -> Script:
     """Turn articles into one Script: one chapter per article, quotes cast by speaker."""
     originals, articles = articles, [spoken_article(a) for a in articles]
+    # One day for the intro, the outro and the title, even when the clock passes midnight.
+    options = dataclasses.replace(options, date=options.date or dt.date.today())
     attributor = Attributor()
     demand = speaker_genders(articles, book, attributor)
     casting = Casting(book, demand=demand)
@@ -80,8 +82,8 @@ def build_script(articles: list[Article], book: VoiceBook, options: ScriptOption
         builder.disclosure_auto = options.disclosure_text is None
         builder.briefing = briefing
     chapters = chapter_titles(originals, options)
+    date = options.date
     if briefing:
-        date = options.date or dt.date.today()
         builder.intro(date, articles)
     first = 1 if briefing else 0
     for i, (article, original) in enumerate(zip(articles, originals, strict=True)):
