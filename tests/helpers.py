@@ -14,6 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # A news-style article written for these tests (tests/data/SOURCES.md): quotations, a lexicon
 # entry, amounts, boilerplate. The repository needs nothing beside it.
 SAMPLE_ARTICLE = ROOT / "tests" / "data" / "fuite-modele-video.txt"
+# For two renders compared byte for byte: the episode's date is in its tags, and a run across
+# midnight would date the second one a day later.
+SAME_DAY = ("--date", "2026-12-07")
 # `python RUN_BRIEFING ARGS...`: briefing in a child process that takes Ctrl-C as in a terminal.
 RUN_BRIEFING = Path(__file__).with_name("run_briefing.py")
 # The commands that fetch URLs. Every server these tests run is on 127.0.0.1, which briefing

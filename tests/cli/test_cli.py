@@ -5,7 +5,7 @@ import re
 
 import pytest
 from audio_checks import ffprobe
-from helpers import assert_one_line_error, no_episode_files
+from helpers import SAME_DAY, assert_one_line_error, no_episode_files
 
 from briefing.cli import app
 
@@ -62,10 +62,16 @@ def test_speak_several_inputs_and_stdin(runner, article, tmp_path):
 def test_jobs_do_not_change_the_audio(runner, article, tmp_path):
     one, two = tmp_path / "one" / "ep.mp3", tmp_path / "two" / "ep.mp3"
     assert (
-        runner.invoke(app, ["speak", str(article), "-o", str(one), "--jobs", "1", "--no-cache", *ESPEAK]).exit_code == 0
+        runner.invoke(
+            app, ["speak", str(article), "-o", str(one), "--jobs", "1", "--no-cache", *ESPEAK, *SAME_DAY]
+        ).exit_code
+        == 0
     )
     assert (
-        runner.invoke(app, ["speak", str(article), "-o", str(two), "--jobs", "2", "--no-cache", *ESPEAK]).exit_code == 0
+        runner.invoke(
+            app, ["speak", str(article), "-o", str(two), "--jobs", "2", "--no-cache", *ESPEAK, *SAME_DAY]
+        ).exit_code
+        == 0
     )
     assert one.read_bytes() == two.read_bytes()
 

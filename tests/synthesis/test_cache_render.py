@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers import RUN_BRIEFING
+from helpers import RUN_BRIEFING, SAME_DAY
 
 from briefing.cli import app
 
@@ -24,7 +24,7 @@ def summary(result):
 
 
 def test_second_render_synthesises_nothing_and_an_edit_redoes_only_its_segments(runner, article, tmp_path):
-    cache = ["--cache-dir", str(tmp_path / "cache")]
+    cache = ["--cache-dir", str(tmp_path / "cache"), *SAME_DAY]
     first = runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "a.mp3"), *cache, *ESPEAK])
     total, synthesised, cached = summary(first)
     assert synthesised == total and cached == 0
@@ -61,10 +61,12 @@ def test_default_cache_folder_follows_xdg(runner, article, tmp_path, monkeypatch
 
 
 def test_cached_render_equals_a_fresh_one(runner, article, tmp_path):
-    cache = ["--cache-dir", str(tmp_path / "cache")]
+    cache = ["--cache-dir", str(tmp_path / "cache"), *SAME_DAY]
     runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "warm" / "ep.mp3"), *cache, *ESPEAK])
     runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "warm" / "ep.mp3"), *cache, *ESPEAK])
-    runner.invoke(app, ["speak", str(article), "-o", str(tmp_path / "cold" / "ep.mp3"), "--no-cache", *ESPEAK])
+    runner.invoke(
+        app, ["speak", str(article), "-o", str(tmp_path / "cold" / "ep.mp3"), "--no-cache", *ESPEAK, *SAME_DAY]
+    )
     assert (tmp_path / "warm" / "ep.mp3").read_bytes() == (tmp_path / "cold" / "ep.mp3").read_bytes()
 
 

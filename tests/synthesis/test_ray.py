@@ -13,7 +13,7 @@ ray = (
     else __import__("ray")
 )
 
-from helpers import audio_frames, write_preset  # noqa: E402
+from helpers import SAME_DAY, audio_frames, write_preset  # noqa: E402
 
 from briefing.audio.assembly import assemble  # noqa: E402
 from briefing.cli import app  # noqa: E402
@@ -39,8 +39,10 @@ def local_ray():
 
 def test_espeak_on_actors_equals_the_local_render(runner, article, tmp_path):
     local, remote = tmp_path / "local" / "ep.mp3", tmp_path / "ray" / "ep.mp3"
-    assert runner.invoke(app, ["speak", str(article), "-o", str(local), *ESPEAK]).exit_code == 0
-    result = runner.invoke(app, ["speak", str(article), "-o", str(remote), "--executor", "ray", "--jobs", "2", *ESPEAK])
+    assert runner.invoke(app, ["speak", str(article), "-o", str(local), *ESPEAK, *SAME_DAY]).exit_code == 0
+    result = runner.invoke(
+        app, ["speak", str(article), "-o", str(remote), "--executor", "ray", "--jobs", "2", *ESPEAK, *SAME_DAY]
+    )
     assert result.exit_code == 0, result.output
     assert remote.read_bytes() == local.read_bytes()
     assert ray.is_initialized()  # the run used the running instance and left it up
@@ -54,7 +56,7 @@ def test_tiny_coqui_model_on_actors_equals_the_local_render(runner, article, coq
     # The local render loads its engine under this test's environment, as the actor does.
     monkeypatch.setattr(executors, "_engines", {})
     monkeypatch.setattr(executors, "_prepared", set())
-    base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--no-cache"]
+    base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--no-cache", *SAME_DAY]
     local, remote = tmp_path / "local" / "ep.mp3", tmp_path / "ray" / "ep.mp3"
     assert runner.invoke(app, [*base, "-o", str(local)]).exit_code == 0
     # Float sums depend on torch's thread count: an actor with as many CPUs as the local run
@@ -146,9 +148,12 @@ def test_device_cuda_without_a_gpu_voice_asks_ray_for_no_gpu(runner, article, tm
     """espeak-ng runs on the CPU whatever --device says: actors that asked this GPU-less cluster for
     a GPU would wait for ever; the episode is the local one."""
     local, remote = tmp_path / "local" / "ep.mp3", tmp_path / "ray" / "ep.mp3"
-    assert runner.invoke(app, ["speak", str(article), "-o", str(local), "--device", "cuda", *ESPEAK]).exit_code == 0
+    assert (
+        runner.invoke(app, ["speak", str(article), "-o", str(local), "--device", "cuda", *ESPEAK, *SAME_DAY]).exit_code
+        == 0
+    )
     result = runner.invoke(
-        app, ["speak", str(article), "-o", str(remote), "--executor", "ray", "--device", "cuda", *ESPEAK]
+        app, ["speak", str(article), "-o", str(remote), "--executor", "ray", "--device", "cuda", *ESPEAK, *SAME_DAY]
     )
     assert result.exit_code == 0, result.output
     assert remote.read_bytes() == local.read_bytes()

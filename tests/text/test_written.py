@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from helpers import write_preset
+from helpers import SAME_DAY, write_preset
 
 from briefing.cli import app
 from briefing.engines.presets import load_voices
@@ -163,7 +163,7 @@ def test_what_we_write_ourselves_has_french_typography(book):
 
 def test_transcripts_show_the_written_text_unless_asked_for_the_spoken(runner, article, tmp_path):
     article.write_text("Un budget voté\n\nLe budget atteint 25,12 % du total en 2024.\n", encoding="utf-8")
-    base = ["speak", str(article), "--engine", "espeak", "--cache-dir", str(tmp_path / "c")]
+    base = ["speak", str(article), "--engine", "espeak", "--cache-dir", str(tmp_path / "c"), *SAME_DAY]
     assert runner.invoke(app, [*base, "-o", str(tmp_path / "w" / "ep.mp3")]).exit_code == 0
     assert runner.invoke(app, [*base, "-o", str(tmp_path / "s" / "ep.mp3"), "--transcript", "spoken"]).exit_code == 0
     written = (tmp_path / "w" / "ep.vtt").read_text(encoding="utf-8")

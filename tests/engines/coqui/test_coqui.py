@@ -17,7 +17,7 @@ from audio_checks import ffprobe
 pytest.importorskip("TTS.api", reason="coqui-tts is not installed (make test installs it)")
 
 import torch  # noqa: E402
-from helpers import ROOT, assert_one_line_error, no_episode_files, write_preset  # noqa: E402
+from helpers import ROOT, SAME_DAY, assert_one_line_error, no_episode_files, write_preset  # noqa: E402
 
 from briefing.cli import app  # noqa: E402
 from briefing.engines.coqui import PRECISION_ENV, RUNTIME_ENV, CoquiEngine, segment_seed  # noqa: E402
@@ -218,7 +218,7 @@ def test_speed_shortens_the_audio(coqui_voices):
 
 def test_jobs_do_not_change_coqui_audio(runner, article, coqui_voices, tmp_path):
     one, two = tmp_path / "one" / "ep.mp3", tmp_path / "two" / "ep.mp3"  # same name: same GUID tag
-    base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui"]
+    base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", *SAME_DAY]
     assert runner.invoke(app, [*base, "-o", str(one), "--jobs", "1", "--no-cache"]).exit_code == 0
     assert runner.invoke(app, [*base, "-o", str(two), "--jobs", "3", "--no-cache"]).exit_code == 0
     assert one.read_bytes() == two.read_bytes()
