@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from briefing.engines.base import Audio, Engine, Speakers
-from briefing.engines.coqui import house, zoo
+from briefing.engines.coqui import house, startup, zoo
 from briefing.engines.coqui.files import ModelFiles, ModelFilesError, locate, locate_zoo
 from briefing.engines.coqui.models import CoquiModel, Spoken, limit_chars, load_model, speakers_on_disk
 from briefing.errors import EngineUnavailable, RenderError, UsageError, VoiceError
@@ -99,8 +99,9 @@ def _import_problem(force: bool = False) -> str | None:
     if not force and marker is not None and marker.exists():
         return None
     try:
-        import torch  # noqa: F401
-        from TTS.api import TTS  # noqa: F401
+        with startup.one_metadata_scan():
+            import torch  # noqa: F401
+            from TTS.api import TTS  # noqa: F401
     except Exception as exc:  # noqa: BLE001 - any import failure means Coqui cannot run here
         return f"coqui-tts cannot be imported ({type(exc).__name__}: {exc}); {INSTALL_HINT}"
     if marker is not None:

@@ -35,6 +35,7 @@ import numpy as np
 from briefing.engines.base import Speakers
 from briefing.engines.coqui import zoo
 from briefing.engines.coqui.files import ModelFiles
+from briefing.engines.coqui.startup import install_mel_basis
 from briefing.errors import VoiceError
 from briefing.model import VoicePreset
 from briefing.system import timings
@@ -562,6 +563,7 @@ def load_model(files: ModelFiles, device: str, runtime_for_vits=None) -> CoquiMo
         log.debug("%s: %s", files.label, note)
     config = coqui_config(data)
     adapter = adapter_for(config.model)
+    install_mel_basis()
     model = setup_model(config)
     if adapter is XttsModel:
         checkpoint_dir = files.checkpoint if files.checkpoint.is_dir() else files.checkpoint.parent
