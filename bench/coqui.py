@@ -658,7 +658,14 @@ def cores(model_path: str, config_path: str) -> dict:
             for p, q in zip(back.paths, precisions, strict=True)
         ]
         workers = [
-            vits_onnx.OpenVinoVits([c.create_infer_request() for c in compiled], back.conditioned, back.paths, None)
+            vits_onnx.OpenVinoVits(
+                [c.create_infer_request() for c in compiled],
+                back.conditioned,
+                back.paths,
+                None,
+                back.flow_context,
+                back.decoder_context,
+            )
             for _ in range(threads)
         ]
     else:
@@ -686,10 +693,13 @@ def cores(model_path: str, config_path: str) -> dict:
 
     windowed = back.runtime.startswith("openvino")
 
+    # a slice with the flow's and the decoder's context on each side gives the same audio as its
+    # segment where it is kept (vits_onnx.windows), so the pieces join into the same audio; ONNX
+    # Runtime takes a segment whole
+    context = back.flow_context + back.decoder_context if windowed else 0
+
     def cuts(frames):
-        # a window computed alone is the same computation as inside its segment (vits_onnx.windows),
-        # so the pieces join into the same audio; ONNX Runtime takes a segment whole
-        return vits_onnx.windows(frames) if windowed else [(0, 0, frames)]
+        return vits_onnx.windows(frames, context) if windowed else [(0, 0, frames)]
 
     def parallel():
         # each window goes to a worker as soon as its segment's torch half is drawn
@@ -698,7 +708,7 @@ def cores(model_path: str, config_path: str) -> dict:
             z_p, y_mask, _ = front(i)
             size = z_p.shape[2]
             if windowed:
-                size = min(vits_onnx.WINDOW_FRAMES + 2 * vits_onnx.CONTEXT_FRAMES, size)
+                size = min(vits_onnx.WINDOW_FRAMES + 2 * context, size)
             for start, lo, hi in cuts(z_p.shape[2]):
                 z, m = z_p[:, :, start : start + size], y_mask[:, :, start : start + size]
                 jobs.append((i, pool.submit(on_free_worker, z, m), size, lo - start, hi - start))

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import math
 import os
 import tempfile
 import time
@@ -224,8 +225,11 @@ def example_inputs(vits, conditioned: bool) -> tuple[list, list[str]]:
     return args, names
 
 
-def export(module: torch.nn.Module, path: Path, args: list, names: list[str], dynamic: dict) -> None:
-    """Trace `module` with the TorchScript exporter into `path` (`dynamic`: its dynamic axes)."""
+def export(module: torch.nn.Module, path: Path, args, names: list[str], dynamic: dict) -> None:
+    """Trace `module` with the TorchScript exporter into `path` (`dynamic`: its dynamic axes;
+    `args`: the example inputs, or a function that makes them, called only here)."""
+    if callable(args):
+        args = args()
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer warnings about Python values: the shapes are dynamic axes
         torch.onnx.export(
@@ -240,9 +244,7 @@ def export(module: torch.nn.Module, path: Path, args: list, names: list[str], dy
         )
 
 
-def cached_graph(
-    module, part: str, conditioned: bool, args: list, names: list[str], dynamic: dict, folder: Path, open_graph
-):
+def cached_graph(module, part: str, conditioned: bool, args, names: list[str], dynamic: dict, folder: Path, open_graph):
     """`open_graph(path)` of `module`'s graph from the cache, exported into it first when missing
     or damaged. Returns (what open_graph returned, the cached path or None, export seconds or None)."""
     digest = graph_digest(module, conditioned, part)
@@ -370,30 +372,37 @@ def openvino_bf16() -> bool:
 # segments all differ in length, so an article's first pass spent most of its time compiling and
 # the process grew with every new length (12 segments of a full-size VITS on 2 cores: 22.7 s, the
 # same segments again 8.3 s, 4.2 GB). The back half therefore runs on windows of one shape:
-# WINDOW_FRAMES frames of output computed with CONTEXT_FRAMES on each side (the flow reaches 32
-# frames, the decoder about 12 more), so what is kept does not depend on where the cuts fall.
-# Measured on the same 12 segments: 14.0 s first pass, 13.0 s again, 1.78 GB. Windows of 512
-# frames: 14.4 / 12.7 s, 2.0 GB; four widths (128 to 1,024) chosen per segment to compute fewer
-# frames: 16.5 / 11.2 s, 2.9 GB (each shape compiles and keeps its own kernels).
+# WINDOW_FRAMES frames of output computed with some context on each side, so that what is kept
+# does not depend on where the cuts fall. Measured on the same 12 segments: 14.0 s first pass,
+# 13.0 s again, 1.78 GB. Windows of 512 frames: 14.4 / 12.7 s, 2.0 GB; four widths (128 to 1,024)
+# chosen per segment to compute fewer frames: 16.5 / 11.2 s, 2.9 GB (each shape compiles and keeps
+# its own kernels).
+#
+# The flow and the decoder are cut apart, each with the context it needs (`flow_reach`,
+# `decoder_reach`: 32 and 15 frames on a full-size VITS), not both with the sum: the decoder,
+# 94 % of the work, then computes 288 frames a window instead of 352. Measured on the 12
+# segments (2-core Xeon, bfloat16): 11.2 s -> 10.1 to 10.3 s, the same audio (2.8e-8 apart).
 WINDOW_FRAMES = 256
-CONTEXT_FRAMES = 48
+CONTEXT_FRAMES = None  # None: each part's own reach; a number: that context for both (tests)
 
 
-def windows(frames: int) -> list[tuple[int, int, int]]:
-    """(start, lo, hi) for each window: it takes input frames [start, start + size) and keeps the
-    output of frames [lo, hi). The first window starts at the segment's first frame and the last
-    ends at its last one, so at both ends every layer pads with zeros as on the whole segment
-    (a window reaching past an end would feed the decoder's deeper layers what its first ones
-    make of the padding: 0.03 of error at a segment's start, 38 dB SNR); between windows, each
-    kept frame has CONTEXT_FRAMES of real input on both sides. Only a segment shorter than a
-    window is padded, at its end, where speech has stopped."""
-    size = WINDOW_FRAMES + 2 * CONTEXT_FRAMES
+def windows(frames: int, context: int, keep: int | None = None) -> list[tuple[int, int, int]]:
+    """(start, lo, hi) for each window of `keep` (WINDOW_FRAMES) kept frames and `context` on
+    each side: it takes input frames [start, start + size) and keeps the output of frames
+    [lo, hi). The first window starts at the segment's first frame and the last ends at its last
+    one, so at both ends every layer pads with zeros as on the whole segment (a window reaching
+    past an end would feed the decoder's deeper layers what its first ones make of the padding:
+    0.03 of error at a segment's start, 38 dB SNR); between windows, each kept frame has
+    `context` frames of real input on both sides. Only a segment shorter than a window is padded,
+    at its end, where speech has stopped."""
+    keep = WINDOW_FRAMES if keep is None else keep
+    size = keep + 2 * context
     if frames <= size:
         return [(0, 0, frames)]
     found, lo = [], 0
     while lo < frames:
-        start = 0 if lo == 0 else lo - CONTEXT_FRAMES
-        hi = WINDOW_FRAMES + CONTEXT_FRAMES if lo == 0 else lo + WINDOW_FRAMES
+        start = 0 if lo == 0 else lo - context
+        hi = keep + context if lo == 0 else lo + keep
         if start + size >= frames:  # the last window: it ends where the segment does
             start, hi = frames - size, frames
         found.append((start, lo, min(hi, frames)))
@@ -401,46 +410,104 @@ def windows(frames: int) -> list[tuple[int, int, int]]:
     return found
 
 
+def _conv_reach(conv) -> float:
+    """Samples on each side of an output sample that a 1-D convolution reads."""
+    return conv.dilation[0] * (conv.kernel_size[0] - 1) / 2
+
+
+def flow_reach(flow) -> int:
+    """Frames on each side of an output frame that the reverse flow reads: every convolution in
+    it comes after the one before (couplings in a row, WaveNet layers in a row), so their reaches
+    add up (an upper bound where a branch runs beside another)."""
+    return math.ceil(sum(_conv_reach(m) for m in flow.modules() if isinstance(m, torch.nn.Conv1d)))
+
+
+def decoder_reach(decoder) -> int:
+    """Frames on each side of an output sample that Coqui's HiFi-GAN generator reads: its input
+    convolution, then per upsampling stage the transposed convolution (its kernel, in input
+    samples) and the widest of the residual blocks beside one another, each at its own rate."""
+    reach, rate = _conv_reach(decoder.conv_pre), 1
+    for i, up in enumerate(decoder.ups):
+        reach += up.kernel_size[0] / up.stride[0] / rate
+        rate *= up.stride[0]
+        blocks = decoder.resblocks[i * decoder.num_kernels : (i + 1) * decoder.num_kernels]
+        widest = max(sum(_conv_reach(m) for m in b.modules() if isinstance(m, torch.nn.Conv1d)) for b in blocks)
+        reach += widest / rate
+    return math.ceil(reach + _conv_reach(decoder.conv_post) / rate)
+
+
 class OpenVinoVits:
     """The back half of one Vits on OpenVINO as three graphs: flow (float32), decoder stages but
-    the last (bfloat16), last stage and output convolution (float32)."""
+    the last (bfloat16), last stage and output convolution (float32). The flow runs on windows
+    with `flow_context` frames on each side, the decoder on windows of its output with
+    `decoder_context`."""
 
     runtime = "openvino+bf16"
 
-    def __init__(self, requests, conditioned: bool, paths: list[Path | None], export_s: float | None):
+    def __init__(
+        self,
+        requests,
+        conditioned: bool,
+        paths: list[Path | None],
+        export_s: float | None,
+        flow_context: int = 48,
+        decoder_context: int = 48,
+    ):
         self.flow, self.head, self.tail = requests
         self.conditioned = conditioned
         self.paths = paths  # the cached flow, head and tail graphs (None where one could not be cached)
         self.export_s = export_s
+        self.flow_context, self.decoder_context = flow_context, decoder_context
 
-    def __call__(self, z_p, y_mask, g=None) -> np.ndarray:
-        inputs = feeds(z_p, y_mask, g if self.conditioned else None)
-        z, mask = inputs["z_p"], inputs["y_mask"]
-        size = WINDOW_FRAMES + 2 * CONTEXT_FRAMES
+    @staticmethod
+    def _windowed(run, x: np.ndarray, mask: np.ndarray, context: int) -> np.ndarray:
+        """`run(window, window_mask)` over the windows of `x` (frames on axis 2), the kept parts joined."""
+        size = WINDOW_FRAMES + 2 * context
         pieces = []
-        for start, lo, hi in windows(z.shape[2]):
-            window = {"z_p": np.zeros((1, z.shape[1], size), z.dtype), "y_mask": np.zeros((1, 1, size), mask.dtype)}
-            taken = z[:, :, start : start + size]  # shorter than the window only for a short segment
-            window["z_p"][:, :, : taken.shape[2]] = taken
-            window["y_mask"][:, :, : taken.shape[2]] = mask[:, :, start : start + size]
-            if self.conditioned:
-                window["g"] = inputs["g"]
-            x = self.flow.infer(window)[0]
-            speaker = {"g": inputs["g"]} if self.conditioned else {}
-            x = self.head.infer({"x": x, "mask": window["y_mask"], **speaker})[0]
-            out = self.tail.infer({"x": x, "mask": window["y_mask"]})[0]
+        for start, lo, hi in windows(x.shape[2], context):
+            window = np.zeros((1, x.shape[1], size), x.dtype)
+            window_mask = np.zeros((1, 1, size), mask.dtype)
+            taken = x[:, :, start : start + size]  # shorter than the window only for a short segment
+            window[:, :, : taken.shape[2]] = taken
+            window_mask[:, :, : taken.shape[2]] = mask[:, :, start : start + size]
+            out = run(window, window_mask)
             hop = out.shape[2] // size
             pieces.append(out[:, :, (lo - start) * hop : (hi - start) * hop].copy())
         return np.concatenate(pieces, axis=2)
 
+    def __call__(self, z_p, y_mask, g=None) -> np.ndarray:
+        inputs = feeds(z_p, y_mask, g if self.conditioned else None)
+        speaker = {"g": inputs["g"]} if self.conditioned else {}
+
+        def flow(window, mask):
+            return self.flow.infer({"z_p": window, "y_mask": mask, **speaker})[0]
+
+        def decoder(window, mask):
+            x = self.head.infer({"x": window, "mask": mask, **speaker})[0]
+            return self.tail.infer({"x": x, "mask": mask})[0]
+
+        mask = inputs["y_mask"]
+        x = self._windowed(flow, inputs["z_p"], mask, self.flow_context)
+        return self._windowed(decoder, x, mask, self.decoder_context)
+
+
+def blob_cache_dir(folder: Path) -> Path:
+    """Where OpenVINO keeps the kernels it compiled for the cached graphs in `folder`."""
+    return folder / "openvino"
+
 
 def load_openvino(vits, threads: int, folder: Path | None = None) -> OpenVinoVits:
-    """`vits`'s back half on OpenVINO: three cached graphs, the middle one compiled for bfloat16."""
+    """`vits`'s back half on OpenVINO: three cached graphs, the middle one compiled for bfloat16.
+
+    OpenVINO keeps what it compiled for a cached graph in `blob_cache_dir` (its CACHE_DIR,
+    keyed by the graph file and the compile options; a damaged entry is compiled again): the
+    next process imports it, 0.14 s for the three graphs of a full-size VITS instead of 0.60 s
+    of reading and compiling them."""
     import openvino as ov
 
     core = ov.Core()
     conditioned = conditioned_on_speaker(vits)
-    args, names = example_inputs(vits, conditioned)
+    names = ["z_p", "y_mask", "g"] if conditioned else ["z_p", "y_mask"]
     folder = folder or cache_dir()
     decoder = vits.waveform_decoder
     last = decoder.num_upsamples - 1
@@ -451,40 +518,55 @@ def load_openvino(vits, threads: int, folder: Path | None = None) -> OpenVinoVit
             "INFERENCE_NUM_THREADS": threads,
             "PERFORMANCE_HINT": "LATENCY",
         }
-        return lambda p: core.compile_model(core.read_model(str(p)), "CPU", config).create_infer_request()
+
+        def compiled(path: Path):
+            if path.parent == folder and path.suffix == ".onnx":  # the cached graph, not an export's temporary file
+                try:
+                    return core.compile_model(
+                        str(path), "CPU", {**config, "CACHE_DIR": str(blob_cache_dir(folder))}
+                    ).create_infer_request()
+                except Exception as exc:  # noqa: BLE001 - e.g. an unwritable cache: compile without it
+                    log.debug("OpenVINO's compile cache is unusable for %s (%s); compiling without it", path, exc)
+            return core.compile_model(core.read_model(str(path)), "CPU", config).create_infer_request()
+
+        return compiled
 
     flow = FlowPart(vits).eval()
     head, tail = DecoderPart(decoder, 0, last).eval(), DecoderPart(decoder, last, last + 1).eval()
-    with torch.no_grad():  # example inputs for the decoder parts: what the part before gives
-        x = flow(*args)
-        x_head = head(x, args[1], args[2] if conditioned else None)
-    head_args, head_names = (
-        ([x, args[1], args[2]], ["x", "mask", "g"]) if conditioned else ([x, args[1]], ["x", "mask"])
-    )
+
+    def example(part):
+        """The example inputs of `part` (flow, head or tail): what the part before gives. Made
+        only for an export: the decoder parts' take a pass of the torch model (0.27 s)."""
+        args, _ = example_inputs(vits, conditioned)
+        if part == "flow":
+            return args
+        with torch.no_grad():
+            x = flow(*args)
+            if part == "head":
+                return [x, *args[1:]]
+            return [head(x, args[1], args[2] if conditioned else None), args[1]]
+
     parts = [
-        (flow, "flow", args, names, {"z_p": {2: "frames"}, "y_mask": {2: "frames"}, "out": {2: "frames"}}, "f32"),
+        (flow, "flow", names, {"z_p": {2: "frames"}, "y_mask": {2: "frames"}, "out": {2: "frames"}}, "f32"),
         (
             head,
             "head",
-            head_args,
-            head_names,
+            ["x", "mask", "g"] if conditioned else ["x", "mask"],
             {"x": {2: "frames"}, "mask": {2: "frames"}, "out": {2: "samples"}},
             "bf16",
         ),
-        (
-            tail,
-            "tail",
-            [x_head, args[1]],
-            ["x", "mask"],
-            {"x": {2: "samples"}, "mask": {2: "frames"}, "out": {2: "samples"}},
-            "f32",
-        ),
+        (tail, "tail", ["x", "mask"], {"x": {2: "samples"}, "mask": {2: "frames"}, "out": {2: "samples"}}, "f32"),
     ]
     requests, paths, export_s = [], [], None
-    for module, part, a, n, dynamic, precision in parts:
-        request, path, seconds = cached_graph(module, part, conditioned, a, n, dynamic, folder, compiler(precision))
+    for module, part, n, dynamic, precision in parts:
+        request, path, seconds = cached_graph(
+            module, part, conditioned, lambda part=part: example(part), n, dynamic, folder, compiler(precision)
+        )
         requests.append(request)
         paths.append(path)
         if seconds is not None:
             export_s = (export_s or 0.0) + seconds
-    return OpenVinoVits(requests, conditioned, paths, export_s)
+    flow_context = decoder_context = CONTEXT_FRAMES
+    if CONTEXT_FRAMES is None:
+        flow_context, decoder_context = flow_reach(vits.flow), decoder_reach(decoder)
+    return OpenVinoVits(requests, conditioned, paths, export_s, flow_context, decoder_context)

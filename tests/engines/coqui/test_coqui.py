@@ -469,6 +469,92 @@ def test_split_graphs_compute_the_back_half_exactly(tiny, kind, monkeypatch):
     assert parts.shape == whole.shape and torch.equal(parts, whole)
 
 
+class _TorchRequest:
+    """An OpenVINO infer request stand-in that runs a torch part: the windows' arithmetic tested
+    in float32 on any CPU, apart from OpenVINO's bfloat16."""
+
+    def __init__(self, module, names):
+        self.module, self.names = module, names
+
+    def infer(self, inputs):
+        with torch.inference_mode():
+            args = [torch.from_numpy(inputs[n]) if n in inputs else None for n in self.names]
+            return [self.module(*args).numpy()]
+
+
+def _torch_windows(vits, conditioned, flow_context, decoder_context):
+    from briefing.engines.coqui.vits_onnx import DecoderPart, FlowPart, OpenVinoVits
+
+    decoder = vits.waveform_decoder
+    last = decoder.num_upsamples - 1
+    requests = (
+        _TorchRequest(FlowPart(vits), ["z_p", "y_mask", "g"]),
+        _TorchRequest(DecoderPart(decoder, 0, last), ["x", "mask", "g"]),
+        _TorchRequest(DecoderPart(decoder, last, last + 1), ["x", "mask"]),
+    )
+    return OpenVinoVits(requests, conditioned, [None] * 3, None, flow_context, decoder_context)
+
+
+def _reach(part, frames: int, hop: int, args) -> float:
+    """How far (in frames, either side) a change of one input frame in the middle moves `part`'s output."""
+    x = args[0]
+    with torch.inference_mode():
+        before = part(x, *args[1:])
+        moved = x.clone()
+        moved[:, :, frames // 2] += 1.0
+        changed = torch.nonzero((part(moved, *args[1:]) - before).abs().amax(dim=(0, 1)) > 0).flatten()
+    return max(frames // 2 - changed.min().item() / hop, changed.max().item() / hop - frames // 2)
+
+
+@pytest.mark.parametrize("kind", ["single", "multi"])
+def test_flow_and_decoder_windows_each_with_its_own_reach_give_the_whole_segment(tiny, kind, monkeypatch):
+    """The OpenVINO back half cuts the flow and the decoder into windows apart, each with the
+    context its own convolutions reach (not the sum of both): the segment's samples are what the
+    whole back half computes, to float rounding, whatever the length; with no context they are not."""
+    from briefing.engines.coqui import vits_onnx
+    from briefing.engines.coqui.vits_onnx import DecoderPart, FlowPart, VitsBackEnd, decoder_reach, flow_reach
+
+    vits = torch_engine(monkeypatch).model(tiny_preset(tiny, kind)).model
+    gen = torch.Generator().manual_seed(5)
+    with torch.no_grad():  # a tiny model's flow is built near identity: make it mix its frames
+        for p in vits.flow.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.3)
+    monkeypatch.setattr(vits_onnx, "WINDOW_FRAMES", 24)  # tiny models speak few frames: cut them often
+    conditioned = kind == "multi"
+    g = torch.randn(1, vits.embedded_speaker_dim, 1, generator=gen) if conditioned else None
+    decoder = vits.waveform_decoder
+    hop = int(np.prod([up.stride[0] for up in decoder.ups]))
+    z = torch.randn(1, vits.args.hidden_channels, 120, generator=gen)
+    ones = torch.ones(1, 1, 120)
+    # the reaches bound what the parts really read, measured by moving one frame
+    assert _reach(FlowPart(vits), 120, 1, [z, ones, g]) <= flow_reach(vits.flow)
+    assert _reach(DecoderPart(decoder, 0, decoder.num_upsamples), 120, hop, [z, ones, g]) <= decoder_reach(decoder)
+    windowed = _torch_windows(vits, conditioned, flow_reach(vits.flow), decoder_reach(decoder))
+    blind = _torch_windows(vits, conditioned, 0, 0)
+    for frames in (17, 40, 97, 203):  # one segment alone: its mask is all ones
+        z_p = torch.randn(1, vits.args.hidden_channels, frames, generator=gen)
+        y_mask = torch.ones(1, 1, frames)
+        with torch.inference_mode():
+            whole = VitsBackEnd(vits)(z_p, y_mask, g).numpy()
+        got = windowed(z_p, y_mask, g)
+        assert got.shape == whole.shape, frames
+        assert np.abs(got - whole).max() < 1e-5, frames
+        if frames > vits_onnx.WINDOW_FRAMES:
+            assert np.abs(blind(z_p, y_mask, g) - whole).max() > 1e-3, frames
+
+
+def test_reaches_of_coqui_s_default_vits():
+    """The full-size VITS (Coqui's default VitsArgs, the css10 model's layout): 4 couplings of 4
+    WaveNet layers of kernel 5 reach 32 frames; the HiFi-GAN decoder 15 (14.5 rounded up)."""
+    from TTS.tts.configs.vits_config import VitsConfig
+    from TTS.tts.models.vits import Vits
+
+    from briefing.engines.coqui.vits_onnx import decoder_reach, flow_reach
+
+    vits = Vits(VitsConfig())
+    assert (flow_reach(vits.flow), decoder_reach(vits.waveform_decoder)) == (32, 15)
+
+
 def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
     return float(
         10 * np.log10(np.sum(reference.astype(np.float64) ** 2) / np.sum((reference - other).astype(np.float64) ** 2))
@@ -510,7 +596,6 @@ def test_bf16_back_half_runs_on_windows_of_one_shape_whatever_the_segment_s_leng
     slow = torch_engine(monkeypatch)
     monkeypatch.setenv(PRECISION_ENV, "bf16")
     monkeypatch.setattr(vits_onnx, "WINDOW_FRAMES", 24)  # tiny models speak few frames: cut them often
-    monkeypatch.setattr(vits_onnx, "CONTEXT_FRAMES", 48)
     fast = CoquiEngine.load("cpu")
     preset = tiny_preset(tiny, "multi", speaker="chloe")
     shapes = set()
@@ -555,6 +640,17 @@ def test_bf16_graphs_are_exported_once_and_reused(tiny, tmp_path, monkeypatch):
     assert sorted(p.name for p in first.paths) == [n for n in names if n.endswith(".onnx")]
     second = CoquiEngine.load("cpu").model(preset).onnx
     assert second.export_s is None and second.paths == first.paths
+    # what OpenVINO compiled for the cached graphs is kept beside them, and a damaged entry is
+    # compiled again: the same samples either way
+    blobs = sorted((folder / "openvino").iterdir())
+    assert len(blobs) == 3
+    engine = CoquiEngine.load("cpu")
+    expected = engine.synthesize(TEXT, preset).samples
+    for blob in blobs:
+        blob.chmod(0o600)
+        blob.write_bytes(blob.read_bytes()[: blob.stat().st_size // 2])
+    again = CoquiEngine.load("cpu").synthesize(TEXT, preset).samples
+    assert np.array_equal(again, expected)
 
 
 def test_fp32_keeps_onnx_runtime_and_precision_is_in_the_cache_key(tiny, monkeypatch):
