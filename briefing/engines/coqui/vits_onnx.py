@@ -383,19 +383,18 @@ def openvino_bf16() -> bool:
 # 94 % of the work, then computes 288 frames a window instead of 352. Measured on the 12
 # segments (2-core Xeon, bfloat16): 11.2 s -> 10.1 to 10.3 s, the same audio (2.8e-8 apart).
 WINDOW_FRAMES = 256
-CONTEXT_FRAMES = None  # None: each part's own reach; a number: that context for both (tests)
 
 
-def windows(frames: int, context: int, keep: int | None = None) -> list[tuple[int, int, int]]:
-    """(start, lo, hi) for each window of `keep` (WINDOW_FRAMES) kept frames and `context` on
-    each side: it takes input frames [start, start + size) and keeps the output of frames
-    [lo, hi). The first window starts at the segment's first frame and the last ends at its last
-    one, so at both ends every layer pads with zeros as on the whole segment (a window reaching
+def windows(frames: int, context: int) -> list[tuple[int, int, int]]:
+    """(start, lo, hi) for each window of WINDOW_FRAMES kept frames and `context` on each side:
+    it takes input frames [start, start + size) and keeps the output of frames [lo, hi). The
+    first window starts at the segment's first frame and the last ends at its last one, so at
+    both ends every layer pads with zeros as on the whole segment (a window reaching
     past an end would feed the decoder's deeper layers what its first ones make of the padding:
     0.03 of error at a segment's start, 38 dB SNR); between windows, each kept frame has
     `context` frames of real input on both sides. Only a segment shorter than a window is padded,
     at its end, where speech has stopped."""
-    keep = WINDOW_FRAMES if keep is None else keep
+    keep = WINDOW_FRAMES
     size = keep + 2 * context
     if frames <= size:
         return [(0, 0, frames)]
@@ -450,8 +449,8 @@ class OpenVinoVits:
         conditioned: bool,
         paths: list[Path | None],
         export_s: float | None,
-        flow_context: int = 48,
-        decoder_context: int = 48,
+        flow_context: int,
+        decoder_context: int,
     ):
         self.flow, self.head, self.tail = requests
         self.conditioned = conditioned
@@ -566,7 +565,4 @@ def load_openvino(vits, threads: int, folder: Path | None = None) -> OpenVinoVit
         paths.append(path)
         if seconds is not None:
             export_s = (export_s or 0.0) + seconds
-    flow_context = decoder_context = CONTEXT_FRAMES
-    if CONTEXT_FRAMES is None:
-        flow_context, decoder_context = flow_reach(vits.flow), decoder_reach(decoder)
-    return OpenVinoVits(requests, conditioned, paths, export_s, flow_context, decoder_context)
+    return OpenVinoVits(requests, conditioned, paths, export_s, flow_reach(vits.flow), decoder_reach(decoder))
