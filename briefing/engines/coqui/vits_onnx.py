@@ -383,6 +383,7 @@ def openvino_bf16() -> bool:
 # 94 % of the work, then computes 288 frames a window instead of 352. Measured on the 12
 # segments (2-core Xeon, bfloat16): 11.2 s -> 10.1 to 10.3 s, the same audio (2.8e-8 apart).
 WINDOW_FRAMES = 256
+FIRST_WINDOWS = "vits first windows (OpenVINO makes their kernels)"  # a timings stage within flow+decoder
 
 
 def windows(frames: int, context: int) -> list[tuple[int, int, int]]:
@@ -457,6 +458,20 @@ class OpenVinoVits:
         self.paths = paths  # the cached flow, head and tail graphs (None where one could not be cached)
         self.export_s = export_s
         self.flow_context, self.decoder_context = flow_context, decoder_context
+        self._fresh = {"flow", "decoder"}  # the parts whose first window is still to come
+
+    def _first_timed(self, part: str, run):
+        """`run`, its first window in this process timed as FIRST_WINDOWS: OpenVINO makes the
+        kernels for the windows' shape then (about 1 s on a full-size VITS, in no cache)."""
+
+        def call(window, mask):
+            if part not in self._fresh:
+                return run(window, mask)
+            self._fresh.discard(part)
+            with timings.stage(FIRST_WINDOWS):
+                return run(window, mask)
+
+        return call
 
     @staticmethod
     def _windowed(run, x: np.ndarray, mask: np.ndarray, context: int) -> np.ndarray:
@@ -486,8 +501,8 @@ class OpenVinoVits:
             return self.tail.infer({"x": x, "mask": mask})[0]
 
         mask = inputs["y_mask"]
-        x = self._windowed(flow, inputs["z_p"], mask, self.flow_context)
-        return self._windowed(decoder, x, mask, self.decoder_context)
+        x = self._windowed(self._first_timed("flow", flow), inputs["z_p"], mask, self.flow_context)
+        return self._windowed(self._first_timed("decoder", decoder), x, mask, self.decoder_context)
 
 
 def blob_cache_dir(folder: Path) -> Path:

@@ -543,6 +543,26 @@ def test_flow_and_decoder_windows_each_with_its_own_reach_give_the_whole_segment
             assert np.abs(blind(z_p, y_mask, g) - whole).max() > 1e-3, frames
 
 
+def test_the_first_windows_are_timed_apart_once(tiny, monkeypatch):
+    """OpenVINO makes a shape's kernels on its first window (about 1 s in a fresh process):
+    the whole command's breakdown shows it as its own line (bench/coqui.py --whole), within
+    flow+decoder, timed once per part (flow, decoder)."""
+    from briefing.engines.coqui import vits_onnx
+    from briefing.engines.coqui.vits_onnx import FIRST_WINDOWS, decoder_reach, flow_reach
+    from briefing.system import timings
+
+    vits = torch_engine(monkeypatch).model(tiny_preset(tiny, "single")).model
+    monkeypatch.setattr(vits_onnx, "WINDOW_FRAMES", 24)
+    back = _torch_windows(vits, False, flow_reach(vits.flow), decoder_reach(vits.waveform_decoder))
+    monkeypatch.setattr(timings, "_totals", {})
+    calls = []
+    monkeypatch.setattr(timings, "add", lambda name, seconds: calls.append(name))
+    z_p = torch.randn(1, vits.args.hidden_channels, 100)
+    back(z_p, torch.ones(1, 1, 100))  # several windows of each part
+    back(z_p, torch.ones(1, 1, 100))
+    assert calls == [FIRST_WINDOWS, FIRST_WINDOWS]
+
+
 def test_reaches_of_coqui_s_default_vits():
     """The full-size VITS (Coqui's default VitsArgs, the css10 model's layout): 4 couplings of 4
     WaveNet layers of kernel 5 reach 32 frames; the HiFi-GAN decoder 15 (14.5 rounded up)."""
