@@ -378,8 +378,8 @@ BREAKDOWN = (
     ("model load (export excluded)", None),
     ("graph export", "graph export"),
     ("VITS torch half", "vits torch half"),
-    ("VITS flow+decoder (first windows apart)", None),
-    ("first windows (OpenVINO makes kernels)", "vits first windows (OpenVINO makes their kernels)"),
+    ("VITS flow+decoder, later windows", None),
+    ("VITS first windows (kernels made)", "vits first windows (OpenVINO makes their kernels)"),
     ("VITS on torch", "vits (torch)"),
     ("clip processing", "clip processing (resample, trim, level)"),
     ("finishing (limiter, meter, to LAME)", "finishing (limiter, meter, to the encoder)"),
@@ -445,7 +445,7 @@ def whole(folder: Path, model_path: Path, config_path: Path, runs: int, threads:
             "model load (export excluded)": stages.get("model load (with export)", 0.0)
             - stages.get("graph export", 0.0),
             "other files": stages.get("files (MP3 and the rest)", 0.0) - stages.get("MP3 encoding", 0.0),
-            "VITS flow+decoder (first windows apart)": stages.get("vits flow+decoder", 0.0)
+            "VITS flow+decoder, later windows": stages.get("vits flow+decoder", 0.0)
             - stages.get("vits first windows (OpenVINO makes their kernels)", 0.0),
             "exit (after the command's end)": max(0.0, r["wall_s"] - t.get("age_s", r["wall_s"])),
         }
