@@ -7,6 +7,8 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import socketserver
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -140,6 +142,31 @@ def test_speak_with_local_coqui_models(runner, article, coqui_voices, tmp_path):
     info = ffprobe(out)
     assert info["stream"]["codec_name"] == "mp3" and info["stream"]["channels"] == 1
     assert float(info["format"]["duration"]) > 5
+
+
+def _pcm(path: Path) -> bytes:
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-"], capture_output=True, check=True
+    ).stdout
+
+
+def test_a_speak_process_casts_the_text_in_a_child_while_the_narrator_loads(runner, article, coqui_voices, tmp_path):
+    """`briefing speak` with a Coqui narrator, in its own process: the quotations are read in a
+    forked child while the narrator's model loads (pipeline._plan_beside); the episode is the
+    one this test process makes (where the runner's other threads keep it from forking)."""
+    base = ["speak", str(article), "--voices", str(coqui_voices), "--engine", "coqui", "--no-cache", *SAME_DAY]
+    child = subprocess.run(
+        [sys.executable, "-m", "briefing", *base, "--debug", "-o", str(tmp_path / "child.mp3")],
+        capture_output=True,
+        text=True,
+    )
+    assert child.returncode == 0, child.stderr
+    assert "the text is cast in process" in child.stderr
+    here = runner.invoke(app, [*base, "-o", str(tmp_path / "here.mp3")])
+    assert here.exit_code == 0, here.output
+    for suffix in (".vtt", ".chapters.json"):
+        assert (tmp_path / f"child{suffix}").read_text() == (tmp_path / f"here{suffix}").read_text()
+    assert _pcm(tmp_path / "child.mp3") == _pcm(tmp_path / "here.mp3")
 
 
 def test_script_casts_two_coqui_speakers_apart(runner, article, coqui_voices):
