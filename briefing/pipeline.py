@@ -508,12 +508,11 @@ def _plan_beside(sources: list[str], options: Options, articles: list[Article] |
     without os.fork."""
     if not hasattr(os, "fork") or threading.active_count() > 1 or options.render.executor != "local":
         return None
-    if articles is None and any(is_script_file(s) for s in sources):
+    found = _narrator_cast(sources, options, articles)
+    if found is None:
         return None
-    mode = options.render.engine
-    setup = _setup(sources, options, load_voices(options.voices_dir).for_engine(mode), articles)
+    setup, narrator = found
     book = setup.book
-    narrator = choose_presets(book, {book.narrator}, mode, neural=setup.neural)
     preset = narrator[book.narrator].preset
 
     def here():
@@ -567,6 +566,19 @@ def _plan_beside(sources: list[str], options: Options, articles: list[Article] |
     return collect
 
 
+def _narrator_cast(
+    sources: list[str], options: Options, articles: list[Article] | None
+) -> tuple[_Setup, dict[str, Casted]] | None:
+    """The casting's setup (the articles read) and the narrator's preset, before the text is
+    cast; None for an edited Script, which is cast as it was written."""
+    if articles is None and any(is_script_file(s) for s in sources):
+        return None
+    mode = options.render.engine
+    setup = _setup(sources, options, load_voices(options.voices_dir).for_engine(mode), articles)
+    book = setup.book
+    return setup, choose_presets(book, {book.narrator}, mode, neural=setup.neural)
+
+
 def _reap(pid: int, kill: bool = False) -> int:
     """Wait for child `pid` (killed first with `kill`); its exit status."""
     import signal
@@ -615,12 +627,11 @@ class _Head:
     def make(cls, sources: list[str], options: Options, articles: list[Article] | None) -> _Head | None:
         """The head of these sources, or None when there is none to speak first (an edited
         Script, a title without words)."""
-        if articles is None and any(is_script_file(s) for s in sources):
+        found = _narrator_cast(sources, options, articles)
+        if found is None:
             return None
-        mode = options.render.engine
-        setup = _setup(sources, options, load_voices(options.voices_dir).for_engine(mode), articles)
-        book = setup.book
-        casting = choose_presets(book, {book.narrator}, mode, neural=setup.neural)
+        setup, casting = found
+        book, mode = setup.book, options.render.engine
         segments = head(setup.articles, book, dataclasses.replace(setup.script, voice_limits=voice_limits(casting)))
         if not segments:
             return None
