@@ -41,7 +41,14 @@ from briefing.synthesis.cache import DEFAULT_MAX_BYTES, SegmentCache, cache_key,
 from briefing.synthesis.casting import Casted, choose_presets, one_kind, voice_limits
 from briefing.synthesis.executors import make_executor
 from briefing.synthesis.local import Executor, LocalExecutor
-from briefing.synthesis.render import ProgressCallback, RenderOptions, RenderStats, render, voice_identity
+from briefing.synthesis.render import (
+    ProgressCallback,
+    RenderOptions,
+    RenderStats,
+    as_spoken,
+    render,
+    voice_identity,
+)
 from briefing.system import timings
 from briefing.text.attribution import unload as unload_spacy
 from briefing.text.clean import foreign_script, guess_language
@@ -521,9 +528,8 @@ def _plan_beside(sources: list[str], options: Options, articles: list[Article] |
     if preset.engine != "coqui":  # nothing slow to load beside the text
         return here
     if cache is not None:
-        first = head(setup.articles, book, dataclasses.replace(setup.script, voice_limits=voice_limits(narrator)))
-        said = dataclasses.replace(preset, speed=preset.speed * options.render.speed)
-        if first and cache.has(cache_key(first[0].text, voice_identity(said))):
+        first = _first_words(setup, narrator)
+        if first and cache.has(cache_key(first[0].text, voice_identity(as_spoken(preset, options.render)))):
             return here
     import pickle
 
@@ -579,6 +585,12 @@ def _narrator_cast(
     return setup, choose_presets(book, {book.narrator}, mode, neural=setup.neural)
 
 
+def _first_words(setup: _Setup, narrator: dict[str, Casted]) -> tuple[Segment, ...]:
+    """The episode's first segments (a lone article's title, a briefing's greeting) as the
+    Script will make them, in the narrator's voice and within its limits, without spaCy."""
+    return head(setup.articles, setup.book, dataclasses.replace(setup.script, voice_limits=voice_limits(narrator)))
+
+
 def _reap(pid: int, kill: bool = False) -> int:
     """Wait for child `pid` (killed first with `kill`); its exit status."""
     import signal
@@ -632,7 +644,7 @@ class _Head:
             return None
         setup, casting = found
         book, mode = setup.book, options.render.engine
-        segments = head(setup.articles, book, dataclasses.replace(setup.script, voice_limits=voice_limits(casting)))
+        segments = _first_words(setup, casting)
         if not segments:
             return None
         return cls(

@@ -79,9 +79,7 @@ def render(
     """
     stats = stats if stats is not None else RenderStats()
     stats.total = len(script.segments)
-    presets = {
-        voice: dataclasses.replace(c.preset, speed=c.preset.speed * options.speed) for voice, c in casting.items()
-    }
+    presets = {voice: as_spoken(c.preset, options) for voice, c in casting.items()}
     for name in sorted({p.engine for p in presets.values()}):
         engine_class(name).check_device(options.device)
     identities = {voice: voice_identity(p) for voice, p in presets.items()}
@@ -134,6 +132,12 @@ def render(
     finally:
         if own:
             executor.close()
+
+
+def as_spoken(preset: VoicePreset, options: RenderOptions) -> VoicePreset:
+    """The preset as this render speaks it: its speed times the render's (`--speed`), which the
+    segment cache key then holds."""
+    return dataclasses.replace(preset, speed=preset.speed * options.speed)
 
 
 def voice_identity(preset: VoicePreset) -> dict:
